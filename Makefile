@@ -1,0 +1,38 @@
+# Two commands do everything on a fresh machine:
+#   make reproduce   create .venv if needed, then `dvc repro` the default profile (PROFILE=paper for GPU scale)
+#   make test        create .venv if needed, then run the test suite
+PYTHON ?= python3
+VENV ?= .venv
+PROFILE ?= default
+BIN := $(abspath $(VENV))/bin
+STAMP := $(VENV)/.installed
+# Stages call `python -m tokensel...`: put the environment's python first on PATH for DVC.
+export PATH := $(BIN):$(PATH)
+export DVC_NO_ANALYTICS := 1
+
+.PHONY: env reproduce test lab clean-env
+
+env: $(STAMP)
+
+# torch is installed first and pinned: the CPU wheel of 2.13.0 is what every machine here has;
+# janggu ships the real ChIP-seq data and is installed without its (TensorFlow) dependencies.
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet --no-deps janggu==0.10.2
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+reproduce: env
+	$(BIN)/python -m tokensel.profile use $(PROFILE)
+	$(BIN)/dvc repro
+
+test: env
+	$(BIN)/python -m pytest
+
+lab: env
+	$(BIN)/jupyter lab notebooks/
+
+clean-env:
+	rm -rf $(VENV)

@@ -1,0 +1,109 @@
+"""Check the paper's synthetic-task claim against measured accuracies, in numbers and words.
+
+Claim (Figure C.1): two-layer SSM+FNN with a sufficiently expressive FNN performs comparably to a
+Transformer on input copying and associative recall, and outperforms one-layer SSM+FNN.
+
+Each model is assigned a family from its config. Per task and sequence length we compare the seed
+means of the best model in each family; the margins that count as "comparable" and "outperforms"
+are parameters (``synthetic.verdict`` is not in the paper; they are ours).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pandas as pd
+import xarray as xr
+
+from tokensel.config import ModelConfig
+
+SSM2_FNN = "two-layer SSM+FNN"
+SSM1_FNN = "one-layer SSM+FNN"
+SSM_NO_FNN = "SSM without FNN"
+TRANSFORMER = "Transformer"
+
+
+def family(config: ModelConfig) -> str:
+    if config.mixer == "attention":
+        return TRANSFORMER
+    if config.fnn_depth == 0:
+        return SSM_NO_FNN
+    return SSM1_FNN if config.n_layers == 1 else SSM2_FNN
+
+
+def model_families(ds: xr.Dataset) -> dict[str, str]:
+    return {
+        str(name): family(ModelConfig(**json.loads(str(spec))))
+        for name, spec in zip(ds["model"].values, ds["model_spec"].values)
+    }
+
+
+@dataclass(frozen=True)
+class TaskVerdict:
+    task: str
+    seq_len: int
+    ssm2: float  # best two-layer SSM+FNN, seed mean
+    ssm2_model: str
+    ssm1: float
+    transformer: float
+    comparable: bool
+    outperforms_one_layer: bool
+
+    @property
+    def reproduced(self) -> bool:
+        return self.comparable and self.outperforms_one_layer
+
+
+def family_table(best: xr.Dataset, metric: str = "test_acc") -> pd.DataFrame:
+    """Seed mean and standard deviation of ``metric`` per task, seq_len and model, with families."""
+    frame = best[metric].to_dataframe().reset_index().dropna(subset=[metric])
+    table = frame.groupby(["task", "seq_len", "model"])[metric].agg(["mean", "std", "count"]).reset_index()
+    table["family"] = table["model"].map(model_families(best))
+    return table
+
+
+def verdicts(best: xr.Dataset, comparable_margin: float, separation_margin: float) -> list[TaskVerdict]:
+    table = family_table(best)
+    out = []
+    for (task, seq_len), cell in table.groupby(["task", "seq_len"]):
+        top = cell.sort_values("mean", ascending=False).groupby("family").head(1).set_index("family")
+        if not {SSM2_FNN, SSM1_FNN, TRANSFORMER} <= set(top.index):
+            continue
+        ssm2, ssm1, tf = (float(top.loc[f, "mean"]) for f in (SSM2_FNN, SSM1_FNN, TRANSFORMER))
+        out.append(
+            TaskVerdict(
+                task=str(task),
+                seq_len=int(seq_len),
+                ssm2=ssm2,
+                ssm2_model=str(top.loc[SSM2_FNN, "model"]),
+                ssm1=ssm1,
+                transformer=tf,
+                comparable=ssm2 >= tf - comparable_margin,
+                outperforms_one_layer=ssm2 >= ssm1 + separation_margin,
+            )
+        )
+    return out
+
+
+def describe(verdict: TaskVerdict) -> str:
+    parts = [
+        f"{verdict.task}, L={verdict.seq_len}: two-layer SSM+FNN ({verdict.ssm2_model}) {verdict.ssm2:.3f}, "
+        f"one-layer SSM+FNN {verdict.ssm1:.3f}, Transformer {verdict.transformer:.3f}."
+    ]
+    parts.append("Comparable to the Transformer." if verdict.comparable else "NOT comparable to the Transformer.")
+    parts.append(
+        "Outperforms one layer." if verdict.outperforms_one_layer else "Does NOT outperform one layer by the margin."
+    )
+    return " ".join(parts)
+
+
+def overall(verdict_list: list[TaskVerdict]) -> str:
+    if not verdict_list:
+        return "not assessed (the grid lacks a one-layer SSM+FNN, a two-layer SSM+FNN or a Transformer)"
+    n_ok = sum(v.reproduced for v in verdict_list)
+    if n_ok == len(verdict_list):
+        return "reproduced"
+    if n_ok == 0:
+        return "not reproduced"
+    return f"partially reproduced ({n_ok} of {len(verdict_list)} task/length cells)"
