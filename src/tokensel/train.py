@@ -17,7 +17,7 @@ from multiprocessing import get_context
 import numpy as np
 import torch
 from torch import nn
-from tqdm.auto import tqdm
+from tqdm import tqdm  # text bars: they render in DVC logs, terminals and notebooks alike
 
 from tokensel.config import ModelConfig, TaskConfig, TrainConfig
 from tokensel.errors import TrainingDiverged
