@@ -5,7 +5,7 @@ import pytest
 import yaml
 
 from tokensel import profile
-from tokensel.config import ModelConfig, TaskConfig, TrainConfig, load_params, main
+from tokensel.config import ModelConfig, TaskConfig, TrainConfig, load_params
 from tokensel.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,7 +21,7 @@ def write_params(tmp_path, mutate):
 
 def test_committed_profiles_are_valid_and_params_is_the_default():
     for name in profile.available(ROOT):
-        load_params(ROOT / "profiles" / f"{name}.yaml")
+        assert profile.check(ROOT / "profiles" / f"{name}.yaml") == list(profile.SECTIONS)
     assert {"default", "paper"} <= set(profile.available(ROOT))
     assert (ROOT / "params.yaml").read_bytes() == (ROOT / "profiles" / "default.yaml").read_bytes()
 
@@ -40,18 +40,23 @@ def test_committed_profiles_are_valid_and_params_is_the_default():
         (lambda p: p["synthetic"]["models"]["ssm2_fnn2"].update(filter="hyena"), r"allowed values: fir, ssm, s4d"),
         (lambda p: p["synthetic"]["train"].update(lrs=[]), r"at least one learning rate"),
         (lambda p: p["synthetic"].update(extra=1), r"Unknown key 'synthetic.extra'"),
+        (lambda p: p.update(regresion={}), r"Unknown top-level key 'regresion'"),
+        (lambda p: p["regression"]["train"].update(step=5), r"regression.train.step"),
+        (lambda p: p["genomic"]["train"].update(stpes=5), r"Did you mean 'steps'"),
+        (lambda p: p["efficiency"].update(seq_len=[8]), r"Did you mean 'seq_lens'"),
+        (lambda p: p.pop("genomic"), r"has no 'genomic' section"),
     ],
 )
 def test_bad_params_fail_with_a_message_naming_the_key(tmp_path, mutate, expected):
     path = write_params(tmp_path, mutate)
     with pytest.raises(ConfigError, match=expected):
-        load_params(path)
-    assert main([str(path)]) == 2
+        profile.check(path)
+    assert profile.main(["check", str(path)]) == 2
 
 
-def test_validator_cli_accepts_the_default_profile(capsys):
-    assert main([str(ROOT / "params.yaml")]) == 0
-    assert "is valid" in capsys.readouterr().out
+def test_check_cli_accepts_the_default_profile(capsys):
+    assert profile.main(["check", str(ROOT / "profiles" / "default.yaml")]) == 0
+    assert "is valid (synthetic, regression, genomic, efficiency)" in capsys.readouterr().out
 
 
 def test_missing_params_file_names_the_path(tmp_path):

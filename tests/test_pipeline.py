@@ -15,26 +15,20 @@ import xarray as xr
 import yaml
 
 from tokensel.nbrun import execute
+from tiny import TINY_EFFICIENCY, TINY_GENOMIC, TINY_REGRESSION, TINY_SYNTHETIC
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.py"))
 
-TINY_SYNTHETIC = {
-    "grid": {"tasks": ["copy", "recall"], "models": ["ssm1", "ssm2", "tf"], "seeds": [0]},
-    "tasks": {"copy": {"sizes": [2], "vocab_size": 3}, "recall": {"sizes": [2], "vocab_size": 3, "n_queries": "all"}},
-    "models": {
-        "ssm1": {"mixer": "ssm", "n_layers": 1, "fnn_depth": 1, "fnn_width": 8, "filter": "fir"},
-        "ssm2": {"mixer": "ssm", "n_layers": 2, "fnn_depth": 1, "fnn_width": 8, "filter": "s4d", "state_size": 4},
-        "tf": {"mixer": "attention", "n_layers": 1, "fnn_depth": 1, "fnn_width": 8, "n_heads": 1, "positional": "sinusoidal"},
-    },
-    "train": {"steps": 6, "batch_size": 8, "lrs": [0.003], "eval_every": 3, "n_val": 8, "n_test": 8, "d_model": 8},
-}
 
 
 def tiny_params(path: Path) -> Path:
     raw = yaml.safe_load((ROOT / "params.yaml").read_text())
     raw["profile"] = "tiny"
     raw["synthetic"] = TINY_SYNTHETIC
+    raw["regression"] = {**TINY_REGRESSION, "seeds": [0]}
+    raw["genomic"] = TINY_GENOMIC
+    raw["efficiency"] = TINY_EFFICIENCY
     path.write_text(yaml.safe_dump(raw, sort_keys=False))
     return path
 
@@ -86,11 +80,10 @@ def test_synthetic_notebooks_run_with_tiny_parameters(tmp_path, monkeypatch):
     assert set(ds.dims) >= {"task", "model", "seq_len", "seed", "lr", "eval_step"}
     assert float(ds["test_acc"].min()) >= 0
 
-    from tokensel.config import load_params
-    from tokensel.results import save
-    from tokensel.synthetic import combine_grid
+    from tokensel.results import combine, expected_run_files, save
 
-    results = save(combine_grid(load_params(params).synthetic, runs), tmp_path / "results.nc")
+    runs_of_grid = expected_run_files(runs, params, ["synthetic.grid.tasks", "synthetic.grid.models"])
+    results = save(combine(runs_of_grid), tmp_path / "results.nc")
     out = tmp_path / "report"
     execute(
         ROOT / "notebooks" / "synthetic_report.py", tmp_path / "report.ipynb",
@@ -115,9 +108,12 @@ def test_dvc_repro_end_to_end_on_a_copy_of_the_repository(tmp_path):
     result = subprocess.run([sys.executable, "-m", "dvc", "repro"], cwd=work, capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     for path in ("reports/index.html", "reports/synthetic/index.html", "reports/synthetic/metrics.json",
-                 "reports/synthetic/accuracy.csv", "reports/synthetic/figures/accuracy_vs_length.png", "results/synthetic/results.nc"):
+                 "reports/synthetic/accuracy.csv", "reports/synthetic/figures/accuracy_vs_length.png", "results/synthetic/results.nc",
+                 "reports/regression/index.html", "reports/regression/metrics.json", "reports/genomic/index.html",
+                 "reports/genomic/metrics.json", "reports/efficiency/index.html", "reports/efficiency/metrics.json"):
         assert (work / path).is_file(), f"dvc repro did not produce {path}"
-    assert "synthetic/index.html" in (work / "reports/index.html").read_text()
+    index = (work / "reports/index.html").read_text()
+    assert all(f"{name}/index.html" in index for name in ("synthetic", "regression", "genomic", "efficiency"))
     shown = subprocess.run([sys.executable, "-m", "dvc", "metrics", "show", "--json"], cwd=work, capture_output=True, text=True, env=env)
     assert shown.returncode == 0 and "test_acc_at_longest" in shown.stdout
     again = subprocess.run([sys.executable, "-m", "dvc", "status"], cwd=work, capture_output=True, text=True, env=env)

@@ -67,3 +67,21 @@ def test_results_round_trip_and_best_lr_uses_validation(tmp_path):
     chosen = best["best_lr"].sel(task="copy", model="tf", seed=0, seq_len=TASK.seq_len).item()
     assert chosen == max(runs, key=lambda r: r.final_val_acc).lr
     assert not list(tmp_path.glob("*.partial"))
+
+
+def test_combine_asks_for_exactly_the_runs_of_the_matrix(tmp_path):
+    from tokensel.errors import ConfigError
+    from tokensel.results import expected_run_files, matrix_keys
+
+    params = {"exp": {"models": {"ssm": {}, "tf": {}}, "seeds": [0, 1]}}
+    assert matrix_keys(params, ["exp.models", "exp.seeds"]) == ["ssm-0", "ssm-1", "tf-0", "tf-1"]
+    with pytest.raises(ConfigError, match="'exp.sizes' is not in the params file"):
+        matrix_keys(params, ["exp.sizes"])
+    (tmp_path / "params.yaml").write_text("exp:\n  models: {ssm: {}, tf: {}}\n  seeds: [0, 1]\n")
+    for key in ("ssm-0", "ssm-1", "tf-0", "stale-from-another-profile"):
+        (tmp_path / f"{key}.nc").write_bytes(b"")
+    with pytest.raises(ConfigError, match=r"1 of 4 run files are missing .*tf-1.nc"):
+        expected_run_files(tmp_path, tmp_path / "params.yaml", ["exp.models", "exp.seeds"])
+    (tmp_path / "tf-1.nc").write_bytes(b"")
+    found = expected_run_files(tmp_path, tmp_path / "params.yaml", ["exp.models", "exp.seeds"])
+    assert [p.name for p in found] == ["ssm-0.nc", "ssm-1.nc", "tf-0.nc", "tf-1.nc"]

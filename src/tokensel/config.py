@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, TypeVar
@@ -31,7 +30,7 @@ ACTIVATIONS = ("gelu", "relu")
 TASKS = ("copy", "recall")
 
 
-def _fail_unknown_keys(section: str, given: Mapping[str, Any], valid: list[str]) -> None:
+def fail_unknown_keys(section: str, given: Mapping[str, Any], valid: list[str]) -> None:
     unknown = [k for k in given if k not in valid]
     if not unknown:
         return
@@ -49,21 +48,21 @@ def from_mapping(cls: type[T], data: Mapping[str, Any] | None, section: str) -> 
     if not isinstance(data, dict):
         raise ConfigError(f"'{section}' must be a mapping of keys to values, got {type(data).__name__}.")
     valid = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
-    _fail_unknown_keys(section, data, valid)
+    fail_unknown_keys(section, data, valid)
     return cls(**data)
 
 
-def _require(condition: bool, message: str) -> None:
+def require(condition: bool, message: str) -> None:
     if not condition:
         raise ConfigError(message)
 
 
 def _require_choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
-    _require(value in allowed, f"'{name}' is '{value}'; allowed values: {', '.join(allowed)}.")
+    require(value in allowed, f"'{name}' is '{value}'; allowed values: {', '.join(allowed)}.")
 
 
 def _require_positive(name: str, value: float) -> None:
-    _require(value > 0, f"'{name}' must be positive, got {value}.")
+    require(value > 0, f"'{name}' must be positive, got {value}.")
 
 
 @dataclass(frozen=True)
@@ -92,8 +91,8 @@ class ModelConfig:
         _require_choice("filter", self.filter, FILTERS)
         _require_choice("positional", self.positional, POSITIONAL)
         _require_choice("activation", self.activation, ACTIVATIONS)
-        _require(self.n_layers >= 1, f"'n_layers' must be at least 1, got {self.n_layers}.")
-        _require(self.fnn_depth >= 0, f"'fnn_depth' must be 0 (no FNN) or more, got {self.fnn_depth}.")
+        require(self.n_layers >= 1, f"'n_layers' must be at least 1, got {self.n_layers}.")
+        require(self.fnn_depth >= 0, f"'fnn_depth' must be 0 (no FNN) or more, got {self.fnn_depth}.")
         _require_positive("fnn_width", self.fnn_width)
         _require_positive("state_size", self.state_size)
         _require_positive("n_heads", self.n_heads)
@@ -122,22 +121,22 @@ class TaskConfig:
         _require_choice("task", self.name, TASKS)
         _require_positive("size", self.size)
         _require_positive("vocab_size", self.vocab_size)
-        _require(
+        require(
             self.n_queries == "all" or (isinstance(self.n_queries, int) and self.n_queries > 0),
             f"'n_queries' must be a positive integer or 'all', got {self.n_queries!r}.",
         )
         if self.name == "recall":
-            _require(
+            require(
                 self.vocab_size >= self.size,
                 f"recall needs distinct keys: 'vocab_size' ({self.vocab_size}) must be at least "
                 f"'size' = number of key-value pairs ({self.size}). Raise vocab_size or lower size.",
             )
-            _require(
+            require(
                 self.queries <= self.size,
                 f"'n_queries' ({self.n_queries}) cannot exceed the number of pairs ({self.size}); use 'all' to query every pair.",
             )
         else:
-            _require(self.vocab_size >= 2, f"copy needs 'vocab_size' >= 2, got {self.vocab_size}.")
+            require(self.vocab_size >= 2, f"copy needs 'vocab_size' >= 2, got {self.vocab_size}.")
 
     @property
     def queries(self) -> int:
@@ -167,14 +166,14 @@ class TrainConfig:
     def __post_init__(self) -> None:
         object.__setattr__(self, "lrs", tuple(float(x) for x in self.lrs))
         if self.early_stop_acc is not None:
-            _require(0 < self.early_stop_acc <= 1, f"'early_stop_acc' must be in (0, 1] or null, got {self.early_stop_acc}.")
+            require(0 < self.early_stop_acc <= 1, f"'early_stop_acc' must be in (0, 1] or null, got {self.early_stop_acc}.")
         for name in ("steps", "batch_size", "eval_every", "n_val", "n_test", "d_model"):
             _require_positive(name, getattr(self, name))
-        _require(len(self.lrs) > 0, "'lrs' must list at least one learning rate.")
+        require(len(self.lrs) > 0, "'lrs' must list at least one learning rate.")
         for lr in self.lrs:
             _require_positive("lrs", lr)
-        _require(self.weight_decay >= 0, f"'weight_decay' must be >= 0, got {self.weight_decay}.")
-        _require(0 <= self.warmup_fraction < 1, "'warmup_fraction' must be in [0, 1).")
+        require(self.weight_decay >= 0, f"'weight_decay' must be >= 0, got {self.weight_decay}.")
+        require(0 <= self.warmup_fraction < 1, "'warmup_fraction' must be in [0, 1).")
         _require_positive("grad_clip", self.grad_clip)
 
 
@@ -190,8 +189,8 @@ class VerdictConfig:
     separation_margin: float = 0.10
 
     def __post_init__(self) -> None:
-        _require(0 <= self.comparable_margin <= 1, "'comparable_margin' must be in [0, 1].")
-        _require(0 <= self.separation_margin <= 1, "'separation_margin' must be in [0, 1].")
+        require(0 <= self.comparable_margin <= 1, "'comparable_margin' must be in [0, 1].")
+        require(0 <= self.separation_margin <= 1, "'separation_margin' must be in [0, 1].")
 
 
 @dataclass(frozen=True)
@@ -206,8 +205,8 @@ class GridConfig:
         for name in ("tasks", "models", "seeds"):
             values = tuple(getattr(self, name))
             object.__setattr__(self, name, values)
-            _require(len(values) > 0, f"'synthetic.grid.{name}' must list at least one value.")
-            _require(len(set(values)) == len(values), f"'synthetic.grid.{name}' lists a value twice: {list(values)}.")
+            require(len(values) > 0, f"'synthetic.grid.{name}' must list at least one value.")
+            require(len(set(values)) == len(values), f"'synthetic.grid.{name}' lists a value twice: {list(values)}.")
 
 
 @dataclass(frozen=True)
@@ -221,16 +220,16 @@ class SyntheticExperiment:
     verdict: VerdictConfig = VerdictConfig()
 
     def sizes(self, name: str) -> tuple[int, ...]:
-        _require(name in self.tasks, f"Unknown task '{name}'; configured tasks: {', '.join(self.tasks)}.")
+        require(name in self.tasks, f"Unknown task '{name}'; configured tasks: {', '.join(self.tasks)}.")
         return tuple(self.tasks[name]["sizes"])
 
     def task(self, name: str, size: int) -> TaskConfig:
-        _require(name in self.tasks, f"Unknown task '{name}'; configured tasks: {', '.join(self.tasks)}.")
+        require(name in self.tasks, f"Unknown task '{name}'; configured tasks: {', '.join(self.tasks)}.")
         spec = {k: v for k, v in self.tasks[name].items() if k != "sizes"}
         return from_mapping(TaskConfig, {"name": name, "size": int(size), **spec}, f"synthetic.tasks.{name}")
 
     def model(self, name: str) -> ModelConfig:
-        _require(
+        require(
             name in self.models,
             f"Unknown model '{name}'; configured models: {', '.join(self.models)}. "
             "Add it under synthetic.models in params.yaml.",
@@ -245,24 +244,24 @@ def _task_spec_fields() -> list[str]:
 
 def synthetic_from_mapping(data: Mapping[str, Any]) -> SyntheticExperiment:
     valid = [f.name for f in dataclasses.fields(SyntheticExperiment)]
-    _fail_unknown_keys("synthetic", data, valid)
+    fail_unknown_keys("synthetic", data, valid)
     for key in ("grid", "tasks", "models", "train"):
-        _require(key in data, f"'synthetic.{key}' is missing from the params file.")
+        require(key in data, f"'synthetic.{key}' is missing from the params file.")
     tasks = {name: dict(spec or {}) for name, spec in dict(data["tasks"]).items()}
     for name, spec in tasks.items():
         _require_choice("synthetic.tasks", name, TASKS)
-        _fail_unknown_keys(f"synthetic.tasks.{name}", spec, _task_spec_fields())
+        fail_unknown_keys(f"synthetic.tasks.{name}", spec, _task_spec_fields())
         sizes = spec.get("sizes")
-        _require(
+        require(
             isinstance(sizes, list) and len(sizes) > 0 and all(isinstance(k, int) and k > 0 for k in sizes),
             f"'synthetic.tasks.{name}.sizes' must be a non-empty list of positive integers, got {sizes!r}.",
         )
     models = {name: from_mapping(ModelConfig, spec, f"synthetic.models.{name}") for name, spec in dict(data["models"]).items()}
     grid = from_mapping(GridConfig, data["grid"], "synthetic.grid")
     for name in grid.tasks:
-        _require(name in tasks, f"'synthetic.grid.tasks' names '{name}', which is not under synthetic.tasks ({', '.join(tasks)}).")
+        require(name in tasks, f"'synthetic.grid.tasks' names '{name}', which is not under synthetic.tasks ({', '.join(tasks)}).")
     for name in grid.models:
-        _require(
+        require(
             name in models,
             f"'synthetic.grid.models' names unknown model '{name}'; models defined under synthetic.models: {', '.join(models)}.",
         )
@@ -295,29 +294,6 @@ def load_params(path: str | Path = "params.yaml") -> Params:
         raise ConfigError(f"Params file '{path}' not found. Run from the repository root or pass its path.")
     with path.open() as handle:
         raw = yaml.safe_load(handle) or {}
-    _require(isinstance(raw, dict), f"'{path}' must contain a mapping at the top level.")
-    _require("synthetic" in raw, f"'{path}' has no 'synthetic' section.")
+    require(isinstance(raw, dict), f"'{path}' must contain a mapping at the top level.")
+    require("synthetic" in raw, f"'{path}' has no 'synthetic' section.")
     return Params(profile=str(raw.get("profile", "default")), synthetic=synthetic_from_mapping(raw["synthetic"]), raw=raw)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m tokensel.config [params.yaml]``: validate a params file, exit non-zero if bad."""
-    argv = sys.argv[1:] if argv is None else argv
-    path = argv[0] if argv else "params.yaml"
-    try:
-        params = load_params(path)
-    except ConfigError as error:
-        print(f"error in {path}: {error}", file=sys.stderr)
-        return 2
-    grid = params.synthetic.grid
-    print(
-        f"{path}: profile '{params.profile}' is valid; synthetic grid "
-        f"{len(grid.tasks)} tasks x {len(grid.models)} models x {len(grid.seeds)} seeds, "
-        + ", ".join(f"{t} sizes {list(params.synthetic.sizes(t))}" for t in grid.tasks)
-        + "."
-    )
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -1,29 +1,33 @@
-"""Seaborn figures drawn from tidy frames of the results Datasets."""
+"""Seaborn figures drawn from tidy frames of the results Datasets.
+
+Each function saves a PNG and returns an ``IPython.display.Image`` of it, so a notebook cell that
+ends with the call shows the figure (and nbconvert embeds it in the HTML report) whatever the
+matplotlib backend; the figure is closed, so batch runs do not accumulate open figures.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+import seaborn as sns
+import xarray as xr
+from IPython.display import Image
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import seaborn as sns  # noqa: E402
-import xarray as xr  # noqa: E402
-
-from tokensel.claims import model_families  # noqa: E402
-from tokensel.results import tidy  # noqa: E402
+from tokensel.claims import model_families
+from tokensel.results import tidy
 
 TASK_TITLES = {"copy": "Input copying", "recall": "Associative recall"}
 
 
-def _save(grid: sns.FacetGrid | plt.Figure, path: str | Path) -> Path:
+def save_figure(grid: sns.FacetGrid | plt.Figure, path: str | Path) -> Image:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     figure = grid.figure if isinstance(grid, sns.FacetGrid) else grid
     # Fixed metadata keeps PNG bytes stable when the numbers do not change.
     figure.savefig(path, dpi=120, bbox_inches="tight", metadata={"Software": None})
-    return path
+    plt.close(figure)
+    return Image(filename=str(path))
 
 
 def _titles(grid: sns.FacetGrid) -> None:
@@ -31,7 +35,7 @@ def _titles(grid: sns.FacetGrid) -> None:
         ax.set_title(TASK_TITLES.get(name, name))
 
 
-def accuracy_vs_length(best: xr.Dataset, path: str | Path, metric: str = "test_acc") -> Path:
+def accuracy_vs_length(best: xr.Dataset, path: str | Path, metric: str = "test_acc") -> Image:
     """Figure C.1 analogue: test accuracy against sequence length, mean and sd over seeds."""
     frame = tidy(best, [metric])
     grid = sns.relplot(
@@ -40,10 +44,10 @@ def accuracy_vs_length(best: xr.Dataset, path: str | Path, metric: str = "test_a
     )
     grid.set(ylim=(-0.02, 1.02), xlabel="sequence length", ylabel="test accuracy (answer tokens)")
     _titles(grid)
-    return _save(grid, path)
+    return save_figure(grid, path)
 
 
-def training_curves(best: xr.Dataset, path: str | Path) -> Path:
+def training_curves(best: xr.Dataset, path: str | Path) -> Image:
     """Validation accuracy during training at the longest sequence, best learning rate per model."""
     longest = best.isel(seq_len=-1)
     frame = tidy(longest, ["val_acc"])
@@ -53,10 +57,10 @@ def training_curves(best: xr.Dataset, path: str | Path) -> Path:
     )
     grid.set(ylim=(-0.02, 1.02), xlabel="training step", ylabel="validation accuracy")
     _titles(grid)
-    return _save(grid, path)
+    return save_figure(grid, path)
 
 
-def learning_rate_sensitivity(ds: xr.Dataset, path: str | Path) -> Path:
+def learning_rate_sensitivity(ds: xr.Dataset, path: str | Path) -> Image:
     """Final validation accuracy against learning rate: why a single-LR comparison is unfair."""
     frame = tidy(ds, ["final_val_acc"])
     frame["family"] = frame["model"].map(model_families(ds))
@@ -65,4 +69,4 @@ def learning_rate_sensitivity(ds: xr.Dataset, path: str | Path) -> Path:
         marker="o", errorbar="sd", height=2.8, aspect=1.3,
     )
     grid.set(xscale="log", ylim=(-0.02, 1.02), xlabel="learning rate", ylabel="final val. accuracy")
-    return _save(grid, path)
+    return save_figure(grid, path)

@@ -16,10 +16,11 @@ in place of a good one.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import os
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -97,19 +98,58 @@ def tidy(ds: xr.Dataset, variables: list[str]) -> pd.DataFrame:
     return frame.dropna(subset=variables)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """``python -m tokensel.results RUNS_DIR OUT.nc``: combine every run file of an experiment."""
+def matrix_keys(params: Mapping[str, Any], axes: list[str]) -> list[str]:
+    """DVC's ``${key}`` for every stage of a ``matrix`` whose axes are these dotted params keys.
+
+    A list axis contributes its items, a mapping axis its keys (as DVC's matrix does), so the
+    combine step asks for exactly the runs the current params define and never picks up a stale
+    file left by another profile.
+    """
+    values = []
+    for dotted in axes:
+        node: Any = params
+        for part in dotted.split("."):
+            if not isinstance(node, Mapping) or part not in node:
+                raise ConfigError(f"'{dotted}' is not in the params file; it must name a list or mapping of the matrix.")
+            node = node[part]
+        values.append(list(node))
+    return ["-".join(str(v) for v in combo) for combo in itertools.product(*values)]
+
+
+def expected_run_files(runs_dir: str | Path, params_file: str | Path, axes: list[str]) -> list[Path]:
+    import yaml
+
+    params = yaml.safe_load(Path(params_file).read_text())
+    paths = [Path(runs_dir) / f"{key}.nc" for key in matrix_keys(params, axes)]
+    missing = [p.name for p in paths if not p.is_file()]
+    if missing:
+        raise ConfigError(
+            f"{len(missing)} of {len(paths)} run files are missing in {runs_dir} (e.g. {missing[0]}). "
+            "Run the training stages first: dvc repro."
+        )
+    return paths
+
+
+def combine_cli(description: str, combiner, argv: list[str] | None = None) -> int:
+    """Shared command line of the combine steps: RUNS_DIR OUT --params FILE --axes KEY [KEY ...]."""
     import argparse
 
-    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("runs_dir")
     parser.add_argument("out")
+    parser.add_argument("--params", default="params.yaml")
+    parser.add_argument("--axes", nargs="+", required=True, help="dotted params keys of the training matrix")
     args = parser.parse_args(argv)
-    runs = sorted(Path(args.runs_dir).glob("*.nc"))
-    combined = combine(runs)
+    paths = expected_run_files(args.runs_dir, args.params, args.axes)
+    combined = combiner(paths)
     save(combined, args.out)
-    print(f"combined {len(runs)} runs -> {args.out} {dict(combined.sizes)}")
+    print(f"combined {len(paths)} runs -> {args.out}: {dict(combined.sizes)}")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m tokensel.results RUNS_DIR OUT --params params.yaml --axes a.b c.d``: combine a grid's runs."""
+    return combine_cli(main.__doc__, combine, argv)
 
 
 if __name__ == "__main__":

@@ -7,14 +7,10 @@ keeps the notebook start-up cost, a few seconds, from dominating a default run o
 
 from __future__ import annotations
 
-import argparse
-from pathlib import Path
-
 import xarray as xr
 
-from tokensel.config import SyntheticExperiment, load_params
-from tokensel.errors import ConfigError
-from tokensel.results import combine, run_dataset, save
+from tokensel.config import SyntheticExperiment
+from tokensel.results import run_dataset
 from tokensel.train import run_all
 
 
@@ -35,46 +31,3 @@ def run_stage(experiment: SyntheticExperiment, task_name: str, model_name: str, 
         for i, (task, seed) in enumerate(cells)
     ]
     return xr.combine_by_coords(per_cell, join="outer", combine_attrs="drop_conflicts")
-
-
-def run_key(task: str, model: str) -> str:
-    """The file stem of one stage's results; matches DVC's ``${key}`` for the synthetic_train matrix."""
-    return f"{task}-{model}"
-
-
-def combine_grid(experiment: SyntheticExperiment, runs_dir: str | Path) -> xr.Dataset:
-    """Combine exactly the runs of the configured grid (stale files of another profile are ignored)."""
-    grid = experiment.grid
-    paths = [Path(runs_dir) / f"{run_key(task, model)}.nc" for task in grid.tasks for model in grid.models]
-    missing = [p.name for p in paths if not p.is_file()]
-    if missing:
-        raise ConfigError(f"{len(missing)} run files missing in {runs_dir} (e.g. {missing[0]}). Run `dvc repro` first.")
-    ds = combine(paths)
-    for task in grid.tasks:
-        cell = ds["test_acc"].sel(task=task).isel(lr=0).dropna("seq_len", how="all")
-        found = (sorted(ds["size"].sel(seq_len=cell["seq_len"]).values.tolist()), sorted(ds["seed"].values.tolist()))
-        if found != (sorted(experiment.sizes(task)), sorted(grid.seeds)):
-            raise ConfigError(
-                f"run files for '{task}' in {runs_dir} hold sizes {found[0]} and seeds {found[1]}, but the params file "
-                f"asks for sizes {sorted(experiment.sizes(task))} and seeds {sorted(grid.seeds)}. "
-                "Re-run the training stages with `dvc repro`."
-            )
-    return ds
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m tokensel.synthetic combine PARAMS RUNS_DIR OUT.nc``."""
-    parser = argparse.ArgumentParser(description=main.__doc__)
-    parser.add_argument("action", choices=["combine"])
-    parser.add_argument("params")
-    parser.add_argument("runs_dir")
-    parser.add_argument("out")
-    args = parser.parse_args(argv)
-    combined = combine_grid(load_params(args.params).synthetic, args.runs_dir)
-    save(combined, args.out)
-    print(f"combined -> {args.out}: {dict(combined.sizes)}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
