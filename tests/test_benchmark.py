@@ -60,9 +60,9 @@ def test_load_efficiency_needs_its_section(tmp_path: Path) -> None:
         load_efficiency(path)
 
 
-@pytest.mark.parametrize("name", ["efficiency_default.yaml", "efficiency_paper.yaml"])
-def test_profiles_are_valid(name: str) -> None:
-    config = load_efficiency(ROOT / "profiles_snippets" / name)
+@pytest.mark.parametrize("name", ["default.yaml", "paper.yaml"])
+def test_profiles_measure_the_target_lengths(name: str) -> None:
+    config = load_efficiency(ROOT / "profiles" / name)
     assert config.target_seq_len in config.seq_lens and config.share_seq_len in config.seq_lens
 
 
