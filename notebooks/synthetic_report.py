@@ -52,8 +52,15 @@ report.write_plot_csv(best, out / "accuracy.csv")
 # ## Verdict
 
 # %%
-lines = [f"**The claim is {metrics['claim']}** on this profile (`{load_params(resolve(params_file)).profile}`)."]
-lines += [f"- {claims.describe(v)}" for v in verdict_list]
+lines = [
+    f"**The claim is {metrics['claim']}** on this profile (`{load_params(resolve(params_file)).profile}`), "
+    "judged at the longest sequence of each task:"
+]
+lines += [f"- {claims.describe(v)}" for v in claims.at_longest(verdict_list)]
+shorter = [v for v in verdict_list if v not in claims.at_longest(verdict_list)]
+if shorter:
+    lines.append("\nShorter sequences, for context (short instances are within reach of every architecture):")
+    lines += [f"- {claims.describe(v)}" for v in shorter]
 lines.append(
     f"\n'Comparable' means the best two-layer SSM+FNN is within {verdict_cfg.comparable_margin:.2f} of the best "
     f"Transformer (seed means); 'outperforms' means it beats the best one-layer SSM+FNN by at least "

@@ -63,6 +63,10 @@ def test_results_round_trip_and_best_lr_uses_validation(tmp_path):
     assert combined["size"].sel(seq_len=[7, 9]).values.tolist() == [3, 4]
     reloaded = combine([save(combined, tmp_path / "all.nc")])
     assert reloaded["task"].values.tolist() == ["copy", "recall"]  # no truncation to the first file's width
+    longer_recall = run_dataset(TaskConfig(name="recall", size=4, vocab_size=4, n_queries="all"), "tf", MODEL, 0, runs)
+    interleaved = combine(paths + [save(longer_recall, tmp_path / "d.nc")])  # copy 7, 9; recall 7, 12
+    assert interleaved["seq_len"].values.tolist() == [7, 9, 12]
+    assert np.isnan(interleaved["test_acc"].sel(task="copy", seq_len=12)).all()
     best = best_over_lr(combined)
     chosen = best["best_lr"].sel(task="copy", model="tf", seed=0, seq_len=TASK.seq_len).item()
     assert chosen == max(runs, key=lambda r: r.final_val_acc).lr
@@ -85,3 +89,15 @@ def test_combine_asks_for_exactly_the_runs_of_the_matrix(tmp_path):
     (tmp_path / "tf-1.nc").write_bytes(b"")
     found = expected_run_files(tmp_path, tmp_path / "params.yaml", ["exp.models", "exp.seeds"])
     assert [p.name for p in found] == ["ssm-0.nc", "ssm-1.nc", "tf-0.nc", "tf-1.nc"]
+
+
+def test_claim_is_judged_at_the_longest_length():
+    from tokensel.claims import TaskVerdict, at_longest, overall
+
+    def verdict(task, seq_len, ok):
+        return TaskVerdict(task, seq_len, 1.0, "m", 0.5 if ok else 1.0, 1.0, True, ok)
+
+    cells = [verdict("copy", 9, False), verdict("copy", 33, True), verdict("recall", 6, False), verdict("recall", 12, False)]
+    assert [(v.task, v.seq_len) for v in at_longest(cells)] == [("copy", 33), ("recall", 12)]
+    assert overall(cells) == "partially reproduced (1 of 2 tasks: copy)"
+    assert overall([verdict("copy", 33, True)]) == "reproduced" and overall([]).startswith("not assessed")

@@ -98,12 +98,27 @@ def describe(verdict: TaskVerdict) -> str:
     return " ".join(parts)
 
 
+def at_longest(verdict_list: list[TaskVerdict]) -> list[TaskVerdict]:
+    """The verdict of each task at its longest sequence, where the claim is judged.
+
+    At short lengths every architecture can solve the tasks (nothing separates them); the claim
+    is about the regime where one layer no longer suffices, so shorter lengths are context only.
+    """
+    longest: dict[str, TaskVerdict] = {}
+    for v in verdict_list:
+        if v.task not in longest or v.seq_len > longest[v.task].seq_len:
+            longest[v.task] = v
+    return list(longest.values())
+
+
 def overall(verdict_list: list[TaskVerdict]) -> str:
-    if not verdict_list:
+    judged = at_longest(verdict_list)
+    if not judged:
         return "not assessed (the grid lacks a one-layer SSM+FNN, a two-layer SSM+FNN or a Transformer)"
-    n_ok = sum(v.reproduced for v in verdict_list)
-    if n_ok == len(verdict_list):
+    n_ok = sum(v.reproduced for v in judged)
+    if n_ok == len(judged):
         return "reproduced"
     if n_ok == 0:
         return "not reproduced"
-    return f"partially reproduced ({n_ok} of {len(verdict_list)} task/length cells)"
+    tasks = ", ".join(v.task for v in judged if v.reproduced)
+    return f"partially reproduced ({n_ok} of {len(judged)} tasks: {tasks})"
