@@ -46,7 +46,7 @@ ds = xr.load_dataset(resolve(results_file), engine="h5netcdf")
 best = best_over_lr(ds)
 verdict_list = claims.verdicts(best, verdict_cfg.comparable_margin, verdict_cfg.separation_margin)
 metrics = report.write_metrics(best, verdict_list, out / "metrics.json")
-report.write_plot_csv(best, out / "accuracy.csv")
+_ = report.write_plot_csv(best, out / "accuracy.csv")
 
 # %% [markdown]
 # ## Verdict

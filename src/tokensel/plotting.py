@@ -14,7 +14,6 @@ import seaborn as sns
 import xarray as xr
 from IPython.display import Image
 
-from tokensel.claims import model_families
 from tokensel.results import tidy
 
 TASK_TITLES = {"copy": "Input copying", "recall": "Associative recall"}
@@ -48,12 +47,20 @@ def accuracy_vs_length(best: xr.Dataset, path: str | Path, metric: str = "test_a
 
 
 def training_curves(best: xr.Dataset, path: str | Path) -> Image:
-    """Validation accuracy during training at the longest sequence, best learning rate per model."""
-    longest = best.isel(seq_len=-1)
-    frame = tidy(longest, ["val_acc"])
+    """Validation accuracy during training at each task's longest sequence, best learning rate per model.
+
+    A run that stopped early keeps its last validation accuracy (it is frozen there), so the seed
+    mean does not jump when one seed stops before another.
+    """
+    frame = best["val_acc"].to_dataframe().reset_index()
+    run = ["task", "model", "seq_len", "seed"]
+    trained = frame.dropna(subset=["val_acc"])
+    frame = frame[frame["seq_len"] == frame["task"].map(trained.groupby("task")["seq_len"].max())]
+    frame = frame[frame.set_index(run).index.isin(trained.set_index(run).index)].sort_values([*run, "eval_step"])
+    frame["val_acc"] = frame.groupby(run)["val_acc"].ffill()
     grid = sns.relplot(
         data=frame, x="eval_step", y="val_acc", hue="model", col="task", kind="line",
-        errorbar="sd", height=3.4, aspect=1.2,
+        errorbar="sd", height=3.4, aspect=1.2, facet_kws={"sharex": False},
     )
     grid.set(ylim=(-0.02, 1.02), xlabel="training step", ylabel="validation accuracy")
     _titles(grid)
@@ -62,11 +69,12 @@ def training_curves(best: xr.Dataset, path: str | Path) -> Image:
 
 def learning_rate_sensitivity(ds: xr.Dataset, path: str | Path) -> Image:
     """Final validation accuracy against learning rate: why a single-LR comparison is unfair."""
-    frame = tidy(ds, ["final_val_acc"])
-    frame["family"] = frame["model"].map(model_families(ds))
+    frame = tidy(ds, ["final_val_acc"]).sort_values(["task", "seq_len", "model"])
+    frame["panel"] = frame["task"].map(lambda t: TASK_TITLES.get(t, t)) + ", L=" + frame["seq_len"].astype(str)
     grid = sns.relplot(
-        data=frame, x="lr", y="final_val_acc", hue="model", col="task", row="seq_len", kind="line",
-        marker="o", errorbar="sd", height=2.8, aspect=1.3,
+        data=frame, x="lr", y="final_val_acc", hue="model", col="panel", col_wrap=2, kind="line",
+        marker="o", errorbar="sd", height=3.0, aspect=1.3, facet_kws={"sharex": False},
     )
     grid.set(xscale="log", ylim=(-0.02, 1.02), xlabel="learning rate", ylabel="final val. accuracy")
+    grid.set_titles("{col_name}")
     return save_figure(grid, path)

@@ -13,10 +13,14 @@ from tokensel.claims import TaskVerdict, family_table, overall
 
 
 def accuracy_table(best: xr.Dataset) -> pd.DataFrame:
-    """Mean +- sd test accuracy per task, model and length, models in rows, one column per length."""
+    """Mean +- sd test accuracy per task, model and length, models in rows, one column per length.
+
+    Tasks have their own lengths, so a task's row is blank under another task's lengths.
+    """
     table = family_table(best)
     table["cell"] = table.apply(lambda r: f"{r['mean']:.3f} ± {0 if pd.isna(r['std']) else r['std']:.3f}", axis=1)
-    return table.pivot_table(index=["task", "family", "model"], columns="seq_len", values="cell", aggfunc="first")
+    wide = table.pivot_table(index=["task", "family", "model"], columns="seq_len", values="cell", aggfunc="first")
+    return wide.fillna("")
 
 
 def write_plot_csv(best: xr.Dataset, path: str | Path) -> Path:
