@@ -227,3 +227,13 @@ def test_notebooks_end_to_end(tmp_path):
     assert "The claim" in (tmp_path / "index.html").read_text()
     reloaded = xr.load_dataset(runs / "planted-ssm-0.nc", engine="h5netcdf")
     assert float(reloaded["importance"].sum("position").mean()) == pytest.approx(1.0, rel=1e-5)
+
+
+def test_index_claim_names_each_family_state():
+    from tokensel.genomic.summary import claim
+
+    assert claim({}) == "not assessed"
+    both = {"a": {"sparse": True, "input_dependent": True}}
+    assert claim(both) == "reproduced (a: sparse and input-dependent)"
+    mixed = {**both, "b": {"sparse": None, "input_dependent": None}}
+    assert claim(mixed).startswith("not reproduced") and "b: undetermined" in claim(mixed)

@@ -126,3 +126,15 @@ def test_notebooks_train_and_report(tmp_path: Path) -> None:
     assert (out / "slopes.csv").read_text().startswith("model,family,order,slope")
     assert "Verdict" in (out / "index.html").read_text()
     assert xr.load_dataset(results, engine="h5netcdf")["n_params"].notnull().all()
+
+
+def test_index_claim_follows_the_verdict():
+    from tokensel.regression_analysis import CONSISTENT, SLOWER, RegressionVerdict
+
+    def verdict(status, same):
+        return RegressionVerdict(-0.667, status, same, 0.02, 1.2, 1.0, True)
+
+    assert verdict(CONSISTENT, True).claim.startswith("reproduced")
+    assert verdict(SLOWER, True).claim.startswith("partially reproduced") and SLOWER in verdict(SLOWER, True).claim
+    assert verdict(SLOWER, False).claim.startswith("not reproduced")
+    assert verdict(None, None).claim.startswith("not assessed")

@@ -143,6 +143,17 @@ class RegressionVerdict:
     gap_fixed: float | None
     gap_only_when_dynamic: bool | None
 
+    @property
+    def claim(self) -> str:
+        """One line for the index page: does SSM+FNN reach the Transformer's rate, and the theorem's?"""
+        if self.same_rate_as_transformer is None or self.two_layer_status is None:
+            return "not assessed (the grid lacks a two-layer SSM+FNN or a Transformer)"
+        if not self.same_rate_as_transformer:
+            return f"not reproduced (the two-layer SSM+FNN rate differs from the Transformer's by {self.slope_difference:+.2f})"
+        if self.two_layer_status == CONSISTENT:
+            return "reproduced (same rate as the Transformer, consistent with the predicted exponent)"
+        return f"partially reproduced (same rate as the Transformer; the two-layer SSM+FNN is {self.two_layer_status} on this profile)"
+
     def lines(self, tolerance: float, gap_ratio: float) -> list[str]:
         """The verdict in words with its numbers."""
         out = []
@@ -198,6 +209,7 @@ def write_metrics(
     """``metrics.json`` for ``dvc metrics``: slopes with CIs, the predicted exponent, the verdict."""
     rounded = lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else (round(v, 4) if isinstance(v, float) else v)  # noqa: E731
     metrics = {
+        "claim": conclusion.claim,
         "a_dagger": rounded(a_dagger(experiment.task)),
         "predicted_exponent": rounded(predicted_exponent(experiment.task)),
         "fit_n_range": [experiment.fit_sizes[0], experiment.fit_sizes[-1]],

@@ -138,10 +138,26 @@ def _records(frame: pd.DataFrame) -> list[dict]:
     return json.loads(frame.to_json(orient="records"))
 
 
+def claim(families: dict[str, dict[str, bool | None]]) -> str:
+    """One line for the index page: is importance sparse and input-dependent in every family?"""
+    def state(family: dict[str, bool | None]) -> str:
+        if family["sparse"] is None:
+            return "undetermined (no model beat the GC baseline)"
+        parts = ["sparse" if family["sparse"] else "not sparse", "input-dependent" if family["input_dependent"] else "not input-dependent"]
+        return " and ".join(parts)
+
+    if not families:
+        return "not assessed"
+    holds = all(v["sparse"] is True and v["input_dependent"] is True for v in families.values())
+    detail = "; ".join(f"{name}: {state(v)}" for name, v in sorted(families.items()))
+    return f"{'reproduced' if holds else 'not reproduced'} ({detail})"
+
+
 def write_metrics(accuracy: pd.DataFrame, importance: pd.DataFrame, verdict_list: list[Verdict], path: str | Path) -> dict:
     """metrics.json: accuracies, importance measures and verdicts (all numbers the report quotes)."""
     families = family_verdicts(verdict_list)
     metrics = {
+        "claim": claim(families),
         "claim_holds": bool(families) and all(v["sparse"] is True and v["input_dependent"] is True for v in families.values()),
         "families": families,
         "verdicts": [v.__dict__ for v in verdict_list],
