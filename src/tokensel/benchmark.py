@@ -45,12 +45,11 @@ import numpy as np
 import pandas as pd
 import torch
 import xarray as xr
-import yaml
 from torch import nn
 from torch.nn import functional as F
 from tqdm import tqdm
 
-from tokensel.config import FILTERS, ModelConfig, from_mapping, require
+from tokensel.config import FILTERS, ModelConfig, from_mapping, read_section, require
 from tokensel.errors import ConfigError
 from tokensel.filters import make_filter
 from tokensel.mixers import CausalSelfAttention, LongConvMixer, fft_causal_conv, naive_attention
@@ -198,11 +197,7 @@ def efficiency_from_mapping(data: Mapping[str, Any] | None) -> EfficiencyConfig:
 
 def load_efficiency(path: str | Path = "params.yaml") -> EfficiencyConfig:
     """Read only the ``efficiency:`` section of a params file."""
-    path = Path(path)
-    require(path.is_file(), f"Params file '{path}' not found. Run from the repository root or pass its path.")
-    raw = yaml.safe_load(path.read_text()) or {}
-    require(isinstance(raw, dict) and "efficiency" in raw, f"'{path}' has no 'efficiency' section.")
-    return efficiency_from_mapping(raw["efficiency"])
+    return efficiency_from_mapping(read_section(path, "efficiency"))
 
 
 # --------------------------------------------------------------------------------------------

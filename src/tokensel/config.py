@@ -288,12 +288,23 @@ class Params:
     raw: dict[str, Any] = field(repr=False, compare=False)
 
 
-def load_params(path: str | Path = "params.yaml") -> Params:
+def read_params(path: str | Path) -> dict[str, Any]:
+    """The params file as a mapping, with clear errors for a missing or malformed file."""
     path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"Params file '{path}' not found. Run from the repository root or pass its path.")
-    with path.open() as handle:
-        raw = yaml.safe_load(handle) or {}
+    require(path.is_file(), f"Params file '{path}' not found. Run from the repository root or pass its path.")
+    raw = yaml.safe_load(path.read_text()) or {}
     require(isinstance(raw, dict), f"'{path}' must contain a mapping at the top level.")
+    return raw
+
+
+def read_section(path: str | Path, section: str) -> Any:
+    """One experiment's section of the params file (the experiment's loader validates it)."""
+    raw = read_params(path)
+    require(section in raw, f"'{path}' has no '{section}' section.")
+    return raw[section]
+
+
+def load_params(path: str | Path = "params.yaml") -> Params:
+    raw = read_params(path)
     require("synthetic" in raw, f"'{path}' has no 'synthetic' section.")
     return Params(profile=str(raw.get("profile", "default")), synthetic=synthetic_from_mapping(raw["synthetic"]), raw=raw)

@@ -14,9 +14,7 @@ import shutil
 import sys
 from pathlib import Path
 
-import yaml
-
-from tokensel.config import load_params, require
+from tokensel.config import load_params, read_params, require
 from tokensel.errors import ConfigError
 
 SECTIONS = ("synthetic", "regression", "genomic", "efficiency")
@@ -64,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.action == "check":
             path = args.name or "params.yaml"
             sections = check(path)
-            profile = yaml.safe_load(Path(path).read_text()).get("profile", "?")
+            profile = read_params(path).get("profile", "?")
             print(f"{path}: profile '{profile}' is valid ({', '.join(sections)}).")
         else:
             print(f"profile '{args.name or 'default'}' -> {use(args.name or 'default')}")

@@ -40,12 +40,9 @@ Layout conventions
 
 from __future__ import annotations
 
-import dataclasses
 import heapq
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 

@@ -29,15 +29,13 @@ from typing import Any, Mapping
 import numpy as np
 import torch
 import xarray as xr
-import yaml
 from torch import nn
 from tqdm.auto import tqdm
 
-from tokensel.config import ModelConfig, fail_unknown_keys, from_mapping, require
-from tokensel.errors import ConfigError
+from tokensel.config import ModelConfig, fail_unknown_keys, from_mapping, read_section, require
 from tokensel.models import SequenceModel, count_parameters
 from tokensel.regression import RegressionSample, RegressionTaskConfig, make_splits
-from tokensel.train import check_finite, default_device, make_optimizer
+from tokensel.train import default_device, make_optimizer, optimization_step
 
 ORDERS = ("dynamic", "fixed")
 LR_KEY = "regression.train.lrs"
@@ -252,11 +250,7 @@ def regression_from_mapping(data: Mapping[str, Any] | None) -> RegressionExperim
 
 def load_regression(path: str | Path = "params.yaml") -> RegressionExperiment:
     """Read only the ``regression:`` section of a params file (other sections are not validated)."""
-    path = Path(path)
-    require(path.is_file(), f"Params file '{path}' not found. Run from the repository root or pass its path.")
-    raw = yaml.safe_load(path.read_text()) or {}
-    require(isinstance(raw, dict) and "regression" in raw, f"'{path}' has no 'regression' section.")
-    return regression_from_mapping(raw["regression"])
+    return regression_from_mapping(read_section(path, "regression"))
 
 
 # --------------------------------------------------------------------------------------------
@@ -365,12 +359,7 @@ def train_regression(
     for step in range(1, train.steps + 1):
         idx = torch.randint(len(data), (train.batch_size,), generator=batches).to(device)
         loss = masked_mse(model(data.X[idx]).squeeze(-1), data.y[idx], data.mask[idx])
-        check_finite(loss, label, step, lr, LR_KEY)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        nn.utils.clip_grad_norm_(model.parameters(), train.grad_clip)
-        optimizer.step()
-        schedule.step()
+        optimization_step(model, loss, optimizer, schedule, train.grad_clip, (label, step, lr, LR_KEY))
         running.append(loss.item())
         if step in checkpoints:
             losses.append(float(np.mean(running)))

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from tokensel.config import ModelConfig, TaskConfig
+from tokensel.config import ModelConfig, TaskConfig, read_params
 from tokensel.errors import ConfigError
 from tokensel.train import RunResult
 
@@ -125,9 +125,7 @@ def matrix_keys(params: Mapping[str, Any], axes: list[str]) -> list[str]:
 
 
 def expected_run_files(runs_dir: str | Path, params_file: str | Path, axes: list[str]) -> list[Path]:
-    import yaml
-
-    params = yaml.safe_load(Path(params_file).read_text())
+    params = read_params(params_file)
     paths = [Path(runs_dir) / f"{key}.nc" for key in matrix_keys(params, axes)]
     missing = [p.name for p in paths if not p.is_file()]
     if missing:

@@ -104,6 +104,26 @@ def check_finite(loss: torch.Tensor, label: str, step: int, lr: float, lr_key: s
         )
 
 
+def optimization_step(
+    model: nn.Module,
+    loss: torch.Tensor,
+    optimizer: torch.optim.Optimizer,
+    schedule: torch.optim.lr_scheduler.LambdaLR,
+    grad_clip: float,
+    where: tuple[str, int, float, str],
+) -> None:
+    """Check the loss, backpropagate, clip, step the optimizer and the schedule.
+
+    ``where`` = (run label, step, lr, params key of the learning rate) for the divergence message.
+    """
+    check_finite(loss, *where)
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+    optimizer.step()
+    schedule.step()
+
+
 def build_model(model_config: ModelConfig, task: TaskConfig, d_model: int) -> SequenceModel:
     return SequenceModel(model_config, vocab_size(task), d_model, task.seq_len)
 
@@ -135,12 +155,7 @@ def train_run(
     for step in progress:
         batch = sample(task, train.batch_size, seed, "train", step).to(device)
         loss = masked_loss(model(batch.inputs), batch.labels)
-        check_finite(loss, label, step, lr, "synthetic.train.lrs")
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        nn.utils.clip_grad_norm_(model.parameters(), train.grad_clip)
-        optimizer.step()
-        schedule.step()
+        optimization_step(model, loss, optimizer, schedule, train.grad_clip, (label, step, lr, "synthetic.train.lrs"))
         running.append(loss.item())
         if step + 1 == planned[n_evals]:
             losses[n_evals] = np.mean(running)

@@ -33,11 +33,10 @@ from typing import Any, Mapping, Union
 import numpy as np
 import torch
 import xarray as xr
-import yaml
 from torch import nn
 from tqdm.auto import tqdm
 
-from tokensel.config import ModelConfig, fail_unknown_keys, from_mapping, require
+from tokensel.config import ModelConfig, fail_unknown_keys, from_mapping, read_section, require
 from tokensel.genomic import attribution as attr
 from tokensel.genomic import importance_metrics as im
 from tokensel.genomic.baselines import classification_scores
@@ -51,7 +50,7 @@ from tokensel.genomic.datasets import (
 from tokensel.genomic.motifs import JANGGU_MOTIFS, MAFK_MARE_HALF_SITE, OCT4_OCTAMER, motif_mask, plant_motifs
 from tokensel.genomic.sequences import PAD_ID
 from tokensel.models import count_parameters
-from tokensel.train import check_finite, default_device, make_optimizer
+from tokensel.train import default_device, make_optimizer, optimization_step
 
 # --------------------------------------------------------------------------- dataset specs
 
@@ -306,11 +305,7 @@ def genomic_from_mapping(data: Mapping[str, Any]) -> GenomicExperiment:
 
 def load_genomic(path: str | Path) -> GenomicExperiment:
     """Read and validate the ``genomic:`` section of a params file."""
-    path = Path(path)
-    require(path.is_file(), f"Params file '{path}' not found. Run from the repository root or pass its path.")
-    raw = yaml.safe_load(path.read_text()) or {}
-    require(isinstance(raw, dict) and "genomic" in raw, f"'{path}' has no 'genomic' section.")
-    return genomic_from_mapping(raw["genomic"])
+    return genomic_from_mapping(read_section(path, "genomic"))
 
 
 # --------------------------------------------------------------------------- training
@@ -344,12 +339,7 @@ def train_classifier(
     for step in progress:
         index = torch.randint(0, len(data), (settings.batch_size,), generator=generator).to(device)
         loss = nn.functional.cross_entropy(model(sequences[index]), labels[index])
-        check_finite(loss, label, step, settings.lr, "genomic.train.lr")
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        nn.utils.clip_grad_norm_(model.parameters(), settings.grad_clip)
-        optimizer.step()
-        schedule.step()
+        optimization_step(model, loss, optimizer, schedule, settings.grad_clip, (label, step, settings.lr, "genomic.train.lr"))
         window.append(loss.item())
         if (step + 1) % settings.log_every == 0 or step + 1 == settings.steps:
             steps.append(step + 1)
