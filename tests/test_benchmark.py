@@ -114,7 +114,8 @@ def test_crossover_interpolates_last_sign_change() -> None:
 @pytest.mark.parametrize("method", ["fft_floor", "ssm_mixer_fir"])
 def test_saved_tensor_memory_is_linear_in_length(method: str) -> None:
     config = efficiency_from_mapping(TINY_EFFICIENCY)
-    memory = [activation_bytes(make_workload(config, method, length)) for length in (16, 32, 64)]
+    # Lengths above DIRECT_CONV_MAX_TAPS, so the FIR filter takes the FFT path at every length.
+    memory = [activation_bytes(make_workload(config, method, length)) for length in (32, 64, 128)]
     # Every saved tensor is O(L): zero-padded FFTs of length 2L, so bytes = a L + b exactly.
     assert memory[2] - memory[1] == 2 * (memory[1] - memory[0]) > 0
 

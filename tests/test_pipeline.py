@@ -43,7 +43,7 @@ def env_with_package() -> dict:
 def test_dvc_yaml_parses_and_names_only_existing_notebook_parameters():
     result = subprocess.run([sys.executable, "-m", "dvc", "stage", "list"], cwd=ROOT, capture_output=True, text=True, env=env_with_package())
     assert result.returncode == 0, result.stderr
-    assert "synthetic_train@copy-ssm2_fnn2" in result.stdout and "synthetic_report" in result.stdout
+    assert "synthetic_train@copy-ssm2_fnn1" in result.stdout and "synthetic_report" in result.stdout
     stages = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
     checked = 0
     for stage in stages.values():

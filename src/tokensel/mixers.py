@@ -1,7 +1,10 @@
 """Sequence mixers. Every mixer maps (batch, length, d_model) -> (batch, length, d_model) causally.
 
 * ``LongConvMixer``: the paper's SSM layer, a channel-wise causal convolution with a filter from
-  ``tokensel.filters``, computed by FFT in O(L log L), plus a skip term D * u and a linear output map.
+  ``tokensel.filters``, plus a skip term D * u and a linear output map. The skip is folded into
+  the filter's lag-0 tap, so one convolution computes both. Long filters are applied by FFT in
+  O(L log L); filters of at most ``DIRECT_CONV_MAX_TAPS`` taps (short FIR windows) by direct
+  convolution, which measured about 2x faster on CPU at 16 taps (B=800, L=200, d=32).
 * ``CausalSelfAttention``: multi-head softmax attention through
   ``torch.nn.functional.scaled_dot_product_attention`` (``naive_attention`` is its slow oracle).
 """
@@ -17,9 +20,11 @@ from torch.nn import functional as F
 from tokensel.config import ModelConfig
 from tokensel.filters import make_filter
 
+DIRECT_CONV_MAX_TAPS = 16
+
 
 def fft_causal_conv(u: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
-    """y[..., d, t] = sum_{s<=t} h[d, s] u[..., d, t-s]. u: (..., D, L), h: (D, L)."""
+    """y[..., d, t] = sum_{s<=t} h[d, s] u[..., d, t-s]. u: (..., D, L), h: (D, W) with W <= L."""
     length = u.shape[-1]
     n = 2 * length  # zero padding to 2L turns the circular FFT convolution into a linear, causal one
     dtype = torch.promote_types(u.dtype, torch.float32)  # half-precision FFTs lose too much accuracy
@@ -28,11 +33,16 @@ def fft_causal_conv(u: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
 
 
 def direct_causal_conv(u: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
-    """The O(L^2) definition of ``fft_causal_conv``, kept as its test oracle."""
-    length = u.shape[-1]
+    """The O(L W) definition of ``fft_causal_conv`` (u: (B, D, L)); its test oracle, and the
+    faster path for short filters."""
     kernel = torch.flip(h, dims=[-1])[:, None, :]  # conv1d correlates, so flip to convolve
-    padded = F.pad(u, (length - 1, 0))
+    padded = F.pad(u, (h.shape[-1] - 1, 0))
     return F.conv1d(padded, kernel, groups=h.shape[0])
+
+
+def causal_conv(u: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
+    """``fft_causal_conv`` or, for filters of at most DIRECT_CONV_MAX_TAPS taps, the direct one."""
+    return direct_causal_conv(u, h) if h.shape[-1] <= DIRECT_CONV_MAX_TAPS else fft_causal_conv(u, h)
 
 
 class LongConvMixer(nn.Module):
@@ -44,8 +54,9 @@ class LongConvMixer(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         u = x.transpose(1, 2)  # (B, D, L)
-        y = fft_causal_conv(u, self.filter(u.shape[-1])) + self.skip[:, None] * u
-        return self.out_proj(y.transpose(1, 2))
+        h = self.filter(u.shape[-1])
+        h = torch.cat([h[:, :1] + self.skip[:, None], h[:, 1:]], dim=1)  # y = h * u + skip u
+        return self.out_proj(causal_conv(u, h).transpose(1, 2))
 
 
 class CausalSelfAttention(nn.Module):

@@ -30,12 +30,11 @@ import numpy as np
 import torch
 import xarray as xr
 from torch import nn
-from tqdm.auto import tqdm
 
 from tokensel.config import ModelConfig, fail_unknown_keys, from_mapping, read_section, require
 from tokensel.models import SequenceModel, count_parameters
-from tokensel.regression import RegressionSample, RegressionTaskConfig, make_splits
-from tokensel.train import default_device, make_optimizer, optimization_step
+from tokensel.regression import RegressionSample, RegressionSplits, RegressionTaskConfig, make_splits
+from tokensel.train import default_device, make_optimizer, optimization_step, parallel_map
 
 ORDERS = ("dynamic", "fixed")
 LR_KEY = "regression.train.lrs"
@@ -75,13 +74,11 @@ class RegressionTrainConfig:
     n_val: int = 256
     n_test: int = 1024
     d_model: int = 16
-    # Tiny models are dominated by per-op overhead; extra CPU threads only contend with each other.
-    cpu_threads: int = 1
 
     def __post_init__(self) -> None:
         require(isinstance(self.lrs, (list, tuple)), f"'regression.train.lrs' must be a list, got {self.lrs!r}.")
         object.__setattr__(self, "lrs", tuple(float(x) for x in self.lrs))
-        for name in ("steps", "batch_size", "eval_every", "n_val", "n_test", "d_model", "cpu_threads"):
+        for name in ("steps", "batch_size", "eval_every", "n_val", "n_test", "d_model"):
             value = getattr(self, name)
             require(
                 isinstance(value, int) and not isinstance(value, bool) and value > 0,
@@ -375,6 +372,24 @@ def train_regression(
     )
 
 
+def _fit(
+    config: ModelConfig,
+    task: RegressionTaskConfig,
+    train: RegressionTrainConfig,
+    splits: RegressionSplits,
+    n: int,
+    lr: float,
+    seed: int,
+    label: str,
+    d_model: int | None = None,
+) -> RegressionRun:
+    """One ``train_regression`` run on the first ``n`` training sequences (a worker-process job)."""
+    device = default_device()
+    val, test = (Tensors.from_sample(s, device) for s in (splits.val, splits.test))
+    data = Tensors.from_sample(splits.train, device, n)
+    return train_regression(config, task, train, data, val, test, lr, seed, d_model=d_model, label=label)
+
+
 def scaled_width(config: ModelConfig, base_d_model: int, d_model: int) -> ModelConfig:
     """``config`` with its FNN width scaled in proportion to d_model (at least one unit)."""
     return dataclasses.replace(config, fnn_width=max(1, round(config.fnn_width * d_model / base_d_model)))
@@ -385,9 +400,7 @@ def scaled_width(config: ModelConfig, base_d_model: int, d_model: int) -> ModelC
 # --------------------------------------------------------------------------------------------
 
 
-def run_cell(
-    experiment: RegressionExperiment, model_name: str, seed: int, device: torch.device | None = None
-) -> xr.Dataset:
+def run_cell(experiment: RegressionExperiment, model_name: str, seed: int) -> xr.Dataset:
     """Train ``model_name`` for one seed on every n, learning rate and order, plus its width sweep.
 
     Dimensions of the result: (model, seed, order, n_train, lr, eval_step) for the estimation
@@ -397,9 +410,6 @@ def run_cell(
     """
     model = experiment.model(model_name)
     train = experiment.train
-    device = device or default_device()
-    if device.type == "cpu":
-        torch.set_num_threads(train.cpu_threads)
     n_max = experiment.n_train[-1]
     n_steps = len(train.eval_steps)
 
@@ -410,45 +420,48 @@ def run_cell(
     width_curves = {name: np.full((len(widths), n_steps), np.nan) for name in ("width_val_risk", "width_test_risk")}
     width_params = np.full(len(widths), np.nan)
 
-    jobs = [(o, n, lr) for o in experiment.orders(model_name) for n in experiment.n_train for lr in train.lrs]
     sweep = model_name in experiment.width_sweep.models
-    progress = tqdm(total=len(jobs) + (len(widths) if sweep else 0), desc=f"{model_name}/seed={seed}", mininterval=2.0)
-    n_params = 0
-    for order in experiment.orders(model_name):
-        task = experiment.task_for(order)
-        splits = make_splits(task, n_max, train.n_val, train.n_test, seed)
-        val, test = (Tensors.from_sample(s, device) for s in (splits.val, splits.test))
+    splits = {order: make_splits(experiment.task_for(order), n_max, train.n_val, train.n_test, seed) for order in experiment.orders(model_name)}
+    cells = [(order, i, k) for order in splits for i in range(len(experiment.n_train)) for k in range(len(train.lrs))]
+    jobs = [
+        dict(
+            config=model, task=experiment.task_for(order), train=train, splits=splits[order],
+            n=experiment.n_train[i], lr=train.lrs[k], seed=seed,
+            label=f"regression/{model_name}/{order}/n={experiment.n_train[i]}/seed={seed}",
+        )
+        for order, i, k in cells
+    ]
+    runs = parallel_map(_fit, jobs, desc=f"{model_name}/seed={seed}")
+    for (order, i, k), run in zip(cells, runs):
         o = ORDERS.index(order)
-        for i, n in enumerate(experiment.n_train):
-            data = Tensors.from_sample(splits.train, device, n)
-            for k, lr in enumerate(train.lrs):
-                label = f"regression/{model_name}/{order}/n={n}/seed={seed}"
-                run = train_regression(model, task, train, data, val, test, lr, seed, label=label)
-                for name in curves:
-                    curves[name][o, i, k] = getattr(run, name)
-                seconds[o, i, k] = run.seconds
-                n_params = run.n_params
-                progress.update()
-        if order == "dynamic" and sweep:
-            # The width sweep reuses the learning rate that validation chose at the largest n.
-            k_best = int(np.nanmin(curves["val_risk"][o, -1], axis=-1).argmin())
-            largest = Tensors.from_sample(splits.train, device)
-            for w, width in enumerate(widths):
-                if width == train.d_model:
-                    # Same seed, data, width and learning rate: the estimation run already is this run.
-                    width_curves["width_val_risk"][w] = curves["val_risk"][o, -1, k_best]
-                    width_curves["width_test_risk"][w] = curves["test_risk"][o, -1, k_best]
-                    width_params[w] = n_params
-                else:
-                    run = train_regression(
-                        scaled_width(model, train.d_model, width), task, train, largest, val, test,
-                        train.lrs[k_best], seed, d_model=width, label=f"regression/{model_name}/width={width}/seed={seed}",
-                    )
-                    width_curves["width_val_risk"][w] = run.val_risk
-                    width_curves["width_test_risk"][w] = run.test_risk
-                    width_params[w] = run.n_params
-                progress.update()
-    progress.close()
+        for name in curves:
+            curves[name][o, i, k] = getattr(run, name)
+        seconds[o, i, k] = run.seconds
+    n_params = runs[0].n_params
+
+    if sweep:
+        # The width sweep reuses the learning rate that validation chose at the largest n.
+        o = ORDERS.index("dynamic")
+        k_best = int(np.nanmin(curves["val_risk"][o, -1], axis=-1).argmin())
+        # The run at the base width already is the sweep's point there (same seed, data and lr).
+        others = [width for width in widths if width != train.d_model]
+        width_runs = dict(zip(others, parallel_map(_fit, [
+            dict(
+                config=scaled_width(model, train.d_model, width), task=experiment.task_for("dynamic"), train=train,
+                splits=splits["dynamic"], n=n_max, lr=train.lrs[k_best], seed=seed, d_model=width,
+                label=f"regression/{model_name}/width={width}/seed={seed}",
+            )
+            for width in others
+        ], desc=f"{model_name}/seed={seed} widths")))
+        for w, width in enumerate(widths):
+            if width in width_runs:
+                run = width_runs[width]
+                width_curves["width_val_risk"][w], width_curves["width_test_risk"][w] = run.val_risk, run.test_risk
+                width_params[w] = run.n_params
+            else:
+                width_curves["width_val_risk"][w] = curves["val_risk"][o, -1, k_best]
+                width_curves["width_test_risk"][w] = curves["test_risk"][o, -1, k_best]
+                width_params[w] = n_params
 
     cell = ("order", "n_train", "lr")
     ds = xr.Dataset(

@@ -1,7 +1,10 @@
-"""Write ``reports/index.html``: one entry per experiment report, with its verdict line.
+"""Write ``reports/index.html``: one entry per experiment report, with its verdict line, and the
+wall time of the run that produced them.
 
-``python -m tokensel.site reports`` finds every ``reports/<experiment>/index.html`` and reads the
-``claim`` from its ``metrics.json``, so the index never states a result the report does not.
+``python -m tokensel.site reports results/notebooks`` finds every ``reports/<experiment>/index.html``
+and reads the ``claim`` from its ``metrics.json``, so the index never states a result the report
+does not. The stage timings come from the executed notebooks (``tokensel.stage_times``) and are
+also written to ``reports/stage_times.csv``.
 """
 
 from __future__ import annotations
@@ -10,6 +13,10 @@ import html
 import json
 import sys
 from pathlib import Path
+
+import pandas as pd
+
+from tokensel import stage_times
 
 TITLES = {
     "synthetic": "Synthetic tasks: input copying and associative recall (Figure C.1)",
@@ -30,7 +37,30 @@ def entries(reports: Path) -> list[tuple[str, str, str]]:
     return sorted(found, key=lambda e: order.index(e[0]) if e[0] in order else len(order))
 
 
-def render(reports: Path) -> str:
+def timing_section(times: pd.DataFrame | None) -> str:
+    """An HTML table of minutes per stage group, with a bar for each (a picture, no plot library)."""
+    if times is None or times.empty:
+        return "<p>No executed notebooks found: stage timings are unavailable.</p>"
+    groups = stage_times.by_group(times)
+    longest = groups["seconds"].max()
+    rows = "\n".join(
+        f"  <tr><td>{html.escape(str(g.group))}</td><td>{g.stages}</td><td>{g.seconds / 60:.1f}</td>"
+        f'<td><div style="background:#4c72b0;height:0.8em;width:{100 * g.seconds / longest:.0f}%"></div></td></tr>'
+        for g in groups.itertuples()
+    )
+    total, span = times["seconds"].sum(), stage_times.span_seconds(times)
+    return f"""<h2>Wall time of the run that made these pages</h2>
+<p>Notebook stages, from papermill's timings in the executed notebooks: {total / 60:.1f} min in
+{len(times)} stages; {span / 60:.1f} min from the first stage's start to the last one's end (this
+includes DVC's overhead and the combine steps, and any pause if stages ran in separate
+<code>dvc repro</code> calls). Per stage: <code>reports/stage_times.csv</code>.</p>
+<table>
+  <tr><th>stages</th><th>count</th><th>minutes</th><th style="width:40%"></th></tr>
+{rows}
+</table>"""
+
+
+def render(reports: Path, times: pd.DataFrame | None = None) -> str:
     items = "\n".join(
         f'  <li><a href="{html.escape(name)}/index.html">{html.escape(title)}</a>'
         + (f" — claim <strong>{html.escape(claim)}</strong>" if claim else "")
@@ -40,7 +70,8 @@ def render(reports: Path) -> str:
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head><meta charset="utf-8"><title>SSMs vs Transformers in dynamic token selection: reproduction reports</title>
-<style>body{{font-family:system-ui,sans-serif;max-width:52rem;margin:2rem auto;line-height:1.5;padding:0 1rem}}</style>
+<style>body{{font-family:system-ui,sans-serif;max-width:52rem;margin:2rem auto;line-height:1.5;padding:0 1rem}}
+td,th{{padding:0.1rem 0.6rem;text-align:left}}</style>
 </head>
 <body>
 <h1>Reproduction reports</h1>
@@ -50,6 +81,7 @@ from the code and parameters in this repository; every number on it is computed,
 <ul>
 {items}
 </ul>
+{timing_section(times)}
 </body>
 </html>
 """
@@ -58,7 +90,9 @@ from the code and parameters in this repository; every number on it is computed,
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     reports = Path(argv[0] if argv else "reports")
-    (reports / "index.html").write_text(render(reports), encoding="utf-8")
+    times = stage_times.read(argv[1] if len(argv) > 1 else "results/notebooks")
+    times.to_csv(reports / "stage_times.csv", index=False)
+    (reports / "index.html").write_text(render(reports, times), encoding="utf-8")
     print(f"wrote {reports / 'index.html'} ({len(entries(reports))} experiments)")
     return 0
 

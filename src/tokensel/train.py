@@ -12,6 +12,7 @@ import os
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
+from typing import Callable, TypeVar
 from multiprocessing import get_context
 
 import numpy as np
@@ -23,6 +24,8 @@ from tokensel.config import ModelConfig, TaskConfig, TrainConfig
 from tokensel.errors import TrainingDiverged
 from tokensel.models import SequenceModel, count_parameters
 from tokensel.tasks import IGNORE, Batch, sample, vocab_size
+
+T = TypeVar("T")
 
 
 def default_device() -> torch.device:
@@ -180,11 +183,6 @@ def train_run(
     )
 
 
-def _single_threaded_run(kwargs: dict) -> RunResult:
-    torch.set_num_threads(1)
-    return train_run(**kwargs, progress_bar=False)
-
-
 def default_workers() -> int:
     """Parallel CPU runs: ``TOKENSEL_WORKERS`` if set, else one per core; one process on a GPU."""
     if "TOKENSEL_WORKERS" in os.environ:
@@ -192,22 +190,41 @@ def default_workers() -> int:
     return 1 if torch.cuda.is_available() else max(os.cpu_count() or 1, 1)
 
 
-def run_all(jobs: list[dict], workers: int | None = None, desc: str = "runs") -> list[RunResult]:
-    """Run ``train_run(**job)`` for every job, in job order.
-
-    On CPU each run is single-threaded and runs go to a pool of worker processes: tiny models use
-    cores far better side by side than through intra-op threads, and a run's numbers then do not
-    depend on how many workers there are.
-    """
-    workers = min(workers or default_workers(), len(jobs))
+def pool_size(workers: int | None, n_jobs: int) -> int:
+    """How many worker processes ``parallel_map`` starts (1 = runs in this process)."""
     if torch.cuda.is_available():
-        return [train_run(**job) for job in tqdm(jobs, desc=desc)]
-    if workers <= 1:
-        torch.set_num_threads(1)
-        return [train_run(**job) for job in tqdm(jobs, desc=desc)]
-    results: list[RunResult | None] = [None] * len(jobs)
+        return 1
+    return max(min(workers or default_workers(), n_jobs), 1)
+
+
+def _call_single_threaded(function: Callable[..., T], kwargs: dict) -> T:
+    torch.set_num_threads(1)
+    return function(**kwargs)
+
+
+def parallel_map(function: Callable[..., T], jobs: list[dict], workers: int | None = None, desc: str = "runs") -> list[T]:
+    """``function(**job)`` for every job, results in job order.
+
+    On CPU every call is single-threaded and calls go to a pool of worker processes: tiny models
+    use cores far better side by side than through intra-op threads, and a run's numbers then do
+    not depend on how many workers there are. On a GPU the calls run one after another here.
+    ``function`` must be importable (a module-level function) for the worker processes.
+    """
+    workers = pool_size(workers, len(jobs))
+    if workers == 1:
+        if not torch.cuda.is_available():
+            torch.set_num_threads(1)
+        return [function(**job) for job in tqdm(jobs, desc=desc)]
+    results: list[T | None] = [None] * len(jobs)
     with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-        futures = {pool.submit(_single_threaded_run, job): i for i, job in enumerate(jobs)}
+        futures = {pool.submit(_call_single_threaded, function, job): i for i, job in enumerate(jobs)}
         for future in tqdm(as_completed(futures), total=len(jobs), desc=desc):
             results[futures[future]] = future.result()
     return results  # type: ignore[return-value]
+
+
+def run_all(jobs: list[dict], workers: int | None = None, desc: str = "runs") -> list[RunResult]:
+    """``train_run(**job)`` for every job through ``parallel_map``; per-run progress bars only
+    when runs go one after another (side by side they would interleave)."""
+    quiet = pool_size(workers, len(jobs)) > 1
+    return parallel_map(train_run, [{**job, "progress_bar": not quiet} for job in jobs], workers, desc)

@@ -236,7 +236,7 @@ class VerdictSettings:
     ``min_gain_over_gc``: the attributions of a model that learnt nothing are no evidence.
     """
 
-    method: str = "grad_norm"
+    method: str = "ism"
     max_mass_fraction_50: float = 0.15
     min_input_dependence: float = 0.5
     min_gain_over_gc: float = 0.05
