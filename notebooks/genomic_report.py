@@ -23,7 +23,7 @@
 # Transformer, single-nucleotide tokens, class logits mean-pooled over positions. Importance is
 # attributed to each token of a fixed set of test inputs with three gradient methods (Captum)
 # and by in-silico mutagenesis (ISM: the logit change when a base is substituted); k-mer
-# logistic regression and a GC-content threshold are the baselines. The verdict reads one method
+# logistic regression, a GC-content threshold and the majority class are the baselines. The verdict reads one method
 # (`genomic.verdict.method`); the table of motif AUROCs below shows how far each method finds the
 # bases that are known to matter.
 
@@ -62,7 +62,7 @@ method = experiment.verdict.method
 # %%
 def _family_line(name: str, calls: dict[str, bool | None]) -> str:
     if calls["sparse"] is None:
-        return f"- **{name}**: undetermined -- no model of this family beat the GC-content baseline."
+        return f"- **{name}**: undetermined -- no model of this family beat the GC-content and majority-class baselines."
     sparse = "sparse" if calls["sparse"] else "**not** sparse on every dataset"
     dependent = "input-dependent" if calls["input_dependent"] else "**not** input-dependent on every dataset"
     return f"- **{name}**: importance is {sparse} and {dependent} (models that learned the task)."
@@ -106,8 +106,9 @@ display(importance.pivot_table(index=["dataset", "model"], columns="method", val
 # %% [markdown]
 # ## Test accuracy and AUROC
 # Mean and standard deviation over seeds; the baselines are deterministic. A model that does not
-# beat the GC-content threshold has learnt little beyond base composition, and its attributions
-# say little about important tokens.
+# beat the GC-content threshold has learnt little beyond base composition, one that does not beat
+# the majority class has learnt nothing, and the attributions of either say little about
+# important tokens.
 
 # %%
 display(accuracy.round(3))

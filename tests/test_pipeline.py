@@ -6,6 +6,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import jupytext
@@ -97,24 +98,62 @@ def test_synthetic_notebooks_run_with_tiny_parameters(tmp_path, monkeypatch):
     assert "Verdict" in html and "tokensel" not in html.split("<body", 1)[1].split("Configuration", 1)[0], "code leaked into the report"
 
 
-@pytest.mark.slow
-def test_dvc_repro_end_to_end_on_a_copy_of_the_repository(tmp_path):
-    work = tmp_path / "repo"
+def dvc(work: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    result = subprocess.run([sys.executable, "-m", "dvc", *args], cwd=work, capture_output=True, text=True, env=env_with_package())
+    if check:
+        assert result.returncode == 0, f"dvc {' '.join(args)}: " + result.stdout[-3000:] + result.stderr[-3000:]
+    return result
+
+
+@pytest.fixture(scope="module")
+def reproduced_repo(tmp_path_factory) -> Path:
+    """A copy of the repository (tiny parameters) after one full `dvc repro`, committed to git."""
+    work = tmp_path_factory.mktemp("pipeline") / "repo"
     ignore = shutil.ignore_patterns(".git", ".venv", "results", "reports", "cache", "tmp", "__pycache__", "*.egg-info", ".pytest_cache", "*.ipynb")
     shutil.copytree(ROOT, work, ignore=ignore)
     tiny_params(work / "params.yaml")
-    env = env_with_package()
-    subprocess.run(["git", "init", "-q"], cwd=work, check=True)
-    result = subprocess.run([sys.executable, "-m", "dvc", "repro"], cwd=work, capture_output=True, text=True, env=env)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    git = lambda *args: subprocess.run(["git", "-c", "user.name=test", "-c", "user.email=test@example.org", *args], cwd=work, check=True, capture_output=True)  # noqa: E731
+    git("init", "-q")
+    dvc(work, "repro")
+    git("add", "-A")
+    git("commit", "-qm", "tiny pipeline")
+    return work
+
+
+@pytest.mark.slow
+def test_dvc_repro_end_to_end_on_a_copy_of_the_repository(reproduced_repo):
+    work = reproduced_repo
     for path in ("reports/index.html", "reports/synthetic/index.html", "reports/synthetic/metrics.json",
                  "reports/synthetic/accuracy.csv", "reports/synthetic/figures/accuracy_vs_length.png", "results/synthetic/results.nc",
                  "reports/regression/index.html", "reports/regression/metrics.json", "reports/genomic/index.html",
-                 "reports/genomic/metrics.json", "reports/efficiency/index.html", "reports/efficiency/metrics.json"):
+                 "reports/genomic/metrics.json", "reports/efficiency/index.html", "reports/efficiency/metrics.json",
+                 "reports/stage_times.csv"):
         assert (work / path).is_file(), f"dvc repro did not produce {path}"
     index = (work / "reports/index.html").read_text()
     assert all(f"{name}/index.html" in index for name in ("synthetic", "regression", "genomic", "efficiency"))
-    shown = subprocess.run([sys.executable, "-m", "dvc", "metrics", "show", "--json"], cwd=work, capture_output=True, text=True, env=env)
-    assert shown.returncode == 0 and "test_acc_at_longest" in shown.stdout
-    again = subprocess.run([sys.executable, "-m", "dvc", "status"], cwd=work, capture_output=True, text=True, env=env)
-    assert "up to date" in again.stdout, again.stdout
+    assert "<td>synthetic train</td><td>6</td>" in index  # one row per stage group, from the executed notebooks
+    assert "test_acc_at_longest" in dvc(work, "metrics", "show", "--json").stdout
+    assert "up to date" in dvc(work, "status").stdout
+
+
+@pytest.mark.slow
+def test_dvc_queue_runs_parameter_sets_side_by_side(reproduced_repo):
+    """The README's recipe for a bigger machine: queue parameter sets, run them with -j 2."""
+    work = reproduced_repo
+    for steps in (4, 5):
+        dvc(work, "exp", "run", "--queue", "--name", f"steps-{steps}", "-S", f"synthetic.train.steps={steps}")
+    dvc(work, "queue", "start", "-j", "2")
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline:
+        status = dvc(work, "queue", "status").stdout
+        if not re.search(r"\b(Queued|Running)\b", status):
+            break
+        time.sleep(5)
+    assert status.count("Success") == 2, status + dvc(work, "queue", "logs", "steps-4", check=False).stdout[-3000:]
+    shown = json.loads(dvc(work, "exp", "show", "--json").stdout)
+    experiments = {e["name"]: e for revision in shown for e in revision.get("experiments") or []}
+    assert {"steps-4", "steps-5"} <= set(experiments)
+    for name, steps in (("steps-4", 4), ("steps-5", 5)):
+        run = experiments[name]["revs"][0]["data"]
+        assert run["params"]["params.yaml"]["data"]["synthetic"]["train"]["steps"] == steps
+        assert "reports/synthetic/metrics.json" in run["metrics"]

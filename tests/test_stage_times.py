@@ -1,4 +1,7 @@
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 import yaml
@@ -26,25 +29,31 @@ def notebooks(tmp_path, monkeypatch):
 
 
 def test_times_are_read_grouped_and_spanned(notebooks):
-    times = stage_times.read("results/notebooks", lock_file=None)
+    times = stage_times.read("results/notebooks", root=None)
     assert list(times["stage"]) == ["synthetic-train-copy-a", "synthetic-train-copy-b", "synthetic-report", "efficiency"]
     groups = stage_times.by_group(times).set_index("group")
     assert groups.loc["synthetic train", "stages"] == 2 and groups.loc["synthetic train", "seconds"] == 180
     assert stage_times.span_seconds(times) == pytest.approx(4 * 60 + 30)
 
 
-def test_only_notebooks_in_the_lock_file_count(notebooks, tmp_path):
-    lock = {"stages": {"a": {"outs": [{"path": "results/notebooks/synthetic-train-copy-a.ipynb"}, {"path": "x.nc"}]},
-                       "e": {"outs": [{"path": "results/notebooks/efficiency.ipynb"}]}}}
-    (tmp_path / "dvc.lock").write_text(yaml.safe_dump(lock))
-    times = stage_times.read("results/notebooks")
+def test_only_notebooks_of_the_current_pipeline_count(notebooks, tmp_path):
+    subprocess.run([sys.executable, "-m", "dvc", "init", "--no-scm", "-q"], cwd=tmp_path, check=True, env=dict(os.environ, DVC_NO_ANALYTICS="1"))
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump({"copy": {"models": ["a"]}}))
+    stages = {
+        "train": {"matrix": {"model": "${copy.models}"}, "cmd": "run ${item.model}",
+                  "outs": ["results/notebooks/synthetic-train-copy-${item.model}.ipynb", "x-${item.model}.nc"]},
+        "efficiency": {"cmd": "bench", "outs": ["results/notebooks/efficiency.ipynb"]},
+    }
+    (tmp_path / "dvc.yaml").write_text(yaml.safe_dump({"stages": stages}))
+    # synthetic-train-copy-b is left over from a grid that had model b; the report has no stage.
+    times = stage_times.read("results/notebooks", root=tmp_path)
     assert set(times["stage"]) == {"synthetic-train-copy-a", "efficiency"}
 
 
 def test_a_notebook_without_papermill_timing_is_named(notebooks):
     (notebooks / "stray.ipynb").write_text(json.dumps({"metadata": {}, "cells": []}))
     with pytest.raises(ConfigError, match="stray.ipynb.*tokensel.nbrun"):
-        stage_times.read("results/notebooks", lock_file=None)
+        stage_times.read("results/notebooks", root=None)
 
 
 def test_index_page_shows_the_stage_minutes(notebooks, tmp_path):

@@ -2,8 +2,9 @@
 
 papermill records each run's start, end and duration in the executed notebook's metadata
 (``results/notebooks/*.ipynb``), so the timings are those of the run that produced the results,
-not of a separate benchmark. Only notebooks that ``dvc.lock`` names as outputs count: a stage
-dropped from the grid (another profile, a removed model) leaves its notebook behind. The combine and index steps are plain scripts of a few seconds each
+not of a separate benchmark. Only notebooks that a stage of the current ``dvc.yaml`` (with the
+current ``params.yaml``) writes count: a stage dropped from the grid (another profile, a removed
+model) leaves its notebook, and its ``dvc.lock`` entry, behind. The combine and index steps are plain scripts of a few seconds each
 and are not listed; DVC's own overhead (hashing, locking, kernel start-up) shows up as the
 difference between the span and the sum.
 """
@@ -15,7 +16,8 @@ from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
-import yaml
+from dvc.exceptions import NotDvcRepoError
+from dvc.repo import Repo
 
 from tokensel.errors import ConfigError
 
@@ -26,19 +28,25 @@ def _experiment(stem: str) -> str:
     return " ".join(parts[:2]) if len(parts) > 1 else parts[0]
 
 
-def locked_outputs(lock_file: str | Path) -> set[str]:
-    """Every output path that ``dvc.lock`` records."""
-    stages = (yaml.safe_load(Path(lock_file).read_text()) or {}).get("stages", {})
-    return {out["path"] for stage in stages.values() for out in stage.get("outs", [])}
+def pipeline_outputs(root: str | Path = ".") -> set[Path] | None:
+    """Absolute paths of every output of the stages ``dvc.yaml`` defines now (matrices expanded
+    with the current parameters); None outside a DVC project."""
+    try:
+        repo = Repo(str(root))
+    except NotDvcRepoError:
+        return None
+    with repo:
+        return {(Path(repo.root_dir) / out.def_path).resolve() for stage in repo.index.stages for out in stage.outs}
 
 
-def read(notebook_dir: str | Path, lock_file: str | Path | None = "dvc.lock") -> pd.DataFrame:
-    """One row per executed notebook of the current pipeline: stage, group, start, end (UTC) and
-    seconds, by start time. Without a lock file (``None`` or none yet) every notebook counts."""
+def read(notebook_dir: str | Path, root: str | Path | None = ".") -> pd.DataFrame:
+    """One row per executed notebook of the pipeline in the DVC project at ``root``: stage, group,
+    start, end (UTC) and seconds, by start time. With ``root=None``, or outside a DVC project,
+    every notebook in the folder counts."""
     rows = []
-    current = locked_outputs(lock_file) if lock_file is not None and Path(lock_file).is_file() else None
+    current = pipeline_outputs(root) if root is not None else None
     for path in sorted(Path(notebook_dir).glob("*.ipynb")):
-        if current is not None and path.as_posix() not in current:
+        if current is not None and path.resolve() not in current:
             continue
         try:
             meta = json.loads(path.read_text())["metadata"]["papermill"]

@@ -1,6 +1,7 @@
-"""Non-neural baselines: k-mer logistic regression and a GC-content threshold.
+"""Non-neural baselines: majority class, k-mer logistic regression and a GC-content threshold.
 
-They bound what the sequence models must beat: the GC threshold uses base composition only
+They bound what the sequence models must beat: the majority class is chance, the GC threshold
+uses base composition only
 (about 0.71 on janggu Oct4-vs-MafK), the k-mer model uses which short words occur but not where
 (about 0.85 with k = 5, research/genomic-data.md).
 """
@@ -52,6 +53,12 @@ def kmer_logistic_regression(
     model = make_pipeline(StandardScaler(), LogisticRegression(C=c, max_iter=max_iter))
     model.fit(kmer_frequencies(train.sequences, k), train.labels)
     return classification_scores(test.labels, model.predict_proba(kmer_frequencies(test.sequences, k)))
+
+
+def majority_class_baseline(train: GenomicDataset, test: GenomicDataset) -> tuple[float, float]:
+    """(test accuracy, test AUROC = 0.5) of always predicting the most frequent training class."""
+    majority = np.bincount(train.labels, minlength=train.num_classes).argmax()
+    return float((test.labels == majority).mean()), 0.5
 
 
 def gc_content_baseline(train: GenomicDataset, test: GenomicDataset) -> tuple[float, float]:

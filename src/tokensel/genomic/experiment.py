@@ -232,14 +232,15 @@ class VerdictSettings:
     (uniform importance: 0.5); input-dependent: the input-dependence index is at least
     ``min_input_dependence`` (0 = same top-k positions for every input, 1 = chance overlap).
     ``method`` is the attribution the verdict is read from; the others are shown alongside.
-    A model counts only if its mean test accuracy beats the GC-content baseline by at least
-    ``min_gain_over_gc``: the attributions of a model that learnt nothing are no evidence.
+    A model counts only if its mean test accuracy beats the better of the GC-content and
+    majority-class baselines by at least ``min_gain_over_baseline``: the attributions of a model
+    that learnt nothing are no evidence.
     """
 
     method: str = "ism"
     max_mass_fraction_50: float = 0.15
     min_input_dependence: float = 0.5
-    min_gain_over_gc: float = 0.05
+    min_gain_over_baseline: float = 0.05
 
     def __post_init__(self) -> None:
         require(self.method in attr.METHODS, f"'genomic.verdict.method' must be one of {', '.join(attr.METHODS)}.")
