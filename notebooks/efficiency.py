@@ -88,8 +88,10 @@ display(benchmark_plots.memory_vs_length(ds, out / "figures" / "memory_vs_length
 
 # %% [markdown]
 # ## Training throughput of small whole models
-# The synthetic experiment's shape; tokens per second of a full training step (forward,
-# backward, AdamW).
+# The architectures of the synthetic experiment (`ssm2_fnn1`, `transformer2`) and of the genomic
+# one (`genomic_*`: 16-tap FIR SSM, learned-position Transformer), all at the width and vocabulary
+# of `efficiency.throughput`; tokens per second of a full training step (forward, backward,
+# AdamW). The wall time of every pipeline stage, as run, is on the reports' index page.
 
 # %%
 display(benchmark_plots.throughput(ds, out / "figures" / "throughput.png"))

@@ -94,7 +94,7 @@ def _lengths(values: Any, key: str) -> tuple[int, ...]:
 
 @dataclass(frozen=True)
 class ThroughputConfig:
-    """Training tokens/s of small whole models (the synthetic experiment's shape) at a few lengths.
+    """Training tokens/s of small whole models (the experiments' architectures, one width) at a few lengths.
 
     Steps are timed with the benchmark's warm-up and repeat policy, on one fixed random batch.
     """
