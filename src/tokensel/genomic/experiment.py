@@ -175,8 +175,8 @@ class GenomicTrain:
     """Optimisation of one classifier: AdamW, warm-up + cosine, random mini-batches with replacement.
 
     One learning rate for every model (no sweep: the CPU budget of the default profile).
-    ``cpu_threads`` caps torch's intra-op threads on CPU; on a small shared machine one thread
-    per process avoids oversubscription, which costs more than it gains.
+    ``cpu_threads`` sets torch's intra-op threads on CPU. A stage trains one model, so its threads
+    have the cores to themselves; the same seed and thread count give the same numbers.
     """
 
     steps: int = 400
