@@ -422,15 +422,12 @@ def run_cell(experiment: RegressionExperiment, model_name: str, seed: int) -> xr
 
     sweep = model_name in experiment.width_sweep.models
     splits = {order: make_splits(experiment.task_for(order), n_max, train.n_val, train.n_test, seed) for order in experiment.orders(model_name)}
+
+    def job(order: str, n: int, lr: float, label: str, config: ModelConfig = model, d_model: int | None = None) -> dict:
+        return dict(config=config, task=experiment.task_for(order), train=train, splits=splits[order], n=n, lr=lr, seed=seed, label=label, d_model=d_model)
+
     cells = [(order, i, k) for order in splits for i in range(len(experiment.n_train)) for k in range(len(train.lrs))]
-    jobs = [
-        dict(
-            config=model, task=experiment.task_for(order), train=train, splits=splits[order],
-            n=experiment.n_train[i], lr=train.lrs[k], seed=seed,
-            label=f"regression/{model_name}/{order}/n={experiment.n_train[i]}/seed={seed}",
-        )
-        for order, i, k in cells
-    ]
+    jobs = [job(order, experiment.n_train[i], train.lrs[k], f"regression/{model_name}/{order}/n={experiment.n_train[i]}/seed={seed}") for order, i, k in cells]
     runs = parallel_map(_fit, jobs, desc=f"{model_name}/seed={seed}")
     for (order, i, k), run in zip(cells, runs):
         o = ORDERS.index(order)
@@ -445,14 +442,11 @@ def run_cell(experiment: RegressionExperiment, model_name: str, seed: int) -> xr
         k_best = int(np.nanmin(curves["val_risk"][o, -1], axis=-1).argmin())
         # The run at the base width already is the sweep's point there (same seed, data and lr).
         others = [width for width in widths if width != train.d_model]
-        width_runs = dict(zip(others, parallel_map(_fit, [
-            dict(
-                config=scaled_width(model, train.d_model, width), task=experiment.task_for("dynamic"), train=train,
-                splits=splits["dynamic"], n=n_max, lr=train.lrs[k_best], seed=seed, d_model=width,
-                label=f"regression/{model_name}/width={width}/seed={seed}",
-            )
+        width_jobs = [
+            job("dynamic", n_max, train.lrs[k_best], f"regression/{model_name}/width={width}/seed={seed}", scaled_width(model, train.d_model, width), width)
             for width in others
-        ], desc=f"{model_name}/seed={seed} widths")))
+        ]
+        width_runs = dict(zip(others, parallel_map(_fit, width_jobs, desc=f"{model_name}/seed={seed} widths")))
         for w, width in enumerate(widths):
             if width in width_runs:
                 run = width_runs[width]

@@ -37,9 +37,9 @@ def entries(reports: Path) -> list[tuple[str, str, str]]:
     return sorted(found, key=lambda e: order.index(e[0]) if e[0] in order else len(order))
 
 
-def timing_section(times: pd.DataFrame | None) -> str:
+def timing_section(times: pd.DataFrame) -> str:
     """An HTML table of minutes per stage group, with a bar for each (a picture, no plot library)."""
-    if times is None or times.empty:
+    if times.empty:
         return "<p>No executed notebooks found: stage timings are unavailable.</p>"
     groups = stage_times.by_group(times)
     longest = groups["seconds"].max()
@@ -60,7 +60,7 @@ includes DVC's overhead and the combine steps, and any pause if stages ran in se
 </table>"""
 
 
-def render(reports: Path, times: pd.DataFrame | None = None) -> str:
+def render(reports: Path, times: pd.DataFrame) -> str:
     items = "\n".join(
         f'  <li><a href="{html.escape(name)}/index.html">{html.escape(title)}</a>'
         + (f" — claim <strong>{html.escape(claim)}</strong>" if claim else "")

@@ -4,9 +4,9 @@ papermill records each run's start, end and duration in the executed notebook's 
 (``results/notebooks/*.ipynb``), so the timings are those of the run that produced the results,
 not of a separate benchmark. Only notebooks that a stage of the current ``dvc.yaml`` (with the
 current ``params.yaml``) writes count: a stage dropped from the grid (another profile, a removed
-model) leaves its notebook, and its ``dvc.lock`` entry, behind. The combine and index steps are plain scripts of a few seconds each
-and are not listed; DVC's own overhead (hashing, locking, kernel start-up) shows up as the
-difference between the span and the sum.
+model) leaves its notebook, and its ``dvc.lock`` entry, behind. The combine and index steps are
+plain scripts of a few seconds each and are not listed; DVC's own overhead (hashing, locking,
+kernel start-up) shows up as the difference between the span and the sum.
 """
 
 from __future__ import annotations
