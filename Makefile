@@ -24,15 +24,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# `profiles use` never overwrites edits to params.yaml (FORCE=1 keeps a copy in params.yaml.bak);
+# the pipeline's first stage validates params.yaml before anything trains.
 reproduce: env
-	$(BIN)/python -m tokensel.profile use $(PROFILE)
+	$(BIN)/python -m tokensel.pipeline.profiles use $(PROFILE) $(if $(FORCE),--force)
 	$(BIN)/dvc repro
 
 test: env
 	$(BIN)/python -m pytest
 
+# --allow-root: containers and CI run as root, where JupyterLab otherwise refuses to start.
 lab: env
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/
 
 clean-env:
 	rm -rf $(VENV)

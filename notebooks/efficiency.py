@@ -2,6 +2,7 @@
 # jupyter:
 #   jupytext:
 #     formats: ipynb,py:percent
+#     notebook_metadata_filter: -jupytext.text_representation
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -19,7 +20,7 @@
 # block (mixer + FNN) and of the bare FFT pipeline of the same shape, over a log grid of lengths;
 # the median of repeated runs after a warm-up, with the interquartile range. Points whose
 # extrapolated time or memory exceeds the budget are not run and are shown as missing. The
-# targets below are ours, derived from the research notes' CPU measurements; they are not the
+# targets below are ours, set from earlier CPU measurements of these mixers; they are not the
 # paper's, which reports no timings. Timings depend on the machine and its load: the page prints
 # both, and a noisy machine widens the IQR bands.
 
@@ -31,15 +32,16 @@ results_file = "results/efficiency/results.nc"
 # %%
 from IPython.display import Markdown, display
 
-from tokensel import benchmark, benchmark_plots
-from tokensel.paths import resolve
-from tokensel.results import save
+from tokensel.core.paths import resolve
+from tokensel.core.runs import save
+from tokensel.efficiency import analysis, plots, stage
+from tokensel.efficiency import config as efficiency_config
 
-config = benchmark.load_efficiency(resolve(params_file))
+config = efficiency_config.load(params_file)
 out = resolve(out_dir)
-ds = benchmark.run(config)
+ds = stage.run(config)
 save(ds, resolve(results_file))
-metrics = benchmark.write_metrics(ds, out / "metrics.json")
+metrics = analysis.write_metrics(ds, out / "metrics.json")
 
 # %% [markdown]
 # ## Machine and set-up
@@ -62,8 +64,8 @@ display(Markdown(
 # ## Verdict
 
 # %%
-display(Markdown("\n".join(benchmark.verdict_lines(metrics))))
-display(benchmark.target_table(metrics))
+display(Markdown("\n".join(analysis.verdict_lines(metrics))))
+display(analysis.target_table(metrics))
 
 # %% [markdown]
 # ## Time against sequence length
@@ -71,20 +73,20 @@ display(benchmark.target_table(metrics))
 # method's log-log slope over the upper half of the grid (1 = linear, 2 = quadratic).
 
 # %%
-display(benchmark_plots.time_vs_length(ds, out / "figures" / "time_vs_length.png"))
+display(plots.time_vs_length(ds, out / "figures" / "time_vs_length.png"))
 
 # %% [markdown]
 # ## Attention time over SSM time
 # Above 1 the SSM is faster; the crossover is where the mixer curve crosses 1.
 
 # %%
-display(benchmark_plots.speedup_vs_length(ds, out / "figures" / "speedup_vs_length.png", target=config.min_speedup_vs_sdpa))
+display(plots.speedup_vs_length(ds, out / "figures" / "speedup_vs_length.png", target=config.min_speedup_vs_sdpa))
 
 # %% [markdown]
 # ## Memory against sequence length
 
 # %%
-display(benchmark_plots.memory_vs_length(ds, out / "figures" / "memory_vs_length.png"))
+display(plots.memory_vs_length(ds, out / "figures" / "memory_vs_length.png"))
 
 # %% [markdown]
 # ## Training throughput of small whole models
@@ -94,7 +96,7 @@ display(benchmark_plots.memory_vs_length(ds, out / "figures" / "memory_vs_length
 # AdamW). The wall time of every pipeline stage, as run, is on the reports' index page.
 
 # %%
-display(benchmark_plots.throughput(ds, out / "figures" / "throughput.png"))
+display(plots.throughput(ds, out / "figures" / "throughput.png"))
 display(ds["tokens_per_s"].to_pandas().round(0))
 
 # %% [markdown]

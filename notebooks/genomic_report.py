@@ -2,6 +2,7 @@
 # jupyter:
 #   jupytext:
 #     formats: ipynb,py:percent
+#     notebook_metadata_filter: -jupytext.text_representation
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -39,19 +40,19 @@ import pandas as pd
 import xarray as xr
 from IPython.display import Markdown, display
 
-from tokensel.genomic import plots, summary
-from tokensel.genomic.experiment import load_genomic
-from tokensel.paths import resolve
+from tokensel.core.paths import resolve
+from tokensel.genomic import analysis, plots
+from tokensel.genomic import config as genomic_config
 
-experiment = load_genomic(resolve(params_file))
+experiment = genomic_config.load(params_file)
 out = resolve(out_dir)
 results = xr.load_dataset(resolve(results_file), engine="h5netcdf")
 datasets = [str(d) for d in results["dataset"].values]
-baselines = summary.baseline_scores(experiment, datasets)
-accuracy = summary.accuracy_table(results, baselines)
-importance = summary.importance_table(results)
-verdict_list = summary.verdicts(importance, accuracy, experiment)
-metrics = summary.write_metrics(accuracy, importance, verdict_list, out / "metrics.json")
+baselines = analysis.baseline_scores(experiment, datasets)
+accuracy = analysis.accuracy_table(results, baselines)
+importance = analysis.importance_table(results)
+verdict_list = analysis.verdicts(importance, accuracy, experiment)
+metrics = analysis.write_metrics(accuracy, importance, verdict_list, out / "metrics.json")
 out.mkdir(parents=True, exist_ok=True)
 accuracy.to_csv(out / "accuracy.csv", index=False, float_format="%.4f")
 method = experiment.verdict.method
@@ -70,11 +71,11 @@ def _family_line(name: str, calls: dict[str, bool | None]) -> str:
 
 chosen = importance[importance["method"] == method]
 lines = [
-    f"**The claim {'holds' if metrics['claim_holds'] else 'is not confirmed'}** on this profile: it needs importance "
+    f"**Verdict: {metrics['verdict']}** on this profile: the claim needs importance "
     f"to be sparse and input-dependent for both families (read from `{method}` attributions):"
 ]
 lines += [_family_line(name, calls) for name, calls in metrics["families"].items()]
-lines += ["", "Per dataset and model:"] + [f"- {summary.describe(v, experiment)}" for v in verdict_list]
+lines += ["", "Per dataset and model:"] + [f"- {analysis.describe(v, experiment)}" for v in verdict_list]
 gt = chosen.dropna(subset=["motif_auroc"])
 if len(gt):
     lines.append(
@@ -158,7 +159,7 @@ plots.top1_histograms(results, out / "figures" / "top1_positions.png", method)
 # ## Configuration of this run
 
 # %%
-display(pd.DataFrame({name: dataclasses.asdict(cfg) for name, cfg in experiment.models.items()}).T)
+display(pd.DataFrame({name: cfg.to_params() for name, cfg in experiment.models.items()}).T)
 display(pd.DataFrame({name: dataclasses.asdict(spec) for name, spec in experiment.datasets.items()}).T.astype(str))
 seconds = float(results["seconds"].sum())
 display(Markdown(

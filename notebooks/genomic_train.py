@@ -2,6 +2,7 @@
 # jupyter:
 #   jupytext:
 #     formats: ipynb,py:percent
+#     notebook_metadata_filter: -jupytext.text_representation
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -25,12 +26,13 @@ seed = 0
 out_path = "results/genomic/runs/debug.nc"
 
 # %%
-from tokensel.genomic.experiment import load_genomic, run_cell
-from tokensel.paths import resolve
-from tokensel.results import save
+from tokensel.core.paths import resolve
+from tokensel.core.runs import save
+from tokensel.genomic import config as genomic_config
+from tokensel.genomic import stage
 
-experiment = load_genomic(resolve(params_file))
-ds = run_cell(experiment, dataset, model, int(seed))
+experiment = genomic_config.load(params_file)
+ds = stage.run(experiment, dataset, model, int(seed))
 save(ds, resolve(out_path))
 
 # %% [markdown]

@@ -2,6 +2,7 @@
 # jupyter:
 #   jupytext:
 #     formats: ipynb,py:percent
+#     notebook_metadata_filter: -jupytext.text_representation
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -36,16 +37,17 @@ results_file = "results/regression/results.nc"
 out_dir = "reports/regression"
 
 # %%
+import dataclasses
 import json
 
 import pandas as pd
 import xarray as xr
 from IPython.display import Markdown, display
 
-from tokensel import regression_plots
-from tokensel.paths import resolve
-from tokensel.regression import a_dagger, predicted_exponent, resolved_t_max, trig_basis
-from tokensel.regression_analysis import (
+from tokensel.core.paths import resolve
+from tokensel.regression import config as regression_config
+from tokensel.regression import plots
+from tokensel.regression.analysis import (
     approximation_table,
     gap_table,
     select_by_validation,
@@ -54,9 +56,14 @@ from tokensel.regression_analysis import (
     verdict,
     write_metrics,
 )
-from tokensel.regression_experiment import load_regression
+from tokensel.regression.smooth import (
+    a_dagger,
+    predicted_exponent,
+    resolved_t_max,
+    trig_basis,
+)
 
-experiment = load_regression(resolve(params_file))
+experiment = regression_config.load(params_file)
 out = resolve(out_dir)
 ds = xr.load_dataset(resolve(results_file), engine="h5netcdf")
 selected = select_by_validation(ds)
@@ -96,7 +103,7 @@ display(Markdown("\n".join(lines)))
 # line over the fit range; dotted grey: the predicted slope through the fitted line's left end.
 
 # %%
-regression_plots.risk_vs_n(selected, slopes, out / "figures" / "risk_vs_n.png")
+plots.risk_vs_n(selected, slopes, out / "figures" / "risk_vs_n.png")
 
 # %%
 table = slopes[["model", "family", "order", "slope", "ci_low", "ci_high", "predicted", "status", "risk_at_n_max"]]
@@ -110,7 +117,7 @@ display(table.round(3))
 
 # %%
 if width.sizes.get("model", 0):
-    display(regression_plots.approximation_curve(width, out / "figures" / "approximation.png"))
+    display(plots.approximation_curve(width, out / "figures" / "approximation.png"))
     display(approximation.round(3))
 else:
     display(Markdown("No model is in `regression.width_sweep.models`; the approximation study was not run."))
@@ -123,7 +130,7 @@ else:
 
 # %%
 if len(gaps):
-    display(regression_plots.order_gap(
+    display(plots.order_gap(
         selected, [gaps.attrs["one_layer_model"], gaps.attrs["two_layer_model"]], out / "figures" / "order_gap.png"
     ))
     display(gaps.pivot(index="n_train", columns="order", values="ratio").round(3))
@@ -145,7 +152,7 @@ display(chosen_lr)
 train_cfg = experiment.train
 basis = trig_basis(experiment.task)
 display(Markdown(
-    f"Task: {json.dumps(experiment.raw['task'])}; the series keeps {basis.n_basis} basis functions "
+    f"Task: {json.dumps(dataclasses.asdict(experiment.task))}; the series keeps {basis.n_basis} basis functions "
     f"(T_max = {resolved_t_max(experiment.task):.3g}). Training: {train_cfg.steps} steps, batch "
     f"{train_cfg.batch_size}, AdamW (weight decay {train_cfg.weight_decay}), cosine schedule with "
     f"{train_cfg.warmup_fraction:.0%} warm-up, gradient clip {train_cfg.grad_clip}, learning rates "

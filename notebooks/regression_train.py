@@ -2,6 +2,7 @@
 # jupyter:
 #   jupytext:
 #     formats: ipynb,py:percent
+#     notebook_metadata_filter: -jupytext.text_representation
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -24,12 +25,13 @@ seed = 0
 out_path = "results/regression/runs/debug.nc"
 
 # %%
-from tokensel.paths import resolve
-from tokensel.regression_experiment import load_regression, run_cell
-from tokensel.results import save
+from tokensel.core.paths import resolve
+from tokensel.core.runs import save
+from tokensel.regression import config as regression_config
+from tokensel.regression import stage
 
-experiment = load_regression(resolve(params_file))
-ds = run_cell(experiment, model, int(seed))
+experiment = regression_config.load(params_file)
+ds = stage.run(experiment, model, int(seed))
 save(ds, resolve(out_path))
 
 # %% [markdown]

@@ -2,6 +2,7 @@
 # jupyter:
 #   jupytext:
 #     formats: ipynb,py:percent
+#     notebook_metadata_filter: -jupytext.text_representation
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -34,33 +35,34 @@ import pandas as pd
 import xarray as xr
 from IPython.display import Markdown, display
 
-from tokensel import claims, plotting, report
-from tokensel.config import load_params
-from tokensel.paths import resolve
-from tokensel.results import best_over_lr
+from tokensel.core.params import profile_name
+from tokensel.core.paths import resolve
+from tokensel.synthetic import analysis, plots
+from tokensel.synthetic import config as synthetic_config
+from tokensel.synthetic.analysis import best_over_lr
 
-experiment = load_params(resolve(params_file)).synthetic
+experiment = synthetic_config.load(params_file)
 verdict_cfg = experiment.verdict
 out = resolve(out_dir)
 ds = xr.load_dataset(resolve(results_file), engine="h5netcdf")
 best = best_over_lr(ds)
-verdict_list = claims.verdicts(best, verdict_cfg.comparable_margin, verdict_cfg.separation_margin)
-metrics = report.write_metrics(best, verdict_list, out / "metrics.json")
-_ = report.write_plot_csv(best, out / "accuracy.csv")
+verdict_list = analysis.verdicts(best, verdict_cfg.comparable_margin, verdict_cfg.separation_margin)
+metrics = analysis.write_metrics(best, verdict_list, out / "metrics.json")
+_ = analysis.write_plot_csv(best, out / "accuracy.csv")
 
 # %% [markdown]
 # ## Verdict
 
 # %%
 lines = [
-    f"**The claim is {metrics['claim']}** on this profile (`{load_params(resolve(params_file)).profile}`), "
+    f"**The claim is {metrics['claim']}** on this profile (`{profile_name(params_file)}`), "
     "judged at the longest sequence of each task:"
 ]
-lines += [f"- {claims.describe(v)}" for v in claims.at_longest(verdict_list)]
-shorter = [v for v in verdict_list if v not in claims.at_longest(verdict_list)]
+lines += [f"- {analysis.describe(v)}" for v in analysis.at_longest(verdict_list)]
+shorter = [v for v in verdict_list if v not in analysis.at_longest(verdict_list)]
 if shorter:
     lines.append("\nShorter sequences, for context (short instances are within reach of every architecture):")
-    lines += [f"- {claims.describe(v)}" for v in shorter]
+    lines += [f"- {analysis.describe(v)}" for v in shorter]
 lines.append(
     f"\n'Comparable' means the best two-layer SSM+FNN is within {verdict_cfg.comparable_margin:.2f} of the best "
     f"Transformer (seed means); 'outperforms' means it beats the best one-layer SSM+FNN by at least "
@@ -73,17 +75,17 @@ display(Markdown("\n".join(lines)))
 # Mean over seeds, bars one standard deviation; the best learning rate per model, length and seed.
 
 # %%
-plotting.accuracy_vs_length(best, out / "figures" / "accuracy_vs_length.png")
+plots.accuracy_vs_length(best, out / "figures" / "accuracy_vs_length.png")
 
 # %%
-display(report.accuracy_table(best))
+display(analysis.accuracy_table(best))
 
 # %% [markdown]
 # ## Training curves at the longest sequence
 # Validation accuracy during training; how fast each architecture finds the task, not only whether.
 
 # %%
-plotting.training_curves(best, out / "figures" / "training_curves.png")
+plots.training_curves(best, out / "figures" / "training_curves.png")
 
 # %% [markdown]
 # ## Learning-rate sensitivity
@@ -96,7 +98,7 @@ plotting.training_curves(best, out / "figures" / "training_curves.png")
 lrs = [float(lr) for lr in ds["lr"].values]
 if len(lrs) == 1:
     display(Markdown(f"This run used a single learning rate ({lrs[0]:g}): the figure shows each model's accuracy at it."))
-plotting.learning_rate_sensitivity(ds, out / "figures" / "lr_sensitivity.png")
+plots.learning_rate_sensitivity(ds, out / "figures" / "lr_sensitivity.png")
 
 # %% [markdown]
 # ## Configuration of this run
@@ -105,7 +107,7 @@ plotting.learning_rate_sensitivity(ds, out / "figures" / "lr_sensitivity.png")
 specs = pd.DataFrame(
     {name: json.loads(str(spec)) for name, spec in zip(ds["model"].values, ds["model_spec"].values)}
 ).T
-specs["family"] = specs.index.map(claims.model_families(ds))
+specs["family"] = specs.index.map(analysis.model_families(ds))
 specs["parameters (L=max)"] = best["n_params"].isel(seq_len=-1).max(["task", "seed"]).to_series().astype(int)
 display(specs)
 train_cfg = experiment.train
@@ -114,6 +116,6 @@ display(Markdown(
     f"cosine schedule with {train_cfg.warmup_fraction:.0%} warm-up, gradient clip {train_cfg.grad_clip}, "
     f"learning rates {list(train_cfg.lrs)}, d_model {train_cfg.d_model}; seeds {list(experiment.grid.seeds)}; "
     f"{train_cfg.n_val} validation and {train_cfg.n_test} test examples per cell. "
-    f"Tasks: {json.dumps(experiment.tasks)}. Total training time "
+    f"Tasks: {json.dumps({name: spec.to_params() for name, spec in experiment.tasks.items()})}. Total training time "
     f"{float(ds['seconds'].sum()) / 60:.1f} CPU-minutes."
 ))

@@ -2,6 +2,7 @@
 # jupyter:
 #   jupytext:
 #     formats: ipynb,py:percent
+#     notebook_metadata_filter: -jupytext.text_representation
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -23,13 +24,13 @@ model = "ssm2_fnn2"
 out_path = "results/synthetic/runs/debug.nc"
 
 # %%
-from tokensel.config import load_params
-from tokensel.paths import resolve
-from tokensel.results import save
-from tokensel.synthetic import run_stage
+from tokensel.core.paths import resolve
+from tokensel.core.runs import save
+from tokensel.synthetic import config as synthetic_config
+from tokensel.synthetic import stage
 
-experiment = load_params(resolve(params_file)).synthetic
-ds = run_stage(experiment, task, model)
+experiment = synthetic_config.load(params_file)
+ds = stage.run(experiment, task, model)
 save(ds, resolve(out_path))
 
 # %% [markdown]

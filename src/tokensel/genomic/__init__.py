@@ -1,8 +1,13 @@
-"""Genomic data layer: DNA encoding, FASTA parsing, offline DNA classification datasets, motifs.
+"""The genomic experiment (the paper's Section 7): are the important tokens of DNA classifiers few,
+and do they depend on the input?
+
+``sequences`` (DNA encoding, FASTA), ``datasets`` (offline loaders), ``motifs`` (scanning and
+planting) -> ``config`` -> ``classifier`` + ``train`` -> ``attribution`` (gradients, in-silico
+mutagenesis) + ``importance_metrics`` -> ``stage`` (one DVC cell) -> ``analysis`` and ``plots``.
 
 Token ids: A=0 C=1 G=2 T=3 N=4 PAD=5 (``VOCAB_SIZE`` = 6). Nothing here downloads
 anything; every loader reads files installed by pip/apt and fails with a
-:class:`~tokensel.errors.ConfigError` that names the install command.
+:class:`~tokensel.core.errors.ConfigError` that names the install command.
 """
 
 from tokensel.genomic.datasets import (

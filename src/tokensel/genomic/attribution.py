@@ -9,7 +9,7 @@ confidently classified inputs.
 Attributions are taken with respect to the token embeddings e_j in R^d and reduced to one
 non-negative number per token:
 
-* ``grad_norm``: ||d f / d e_j||_2, the saliency most likely used by the paper (research §7.2);
+* ``grad_norm``: ||d f / d e_j||_2, the most common saliency map in the literature;
 * ``grad_x_input``: |sum_d (d f / d e_j)_d e_jd|;
 * ``integrated_gradients``: |sum_d IG_jd| with the all-zero embedding as baseline; the path
   integral is Captum's default Gauss-Legendre quadrature with ``ig_steps`` points.
@@ -28,7 +28,7 @@ import numpy as np
 import torch
 from captum.attr import InputXGradient, IntegratedGradients, Saliency
 
-from tokensel.errors import ConfigError
+from tokensel.core.errors import ConfigError
 from tokensel.genomic.classifier import GenomicClassifier
 from tokensel.genomic.sequences import ALPHABET, PAD_ID
 

@@ -3,7 +3,7 @@
 They bound what the sequence models must beat: the majority class is chance, the GC threshold
 uses base composition only
 (about 0.71 on janggu Oct4-vs-MafK), the k-mer model uses which short words occur but not where
-(about 0.85 with k = 5, research/genomic-data.md).
+(about 0.85 with k = 5; reports/genomic/ prints the measured values).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from tokensel.errors import ConfigError
+from tokensel.core.errors import ConfigError
 from tokensel.genomic.datasets import GenomicDataset, gc_baseline_accuracy
 
 

@@ -16,9 +16,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from tokensel.config import ModelConfig
 from tokensel.genomic.sequences import PAD_ID, VOCAB_SIZE
-from tokensel.models import SequenceModel
+from tokensel.nn.config import ModelConfig
+from tokensel.nn.models import SequenceModel
 
 
 class GenomicClassifier(nn.Module):

@@ -15,12 +15,12 @@ from typing import Iterable
 
 import xarray as xr
 
-from tokensel.errors import ConfigError
-from tokensel.results import ENGINE, combine, combine_cli
+from tokensel.core.errors import ConfigError
+from tokensel.core.runs import ENGINE, combine, combine_cli
 
 
 def combine_runs(paths: Iterable[str | Path]) -> xr.Dataset:
-    """One Dataset with dimensions (dataset, model, seed, ...) from run files of ``run_cell``."""
+    """One Dataset with dimensions (dataset, model, seed, ...) from run files of ``tokensel.genomic.stage.run``."""
     by_dataset: dict[str, list[Path]] = defaultdict(list)
     for path in sorted(Path(p) for p in paths):
         with xr.open_dataset(path, engine=ENGINE) as ds:

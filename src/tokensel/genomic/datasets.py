@@ -1,6 +1,6 @@
 """Labelled DNA classification data that can be had offline, as :class:`GenomicDataset`.
 
-Three real sources (see ``research/genomic-data.md``) and one container:
+Three real sources and one container:
 
 * :func:`load_janggu_oct4_mafk` -- human ChIP-seq peaks, Oct4 vs MafK, 200 bp,
   shipped inside the ``janggu==0.10.2`` wheel (install it with ``--no-deps``;
@@ -31,7 +31,7 @@ from typing import Literal
 
 import numpy as np
 
-from tokensel.errors import ConfigError
+from tokensel.core.errors import ConfigError
 from tokensel.genomic.sequences import (
     PAD_ID,
     decode,
@@ -171,7 +171,7 @@ def gc_baseline_accuracy(train: GenomicDataset, test: GenomicDataset) -> float:
     """Test accuracy of the best single GC-content threshold fitted on ``train`` (binary tasks).
 
     A model that beats this number is using more than base composition; on
-    janggu Oct4-vs-MafK it is about 0.71 (research/genomic-data.md).
+    janggu Oct4-vs-MafK it is about 0.71 (reports/genomic/ prints the measured value).
     """
     if train.num_classes != 2 or train.class_names != test.class_names:
         raise ConfigError(
@@ -506,7 +506,7 @@ def load_genomic_benchmark(
 # --------------------------------------------------------------------------- UCI splice junctions
 
 
-def _find_dna_rda(path: str | Path | None) -> Path:
+def find_splice_data(path: str | Path | None) -> Path:
     if path is not None:
         p = Path(path).expanduser()
         candidates = [p] if not p.is_dir() else [p / _MLBENCH_REL, p / "DNA.rda"]
@@ -538,7 +538,7 @@ def load_splice_junctions(
     """
     _check_split(split)
     _check_fraction(test_fraction)
-    rda = _find_dna_rda(path)
+    rda = find_splice_data(path)
     try:
         import rdata
     except ImportError as exc:

@@ -33,7 +33,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.stats import hypergeom, rankdata
 
-from tokensel.errors import ConfigError
+from tokensel.core.errors import ConfigError
 
 
 def _check(importance: np.ndarray) -> np.ndarray:

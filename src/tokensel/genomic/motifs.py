@@ -44,11 +44,12 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from tokensel.errors import ConfigError
+from tokensel.core.errors import ConfigError
 from tokensel.genomic.datasets import GenomicDataset
 from tokensel.genomic.sequences import PAD_ID, decode
 
-#: Ground-truth motifs for the janggu Oct4-vs-MafK task (see research/genomic-data.md).
+#: Ground-truth motifs for the janggu Oct4-vs-MafK task: the Oct4 octamer and the MafK MARE
+#: (consensus sequences from the JASPAR database, jaspar.genereg.net).
 OCT4_OCTAMER = "ATGCAAAT"
 MAFK_MARE = "TGCTGA(C)(G)TCAGCA"
 #: MARE half-site TGCTGA[CG]; far more frequent in MafK peaks than the full palindrome.

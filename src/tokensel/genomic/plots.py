@@ -13,9 +13,9 @@ import xarray as xr
 from IPython.display import Image
 from matplotlib.patches import Rectangle
 
-from tokensel.genomic.experiment import VerdictSettings
+from tokensel.core.figures import save_figure
+from tokensel.genomic.config import VerdictSettings
 from tokensel.genomic.sequences import decode
-from tokensel.plotting import save_figure
 
 
 def sorted_importance_curves(results: xr.Dataset, path: str | Path, max_rank: int = 40) -> Image:

@@ -11,7 +11,7 @@ Token ids (``VOCAB_SIZE == 6``)::
 * ``PAD`` only ever comes from :func:`fit_to_length`; it is never produced by
   parsing, so padding can always be told apart from sequence content.
 * Every other character -- including the IUPAC ambiguity codes ``R, Y, S, ...``,
-  gaps ``-`` and ``*`` -- is rejected with :class:`~tokensel.errors.ConfigError`.
+  gaps ``-`` and ``*`` -- is rejected with :class:`~tokensel.core.errors.ConfigError`.
   Such characters appear in alignments and protein files, not in the
   classification data used here, so seeing one almost always means the wrong
   file was given.
@@ -31,7 +31,7 @@ from typing import Literal, NamedTuple
 
 import numpy as np
 
-from tokensel.errors import ConfigError
+from tokensel.core.errors import ConfigError
 
 ALPHABET = "ACGT"
 N_ID = 4

@@ -1,0 +1,98 @@
+"""Log-log slope fits, the one statistic several experiments share (rates, scaling exponents).
+
+``loglog_slope`` fits one curve; ``fit_loglog_slope`` fits the seed-mean curve and bootstraps the
+seeds for a percentile interval of the slope.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from tokensel.core.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class SlopeFit:
+    """log(y) = intercept + slope * log(x), with a seed-bootstrap percentile interval (NaN for one seed)."""
+
+    slope: float
+    intercept: float
+    ci_low: float
+    ci_high: float
+
+
+def ols_slopes(log_x: np.ndarray, log_y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Least-squares slope and intercept of each column of ``log_y`` (n_points, B) on ``log_x``."""
+    xc = log_x - log_x.mean()
+    slope = (xc[:, None] * (log_y - log_y.mean(axis=0))).sum(axis=0) / (xc**2).sum()
+    intercept = log_y.mean(axis=0) - slope * log_x.mean()
+    return slope, intercept
+
+
+def loglog_slope(x: np.ndarray, y: np.ndarray) -> float:
+    """Least-squares slope of log y on log x over the finite positive points (NaN if fewer than 2)."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    keep = np.isfinite(y) & (y > 0)
+    if keep.sum() < 2:
+        return math.nan
+    return float(ols_slopes(np.log(x[keep]), np.log(y[keep])[:, None])[0][0])
+
+
+def fit_loglog_slope(
+    n: np.ndarray,
+    risk: np.ndarray,
+    seed_axis: int = 1,
+    n_boot: int = 2000,
+    ci: float = 0.95,
+    rng_seed: int = 0,
+) -> SlopeFit:
+    """Fit log(mean risk) against log(n); bootstrap the seeds for a percentile CI of the slope.
+
+    The seed mean is arithmetic, because rate theorems bound the expected risk. With a single
+    seed there is nothing to resample and the interval is NaN.
+
+    Args:
+        n: (n_sizes,) positive sample sizes, at least two distinct.
+        risk: (n_sizes, n_seeds) positive risks (or (n_sizes,) for one seed); ``seed_axis``
+            says which axis holds the seeds.
+        n_boot: bootstrap replicates B.
+        ci: coverage of the interval.
+        rng_seed: seed of the bootstrap resampling, fixed so the interval is reproducible.
+    """
+    n_arr = np.asarray(n, dtype=np.float64).reshape(-1)
+    r = np.asarray(risk, dtype=np.float64)
+    if r.ndim == 1:
+        r = r[:, None]
+    elif r.ndim == 2:
+        r = np.moveaxis(r, seed_axis, 1)
+    else:
+        raise ConfigError(f"fit_loglog_slope: risk must be 1-D or 2-D, got shape {r.shape}.")
+    if r.shape[0] != n_arr.size:
+        raise ConfigError(
+            f"fit_loglog_slope: risk has {r.shape[0]} sample sizes along the non-seed axis but n "
+            f"has {n_arr.size}; check seed_axis."
+        )
+    if np.unique(n_arr).size < 2 or np.any(n_arr <= 0):
+        raise ConfigError(f"fit_loglog_slope: n = {n_arr.tolist()} needs >= 2 distinct positive sizes.")
+    if not np.all(np.isfinite(r)) or np.any(r <= 0):
+        raise ConfigError("fit_loglog_slope: every risk must be finite and > 0 to take its log.")
+    if not 0 < ci < 1:
+        raise ConfigError(f"fit_loglog_slope: ci = {ci} must be in (0, 1).")
+    if n_boot < 1:
+        raise ConfigError(f"fit_loglog_slope: n_boot = {n_boot} must be >= 1.")
+
+    log_n = np.log(n_arr)
+    slope, intercept = ols_slopes(log_n, np.log(r.mean(axis=1))[:, None])
+    n_seeds = r.shape[1]
+    if n_seeds < 2:
+        return SlopeFit(float(slope[0]), float(intercept[0]), math.nan, math.nan)
+    rng = np.random.default_rng(rng_seed)
+    # Resample whole seed columns, so that the correlation between sizes within a seed is kept.
+    idx = rng.integers(0, n_seeds, size=(n_boot, n_seeds))
+    boot_mean = r[:, idx].mean(axis=2)  # (n_sizes, B)
+    boot_slope, _ = ols_slopes(log_n, np.log(boot_mean))
+    lo, hi = np.quantile(boot_slope, [(1 - ci) / 2, (1 + ci) / 2])
+    return SlopeFit(float(slope[0]), float(intercept[0]), float(lo), float(hi))

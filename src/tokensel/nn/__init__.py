@@ -1,0 +1,1 @@
+"""Models from blocks: filters -> mixers (a registry) -> FNN and residual blocks -> sequence models."""

@@ -1,0 +1,38 @@
+"""Architecture families, the names reports group models by.
+
+``family`` is fine-grained ("two-layer SSM+FNN", "SSM without FNN", "Transformer"); ``mixer_family``
+is the mixer's own family ("SSM", "Transformer", ...). Both follow from a ``ModelConfig`` alone, so
+every experiment names the same architecture the same way.
+"""
+
+from __future__ import annotations
+
+from tokensel.nn.config import ModelConfig
+from tokensel.nn.mixers import MIXERS
+
+TRANSFORMER = "Transformer"
+_LAYER_WORDS = {1: "one", 2: "two", 3: "three", 4: "four"}
+
+
+def mixer_family(config: ModelConfig) -> str:
+    return MIXERS[config.mixer].family
+
+
+def family(config: ModelConfig) -> str:
+    base = mixer_family(config)
+    if config.fnn_depth == 0:
+        return f"{'attention' if base == TRANSFORMER else base} without FNN"
+    if base == TRANSFORMER:
+        return TRANSFORMER
+    layers = _LAYER_WORDS.get(config.n_layers, str(config.n_layers))
+    return f"{layers}-layer {base}+FNN"
+
+
+SSM2_FNN = "two-layer SSM+FNN"
+SSM1_FNN = "one-layer SSM+FNN"
+SSM_NO_FNN = "SSM without FNN"
+
+
+def model_families(model_names, model_specs) -> dict[str, str]:
+    """Model name -> family, from the names and ``model_spec`` JSON entries of a run Dataset."""
+    return {str(name): family(ModelConfig.from_json(str(spec))) for name, spec in zip(model_names, model_specs)}

@@ -1,0 +1,66 @@
+"""Validate a params file before anything trains: ``python -m tokensel.pipeline.validate [params.yaml]``.
+
+Checks every experiment section (types, ranges, unknown and missing keys, each named by its full
+dotted key) and what the configuration needs from this machine (data files, devices), prints one
+line per problem and exits 2 if there is any. It reads only, so it never deletes a result. The
+pipeline's first stage runs it, so ``dvc repro`` stops within seconds on bad input.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any, Mapping
+
+from tokensel.core.errors import ConfigError
+from tokensel.core.params import read_params, unknown_key_problems
+from tokensel.pipeline.experiments import EXPERIMENTS, environment_problems, load
+
+
+def problems_of(params: Mapping[str, Any], source: str, environment: bool = True) -> list[str]:
+    """Every problem of the params mapping (empty when it is valid); with ``environment``, also what
+    the configuration needs that this machine lacks."""
+    found = unknown_key_problems("params", params, ["profile", *EXPERIMENTS])
+    found = [p.replace("'params.", "'") for p in found]
+    if not isinstance(params.get("profile", ""), str):
+        found.append(f"'profile' must be a profile name, got {params['profile']!r}.")
+    for name in EXPERIMENTS:
+        if name not in params:
+            found.append(f"'{name}' is missing from {source}; copy it from profiles/default.yaml.")
+            continue
+        try:
+            config = load(name, params[name])
+        except ConfigError as error:
+            found += error.problems
+            continue
+        if environment:
+            found += environment_problems(name, config)
+    return found
+
+
+def validate(path: str | Path) -> list[str]:
+    try:
+        params = read_params(path)
+    except ConfigError as error:
+        return error.problems
+    return problems_of(params, str(path))
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    path = Path(argv[0] if argv else "params.yaml")
+    found = validate(path)
+    if found:
+        print(f"{path}: {len(found)} problem{'s' * (len(found) > 1)}; nothing was run or deleted.", file=sys.stderr)
+        for line in found:
+            print(f"  {line}", file=sys.stderr)
+        return 2
+    print(f"{path}: valid (profile '{read_params(path).get('profile', 'default')}'; {', '.join(EXPERIMENTS)}).")
+    if len(argv) > 1:
+        Path(argv[1]).parent.mkdir(parents=True, exist_ok=True)
+        Path(argv[1]).write_text("valid\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

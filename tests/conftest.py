@@ -1,0 +1,22 @@
+"""Shared test helpers: pytest puts this folder on sys.path, so every test can ``import tiny``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def run_notebook(tmp_path, monkeypatch):
+    """Execute ``notebooks/<name>.py`` with ``parameters`` in one worker, without logging its output."""
+    from tokensel.core.nbrun import execute
+
+    monkeypatch.setenv("TOKENSEL_WORKERS", "1")
+
+    def run(name: str, parameters: dict, html: Path | None = None) -> Path:
+        return execute(ROOT / "notebooks" / f"{name}.py", tmp_path / f"{name}-{len(list(tmp_path.glob('*.ipynb')))}.ipynb", parameters, html=html, log_output=False)
+
+    return run

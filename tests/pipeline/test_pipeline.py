@@ -1,0 +1,159 @@
+"""The notebooks and the DVC pipeline, run for real with tiny parameters."""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import jupytext
+import papermill
+import pytest
+import xarray as xr
+import yaml
+
+from tokensel.core.nbrun import execute
+from tiny import TINY_EFFICIENCY, TINY_GENOMIC, TINY_REGRESSION, TINY_SYNTHETIC
+
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.py"))
+
+
+
+def tiny_params(path: Path) -> Path:
+    raw = yaml.safe_load((ROOT / "params.yaml").read_text())
+    raw["profile"] = "tiny"
+    raw["synthetic"] = TINY_SYNTHETIC
+    raw["regression"] = {**TINY_REGRESSION, "seeds": [0]}
+    raw["genomic"] = TINY_GENOMIC
+    raw["efficiency"] = TINY_EFFICIENCY
+    path.write_text(yaml.safe_dump(raw, sort_keys=False))
+    return path
+
+
+def env_with_package() -> dict:
+    env = dict(os.environ, TOKENSEL_WORKERS="1", DVC_NO_ANALYTICS="1")
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
+    env["PYTHONPATH"] = f"{ROOT / 'src'}{os.pathsep}{env.get('PYTHONPATH', '')}"
+    return env
+
+
+def test_dvc_yaml_parses_and_names_only_existing_notebook_parameters():
+    result = subprocess.run([sys.executable, "-m", "dvc", "stage", "list"], cwd=ROOT, capture_output=True, text=True, env=env_with_package())
+    assert result.returncode == 0, result.stderr
+    assert "synthetic_train@copy-ssm2_fnn1" in result.stdout and "synthetic_report" in result.stdout
+    stages = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
+    checked = 0
+    for stage in stages.values():
+        cmd = stage.get("cmd", "")
+        match = re.search(r"tokensel\.core\.nbrun (\S+\.py)", cmd)
+        if not match:
+            continue
+        declared = papermill.inspect_notebook(jupytext.read(ROOT / match.group(1)))
+        passed = set(re.findall(r"-p (\w+) ", cmd))
+        assert passed <= set(declared), f"{match.group(1)} lacks parameters {passed - set(declared)}"
+        checked += 1
+    assert checked >= 2
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_every_notebook_has_a_parameters_cell(notebook):
+    cells = jupytext.read(notebook).cells
+    assert any("parameters" in c.metadata.get("tags", []) for c in cells), f"{notebook.name} has no parameters cell"
+
+
+@pytest.mark.slow
+def test_synthetic_notebooks_run_with_tiny_parameters(tmp_path, monkeypatch):
+    monkeypatch.setenv("TOKENSEL_WORKERS", "1")
+    params = tiny_params(tmp_path / "params.yaml")
+    runs = tmp_path / "runs"
+    for task in ("copy", "recall"):
+        for model in ("ssm1", "ssm2", "tf"):
+            execute(
+                ROOT / "notebooks" / "synthetic_train.py", tmp_path / f"train-{task}-{model}.ipynb",
+                {"params_file": str(params), "task": task, "model": model, "out_path": str(runs / f"{task}-{model}.nc")},
+                log_output=False,
+            )
+    ds = xr.load_dataset(runs / "copy-tf.nc", engine="h5netcdf")
+    assert set(ds.dims) >= {"task", "model", "seq_len", "seed", "lr", "eval_step"}
+    assert float(ds["test_acc"].min()) >= 0
+
+    from tokensel.core.runs import combine, expected_run_files, save
+
+    runs_of_grid = expected_run_files(runs, params, ["synthetic.grid.tasks", "synthetic.grid.models"])
+    results = save(combine(runs_of_grid), tmp_path / "results.nc")
+    out = tmp_path / "report"
+    execute(
+        ROOT / "notebooks" / "synthetic_report.py", tmp_path / "report.ipynb",
+        {"params_file": str(params), "results_file": str(results), "out_dir": str(out)},
+        html=out / "index.html", log_output=False,
+    )
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["claim"] and set(metrics["test_acc_at_longest"]) == {"copy", "recall"}
+    assert {p.name for p in (out / "figures").glob("*.png")} == {"accuracy_vs_length.png", "training_curves.png", "lr_sensitivity.png"}
+    html = (out / "index.html").read_text()
+    assert "Verdict" in html and "tokensel" not in html.split("<body", 1)[1].split("Configuration", 1)[0], "code leaked into the report"
+
+
+def dvc(work: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    result = subprocess.run([sys.executable, "-m", "dvc", *args], cwd=work, capture_output=True, text=True, env=env_with_package())
+    if check:
+        assert result.returncode == 0, f"dvc {' '.join(args)}: " + result.stdout[-3000:] + result.stderr[-3000:]
+    return result
+
+
+@pytest.fixture(scope="module")
+def reproduced_repo(tmp_path_factory) -> Path:
+    """A copy of the repository (tiny parameters) after one full `dvc repro`, committed to git."""
+    work = tmp_path_factory.mktemp("pipeline") / "repo"
+    ignore = shutil.ignore_patterns(".git", ".venv", "results", "reports", "cache", "tmp", "__pycache__", "*.egg-info", ".pytest_cache", "*.ipynb")
+    shutil.copytree(ROOT, work, ignore=ignore)
+    tiny_params(work / "params.yaml")
+    git = lambda *args: subprocess.run(["git", "-c", "user.name=test", "-c", "user.email=test@example.org", *args], cwd=work, check=True, capture_output=True)  # noqa: E731
+    git("init", "-q")
+    dvc(work, "repro")
+    git("add", "-A")
+    git("commit", "-qm", "tiny pipeline")
+    return work
+
+
+@pytest.mark.slow
+def test_dvc_repro_end_to_end_on_a_copy_of_the_repository(reproduced_repo):
+    work = reproduced_repo
+    for path in ("reports/index.html", "reports/synthetic/index.html", "reports/synthetic/metrics.json",
+                 "reports/synthetic/accuracy.csv", "reports/synthetic/figures/accuracy_vs_length.png", "results/synthetic/results.nc",
+                 "reports/regression/index.html", "reports/regression/metrics.json", "reports/genomic/index.html",
+                 "reports/genomic/metrics.json", "reports/efficiency/index.html", "reports/efficiency/metrics.json",
+                 "reports/stage_times.csv"):
+        assert (work / path).is_file(), f"dvc repro did not produce {path}"
+    index = (work / "reports/index.html").read_text()
+    assert all(f"{name}/index.html" in index for name in ("synthetic", "regression", "genomic", "efficiency"))
+    assert "<td>synthetic train</td><td>6</td>" in index  # one row per stage group, from the executed notebooks
+    assert "test_acc_at_longest" in dvc(work, "metrics", "show", "--json").stdout
+    assert "up to date" in dvc(work, "status").stdout
+
+
+@pytest.mark.slow
+def test_dvc_queue_runs_parameter_sets_side_by_side(reproduced_repo):
+    """The README's recipe for a bigger machine: queue parameter sets, run them with -j 2."""
+    work = reproduced_repo
+    for steps in (4, 5):
+        dvc(work, "exp", "run", "--queue", "--name", f"steps-{steps}", "-S", f"synthetic.train.steps={steps}")
+    dvc(work, "queue", "start", "-j", "2")
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline:
+        status = dvc(work, "queue", "status").stdout
+        if not re.search(r"\b(Queued|Running)\b", status):
+            break
+        time.sleep(5)
+    assert status.count("Success") == 2, status + dvc(work, "queue", "logs", "steps-4", check=False).stdout[-3000:]
+    shown = json.loads(dvc(work, "exp", "show", "--json").stdout)
+    experiments = {e["name"]: e for revision in shown for e in revision.get("experiments") or []}
+    assert {"steps-4", "steps-5"} <= set(experiments)
+    for name, steps in (("steps-4", 4), ("steps-5", 5)):
+        run = experiments[name]["revs"][0]["data"]
+        assert run["params"]["params.yaml"]["data"]["synthetic"]["train"]["steps"] == steps
+        assert "reports/synthetic/metrics.json" in run["metrics"]
