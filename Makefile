@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 export PATH := $(BIN):$(PATH)
 export DVC_NO_ANALYTICS := 1
 
-.PHONY: env reproduce test lab clean-env
+.PHONY: env reproduce test lab site clean-env
 
 env: $(STAMP)
 
@@ -36,6 +36,12 @@ test: env
 # --allow-root: containers and CI run as root, where JupyterLab otherwise refuses to start.
 lab: env
 	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/
+
+# A static site folder for any host: the report pages with their figures (no build step, no scripts).
+site:
+	rm -rf site && mkdir -p site
+	cd reports && find . \( -name '*.html' -o -name '*.png' \) -exec cp --parents {} ../site \;
+	@echo "site/ holds $$(find site -name '*.html' | wc -l) pages; serve with: python3 -m http.server -d site"
 
 clean-env:
 	rm -rf $(VENV)
