@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 import xarray as xr
-from IPython.display import Image
+from IPython.display import HTML
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter
 
@@ -34,7 +34,7 @@ def _frame(ds: xr.Dataset, values: xr.DataArray, exponent: xr.DataArray, scale: 
     return frame
 
 
-def _loglog_panels(frame: pd.DataFrame, ylabel: str, band: pd.DataFrame | None, path: str | Path) -> Image:
+def _loglog_panels(frame: pd.DataFrame, ylabel: str, band: pd.DataFrame | None, path: str | Path, alt: str) -> HTML:
     groups = [g for g in GROUP_TITLES if g in set(frame["group"])]
     figure, axes = plt.subplots(1, len(groups), figsize=(5.2 * len(groups), 4.2), squeeze=False)
     for ax, group in zip(axes[0], groups):
@@ -48,24 +48,26 @@ def _loglog_panels(frame: pd.DataFrame, ylabel: str, band: pd.DataFrame | None, 
         _length_axis(ax)
         ax.legend(fontsize=7, title="method (fitted exponent)", title_fontsize=7)
     figure.tight_layout()
-    return save_figure(figure, path)
+    return save_figure(figure, path, alt)
 
 
-def time_vs_length(ds: xr.Dataset, path: str | Path) -> Image:
+def time_vs_length(ds: xr.Dataset, path: str | Path) -> HTML:
     """Median forward+backward time per method, IQR band, fitted exponent in the legend."""
     frame = _frame(ds, ds["time_s"].sel(stat="median", drop=True), ds["time_exponent"], 1e-3)
     quartiles = ds["time_s"].sel(stat=["q25", "q75"]).drop_vars("group").to_dataset("stat") / 1e-3
     band = frame.merge(quartiles.to_dataframe().reset_index(), on=["method", "seq_len"])
-    return _loglog_panels(frame, "forward + backward time (ms)", band, path)
+    alt = "Forward and backward time against sequence length on log axes, one panel per group of methods, with fitted exponents."
+    return _loglog_panels(frame, "forward + backward time (ms)", band, path, alt)
 
 
-def memory_vs_length(ds: xr.Dataset, path: str | Path) -> Image:
+def memory_vs_length(ds: xr.Dataset, path: str | Path) -> HTML:
     """Measured memory per method (what is measured is in ``ds.attrs['memory_measure']``)."""
     frame = _frame(ds, ds["memory_bytes"], ds["memory_exponent"], 2**20)
-    return _loglog_panels(frame, "memory (MiB)", None, path)
+    alt = "Memory against sequence length on log axes, one panel per group of methods, with fitted exponents."
+    return _loglog_panels(frame, "memory (MiB)", None, path, alt)
 
 
-def speedup_vs_length(ds: xr.Dataset, path: str | Path, target: float | None = None) -> Image:
+def speedup_vs_length(ds: xr.Dataset, path: str | Path, target: float | None = None) -> HTML:
     """How many times slower attention is than the SSM, mixer against mixer and block against block."""
     median = ds["time_s"].sel(stat="median", drop=True)
     mixer = f"ssm_mixer_{ds.attrs['primary_filter']}"
@@ -85,13 +87,13 @@ def speedup_vs_length(ds: xr.Dataset, path: str | Path, target: float | None = N
     ax.set(yscale="log", ylabel="attention time / SSM time")
     _length_axis(ax)
     ax.legend(fontsize=8)
-    return save_figure(figure, path)
+    return save_figure(figure, path, "Speed-up of the SSM mixer over attention against sequence length, with the target line.")
 
 
-def throughput(ds: xr.Dataset, path: str | Path) -> Image:
+def throughput(ds: xr.Dataset, path: str | Path) -> HTML:
     """Training tokens per second of the small whole models at each length."""
     frame = ds["tokens_per_s"].to_dataframe().reset_index().dropna(subset=["tokens_per_s"])
     figure, ax = plt.subplots(figsize=(6, 4.2))
     sns.barplot(data=frame, x="train_seq_len", y="tokens_per_s", hue="model", ax=ax)
     ax.set(yscale="log", xlabel="sequence length L", ylabel="training tokens / s")
-    return save_figure(figure, path)
+    return save_figure(figure, path, "Training throughput in tokens per second for each architecture and sequence length.")

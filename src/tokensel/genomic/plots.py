@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 import xarray as xr
-from IPython.display import Image
+from IPython.display import HTML
 from matplotlib.patches import Rectangle
 
 from tokensel.core.figures import save_figure
@@ -18,7 +18,7 @@ from tokensel.genomic.config import VerdictSettings
 from tokensel.genomic.sequences import decode
 
 
-def sorted_importance_curves(results: xr.Dataset, path: str | Path, max_rank: int = 40) -> Image:
+def sorted_importance_curves(results: xr.Dataset, path: str | Path, max_rank: int = 40) -> HTML:
     """Mean sorted-importance curve (share of the mass at each rank), bands = sd over seeds.
 
     The dashed line is uniform importance, 1/L: a sparse attribution starts far above it and
@@ -34,10 +34,10 @@ def sorted_importance_curves(results: xr.Dataset, path: str | Path, max_rank: in
         length = int(results["tokens"].sel(dataset=dataset).notnull().any(["model", "seed", "example"]).sum())
         ax.axhline(1.0 / length, color="grey", linestyle="--", linewidth=1)
     grid.set(yscale="log", xlabel="rank of token", ylabel="share of importance")
-    return save_figure(grid, path)
+    return save_figure(grid, path, "Mean sorted token importance against rank for every model and dataset: how fast importance decays.")
 
 
-def top1_histograms(results: xr.Dataset, path: str | Path, method: str, bins: int = 40) -> Image:
+def top1_histograms(results: xr.Dataset, path: str | Path, method: str, bins: int = 40) -> HTML:
     """Where each input's most important token sits (counts pooled over seeds)."""
     counts = results["top1_hist"].sel({"method": method}).sum("seed").to_dataframe().reset_index()
     counts = counts.dropna(subset=["top1_hist"])
@@ -47,7 +47,7 @@ def top1_histograms(results: xr.Dataset, path: str | Path, method: str, bins: in
     )
     grid.set(xlabel="position of the top-1 token", ylabel="inputs")
     grid.figure.suptitle(f"Top-1 positions ({method})", y=1.02)
-    return save_figure(grid, path)
+    return save_figure(grid, path, "Histograms of the most important position per input, one panel per model and dataset.")
 
 
 def _runs(mask_row: np.ndarray) -> list[tuple[int, int]]:
@@ -58,7 +58,7 @@ def _runs(mask_row: np.ndarray) -> list[tuple[int, int]]:
 
 def attribution_examples(
     results: xr.Dataset, dataset: str, path: str | Path, method: str, n_examples: int = 4
-) -> Image:
+) -> HTML:
     """Heatmaps of one seed's attributions per model for a few test inputs; motif bases boxed.
 
     Inputs with ground-truth motif bases are preferred, so the boxes show whether the models'
@@ -86,10 +86,10 @@ def attribution_examples(
         ax.set_title(f"test input {i} (class {label}): {decode(tokens[i])[:60]}...", fontsize=8, loc="left")
     axes[-1, 0].set_xlabel(f"position ({method}, per-input normalised; cyan boxes = motif bases)")
     fig.tight_layout()
-    return save_figure(fig, path)
+    return save_figure(fig, path, "Example inputs with per-base importance and the ground-truth motif positions marked.")
 
 
-def sparsity_vs_input_dependence(importance: pd.DataFrame, verdict: VerdictSettings, path: str | Path) -> Image:
+def sparsity_vs_input_dependence(importance: pd.DataFrame, verdict: VerdictSettings, path: str | Path) -> HTML:
     """Each (dataset, model, method): share of tokens carrying half the mass vs input-dependence
     index; the shaded corner is 'sparse and input-dependent' by the report's thresholds."""
     grid = sns.relplot(
@@ -102,4 +102,4 @@ def sparsity_vs_input_dependence(importance: pd.DataFrame, verdict: VerdictSetti
         ax.axhline(verdict.min_input_dependence, color="grey", linestyle="--", linewidth=1)
         ax.set(xlim=(0, 0.5), ylim=(0, 1.05))
     grid.set(xlabel="fraction of tokens carrying 50% of importance", ylabel="input-dependence index")
-    return save_figure(grid, path)
+    return save_figure(grid, path, "Sparsity (fraction of tokens carrying half the importance) against input dependence, one point per model and dataset, with the verdict thresholds.")

@@ -8,13 +8,13 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 import xarray as xr
-from IPython.display import Image
+from IPython.display import HTML
 
 from tokensel.core.figures import save_figure
 from tokensel.core.runs import tidy
 
 
-def risk_vs_n(selected: xr.Dataset, slopes: pd.DataFrame, path: str | Path, order: str = "dynamic") -> Image:
+def risk_vs_n(selected: xr.Dataset, slopes: pd.DataFrame, path: str | Path, order: str = "dynamic") -> HTML:
     """Test excess risk against n (log-log), seed mean and sd, with fitted and predicted slopes.
 
     Each model's fitted line is drawn over the fit range (dashed); the predicted exponent is a
@@ -34,10 +34,10 @@ def risk_vs_n(selected: xr.Dataset, slopes: pd.DataFrame, path: str | Path, orde
         ax.plot(n, fitted[0] * (n / n[0]) ** row.predicted, ":", color="grey", linewidth=1)
     ax.set(xscale="log", yscale="log", xlabel="training sequences n", ylabel="test excess risk")
     ax.set_title(f"{order} order: fitted (dashed) vs predicted slope (dotted grey)")
-    return save_figure(grid, path)
+    return save_figure(grid, path, "Test excess risk against training set size on log axes for every model, with fitted and predicted slopes.")
 
 
-def approximation_curve(width: xr.Dataset, path: str | Path) -> Image:
+def approximation_curve(width: xr.Dataset, path: str | Path) -> HTML:
     """Test excess risk against parameter count at the largest n (the width sweep), log-log."""
     frame = tidy(width, ["width_test_risk", "width_n_params"])
     grid = sns.relplot(
@@ -45,10 +45,10 @@ def approximation_curve(width: xr.Dataset, path: str | Path) -> Image:
         markers=True, dashes=False, errorbar="sd", height=4.0, aspect=1.3,
     )
     grid.set(xscale="log", yscale="log", xlabel="parameters", ylabel="test excess risk (largest n)")
-    return save_figure(grid, path)
+    return save_figure(grid, path, "Test excess risk against the number of parameters at the largest training set (approximation).")
 
 
-def order_gap(selected: xr.Dataset, models: list[str], path: str | Path) -> Image:
+def order_gap(selected: xr.Dataset, models: list[str], path: str | Path) -> HTML:
     """Risk against n of the control models, one panel per order: does depth matter only when dynamic?"""
     frame = tidy(selected.sel(model=models), ["test_risk"])
     grid = sns.relplot(
@@ -56,4 +56,4 @@ def order_gap(selected: xr.Dataset, models: list[str], path: str | Path) -> Imag
         markers=True, dashes=False, errorbar="sd", height=3.6, aspect=1.2,
     )
     grid.set(xscale="log", yscale="log", xlabel="training sequences n", ylabel="test excess risk")
-    return save_figure(grid, path)
+    return save_figure(grid, path, "Excess risk under dynamic and fixed token order for the one- and two-layer models.")

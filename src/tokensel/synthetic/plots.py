@@ -6,7 +6,7 @@ from pathlib import Path
 
 import seaborn as sns
 import xarray as xr
-from IPython.display import Image
+from IPython.display import HTML
 
 from tokensel.core.figures import save_figure
 from tokensel.core.runs import tidy
@@ -19,7 +19,7 @@ def _titles(grid: sns.FacetGrid) -> None:
         ax.set_title(TASK_TITLES.get(name, name))
 
 
-def accuracy_vs_length(best: xr.Dataset, path: str | Path, metric: str = "test_acc") -> Image:
+def accuracy_vs_length(best: xr.Dataset, path: str | Path, metric: str = "test_acc") -> HTML:
     """Figure C.1 analogue: test accuracy against sequence length, mean and sd over seeds."""
     frame = tidy(best, [metric])
     grid = sns.relplot(
@@ -28,10 +28,10 @@ def accuracy_vs_length(best: xr.Dataset, path: str | Path, metric: str = "test_a
     )
     grid.set(ylim=(-0.02, 1.02), xlabel="sequence length", ylabel="test accuracy (answer tokens)")
     _titles(grid)
-    return save_figure(grid, path)
+    return save_figure(grid, path, "Test accuracy against sequence length for every model, one panel per task, mean and standard deviation over seeds.")
 
 
-def training_curves(best: xr.Dataset, path: str | Path) -> Image:
+def training_curves(best: xr.Dataset, path: str | Path) -> HTML:
     """Validation accuracy during training at each task's longest sequence, best learning rate per model.
 
     A run that stopped early keeps its last validation accuracy (it is frozen there), so the seed
@@ -49,10 +49,10 @@ def training_curves(best: xr.Dataset, path: str | Path) -> Image:
     )
     grid.set(ylim=(-0.02, 1.02), xlabel="training step", ylabel="validation accuracy")
     _titles(grid)
-    return save_figure(grid, path)
+    return save_figure(grid, path, "Validation accuracy against training step at each task's longest sequence, one line per model.")
 
 
-def learning_rate_sensitivity(ds: xr.Dataset, path: str | Path) -> Image:
+def learning_rate_sensitivity(ds: xr.Dataset, path: str | Path) -> HTML:
     """Final validation accuracy against learning rate: why a single-LR comparison is unfair."""
     frame = tidy(ds, ["final_val_acc"]).sort_values(["task", "seq_len", "model"])
     frame["panel"] = frame["task"].map(lambda t: TASK_TITLES.get(t, t)) + ", L=" + frame["seq_len"].astype(str)
@@ -62,4 +62,4 @@ def learning_rate_sensitivity(ds: xr.Dataset, path: str | Path) -> Image:
     )
     grid.set(xscale="log", ylim=(-0.02, 1.02), xlabel="learning rate", ylabel="final val. accuracy")
     grid.set_titles("{col_name}")
-    return save_figure(grid, path)
+    return save_figure(grid, path, "Final validation accuracy against learning rate, one panel per task and length, one line per model.")

@@ -1,0 +1,72 @@
+"""The published pages show results only, and come from one run of the committed pipeline."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from tokensel.core.verdicts import VERDICTS
+from tokensel.pipeline.experiments import EXPERIMENTS
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGES = sorted((ROOT / "reports").glob("**/*.html"))
+
+# What must never reach a page: stderr, progress bars, machine paths, scripts, raw reprs.
+LEAKS = {
+    "traceback": re.compile(r"Traceback \(most recent call last\)"),
+    "warning": re.compile(r"\w+Warning\b|warnings\.warn"),
+    "progress bar": re.compile(r"\d+it/s\]|it/s\]|\|\s*\d+/\d+ \["),
+    "machine path": re.compile(r"site-packages|/tmp/|/root/|/home/\w+|\.venv/"),
+    "script": re.compile(r"<script\b"),
+    "missing alt text": re.compile(r"No description has been provided"),
+    "dataclass repr": re.compile(r"\b\w+(Config|Options|Experiment|Settings)\("),
+    "NaN cell": re.compile(r">\s*NaN\s*<|\bnan\b"),
+}
+
+
+def leaks(page: str) -> list[str]:
+    body = page.split("<body", 1)[-1]
+    body = re.sub(r'src="data:image/png;base64,[^"]*"', "", body)
+    return [name for name, pattern in LEAKS.items() if pattern.search(body)]
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[str(p.relative_to(ROOT / "reports")) for p in PAGES])
+def test_committed_pages_show_results_only(page):
+    assert leaks(page.read_text()) == []
+
+
+def test_the_leak_scan_finds_leaks():
+    assert leaks("<body><pre>100%|####| 10/10 [00:01<00:00, 9.1it/s]</pre></body>") == ["progress bar"]
+    assert leaks("<body>TqdmWarning: .../site-packages/tqdm/auto.py</body>") == ["warning", "machine path"]
+    assert leaks("<body><p>ok</p></body>") == []
+
+
+def test_every_experiment_has_a_page_with_a_verdict_from_the_vocabulary():
+    for name in EXPERIMENTS:
+        metrics = json.loads((ROOT / "reports" / name / "metrics.json").read_text())
+        assert metrics["verdict"] in VERDICTS and metrics["claim"], name
+        assert (ROOT / "reports" / name / "index.html").is_file()
+
+
+def test_the_index_states_each_verdict_as_its_page_does():
+    index = (ROOT / "reports" / "index.html").read_text()
+    for name in EXPERIMENTS:
+        metrics = json.loads((ROOT / "reports" / name / "metrics.json").read_text())
+        assert f">{metrics['verdict']}</strong>" in index, name
+
+
+def test_committed_pages_come_from_the_committed_pipeline():
+    """dvc.lock records every stage of the committed dvc.yaml with the committed params."""
+    import yaml
+
+    lock = yaml.safe_load((ROOT / "dvc.lock").read_text())["stages"]
+    params = yaml.safe_load((ROOT / "params.yaml").read_text())
+    for name, stage in lock.items():
+        for section, values in stage.get("params", {}).get("params.yaml", {}).items():
+            node = params
+            for part in section.split("."):
+                node = node[part]
+            assert node == values, f"dvc.lock stage {name} ran with other params than params.yaml ({section})"
