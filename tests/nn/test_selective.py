@@ -82,3 +82,18 @@ def test_initial_step_sizes_and_state_matrix_follow_mamba():
     assert dt.min() >= 1e-3 - 1e-7 and dt.max() <= 1e-1 + 1e-7
     torch.testing.assert_close(-torch.exp(mixer.A_log[0]), -torch.arange(1.0, 5.0))
     assert mixer.dt_rank == 2  # ceil(32 / 16)
+
+
+def test_scan_runs_on_one_thread_and_restores_the_thread_count():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        inputs = scan_inputs(2, 20, torch.float64)
+        seen = []
+        y = selective_scan(*inputs, chunk_size=8)
+        seen.append(torch.get_num_threads())
+        y.sum().backward()
+        seen.append(torch.get_num_threads())
+        assert seen == [2, 2]
+    finally:
+        torch.set_num_threads(threads)
