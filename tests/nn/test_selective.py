@@ -60,11 +60,17 @@ def test_chunked_scan_stays_finite_when_decays_are_extreme():
 
 
 @pytest.mark.parametrize(
-    "batch, length, channels, state, expected",
-    [(8, 1024, 256, 16, 1024), (8, 1024, 128, 8, 256), (1, 100, 4, 2, 1), (64, 64, 64, 8, 64)],
+    "batch, length, channels, state, device, expected",
+    [
+        (8, 1024, 256, 16, "cpu", 1024),
+        (8, 1024, 128, 8, "cpu", 256),
+        (1, 100, 4, 2, "cpu", 1),
+        (64, 64, 64, 8, "cpu", 64),
+        (8, 8192, 256, 16, "cuda", 64),
+    ],
 )
-def test_auto_chunk_size_gives_slices_of_about_2_to_the_15(batch, length, channels, state, expected):
-    assert auto_chunk_size(batch, length, channels, state) == expected
+def test_auto_chunk_size_targets_a_slice_size_per_device(batch, length, channels, state, device, expected):
+    assert auto_chunk_size(batch, length, channels, state, device) == expected
 
 
 @pytest.mark.parametrize("gated, conv_width", [(True, 4), (False, 0)])
@@ -84,7 +90,7 @@ def test_initial_step_sizes_and_state_matrix_follow_mamba():
     assert mixer.dt_rank == 2  # ceil(32 / 16)
 
 
-def test_scan_runs_on_one_thread_and_restores_the_thread_count():
+def test_scan_restores_the_thread_count():
     threads = torch.get_num_threads()
     torch.set_num_threads(2)
     try:

@@ -32,12 +32,13 @@ from tokensel.nn.mixers.long_conv import direct_causal_conv, short_conv_taps
 
 DT_MIN, DT_MAX = 1e-3, 1e-1  # initial memories of about 1 / dt: 10 to 1000 tokens
 
-# The scan steps through positions one (batch, chunks, E, N) slice at a time. Below about 2^15
-# elements per slice the per-step Python and dispatch cost dominates on CPU; above it the slices
-# fall out of cache. Measured single-threaded, forward + backward, batch 8, d_model 128: with
-# E N = 4096 one chunk was fastest up to L = 8192 (16-position chunks: 2.1x slower), with E N = 1024
-# four chunks were (1.3x faster than one at L = 1024).
-SLICE_ELEMENTS = 2**15
+# The scan steps through positions one (batch, chunks, E, N) slice at a time; "auto" chunks make
+# every slice about this many elements. On CPU, below about 2^15 the per-step Python and dispatch
+# cost dominates and above it the slices fall out of cache: measured single-threaded, forward +
+# backward, batch 8, d_model 128, with E N = 4096 one chunk was fastest up to L = 8192 (16-position
+# chunks: 2.1x slower), with E N = 1024 four chunks were (1.3x faster than one at L = 1024). On a GPU
+# (not measured here) kernel launches bound a scan of small slices, so its slices are much larger.
+SLICE_ELEMENTS = {"cpu": 2**15, "cuda": 2**22}
 
 
 @dataclass(frozen=True)
@@ -56,9 +57,10 @@ class SelectiveOptions:
     chunk_size: PositiveInt | Literal["auto"] = "auto"
 
 
-def auto_chunk_size(batch: int, length: int, channels: int, state_size: int) -> int:
-    """Chunk size that gives every scan step a slice of about ``SLICE_ELEMENTS`` elements."""
-    n_chunks = min(length, max(1, round(SLICE_ELEMENTS / (batch * channels * state_size))))
+def auto_chunk_size(batch: int, length: int, channels: int, state_size: int, device: str = "cpu") -> int:
+    """Chunk size that gives every scan step a slice of about ``SLICE_ELEMENTS[device]`` elements."""
+    target = SLICE_ELEMENTS.get(device, SLICE_ELEMENTS["cpu"])
+    n_chunks = min(length, max(1, round(target / (batch * channels * state_size))))
     return -(-length // n_chunks)
 
 
@@ -203,7 +205,7 @@ def selective_scan(
     chunked scan (``_chunked_scan``) with a hand-written gradient (``_SelectiveScan``).
     """
     if chunk_size == "auto":
-        chunk_size = auto_chunk_size(u.shape[0], u.shape[1], *A.shape)
+        chunk_size = auto_chunk_size(u.shape[0], u.shape[1], *A.shape, device=u.device.type)
     return _SelectiveScan.apply(u, dt, A, B, C, chunk_size)
 
 
