@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from torch import nn
 
 from tokensel.nn.mixers.attention import AttentionOptions, CausalSelfAttention
+from tokensel.nn.mixers.gated_conv import GatedConvMixer, GatedConvOptions
 from tokensel.nn.mixers.long_conv import LongConvMixer, LongConvOptions
+from tokensel.nn.mixers.selective import SelectiveOptions, SelectiveSSMMixer
 
 
 @dataclass(frozen=True)
@@ -26,4 +28,6 @@ class MixerSpec:
 MIXERS: dict[str, MixerSpec] = {
     "ssm": MixerSpec(LongConvMixer, LongConvOptions, family="SSM"),
     "attention": MixerSpec(CausalSelfAttention, AttentionOptions, family="Transformer"),
+    "gated_conv": MixerSpec(GatedConvMixer, GatedConvOptions, family="gated convolution"),
+    "selective": MixerSpec(SelectiveSSMMixer, SelectiveOptions, family="selective SSM"),
 }

@@ -8,6 +8,7 @@ faster on CPU at 16 taps (B=800, L=200, d=32).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -52,9 +53,21 @@ def direct_causal_conv(u: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
     return F.conv1d(padded, kernel, groups=h.shape[0])
 
 
+def short_conv_taps(channels: int, width: int) -> nn.Parameter:
+    """Taps of a short depthwise causal convolution (for ``direct_causal_conv``), initialised as
+    ``nn.Conv1d`` initialises a depthwise kernel: uniform in +-1/sqrt(width)."""
+    bound = 1 / math.sqrt(width)
+    return nn.Parameter(torch.empty(channels, width).uniform_(-bound, bound))
+
+
 def causal_conv(u: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
     """``fft_causal_conv`` or, for filters of at most DIRECT_CONV_MAX_TAPS taps, the direct one."""
     return direct_causal_conv(u, h) if h.shape[-1] <= DIRECT_CONV_MAX_TAPS else fft_causal_conv(u, h)
+
+
+def with_skip(h: torch.Tensor, skip: torch.Tensor) -> torch.Tensor:
+    """Filter h (D, W) with skip (D,) added to its lag-0 tap: conv(u, h) + skip * u in one convolution."""
+    return torch.cat([h[:, :1] + skip[:, None], h[:, 1:]], dim=1)
 
 
 class LongConvMixer(nn.Module):
@@ -66,6 +79,5 @@ class LongConvMixer(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         u = x.transpose(1, 2)  # (B, D, L)
-        h = self.filter(u.shape[-1])
-        h = torch.cat([h[:, :1] + self.skip[:, None], h[:, 1:]], dim=1)  # y = h * u + skip u
+        h = with_skip(self.filter(u.shape[-1]), self.skip)
         return self.out_proj(causal_conv(u, h).transpose(1, 2))
