@@ -172,22 +172,36 @@ def load(params_file: str | Path = "params.yaml") -> ConstructionsExperiment:
     return load_config(params_file, KEY, from_params)
 
 
+DRY_RUN_CAPS = {"copy": (128, 4096), "recall": (64, 4096)}  # largest k and |W| a CPU dry run builds
+
+
 def dry_run(section: dict) -> dict:
     """Every part and dtype with the least work: one example or sequence per cell, 2 bridge steps.
 
-    The sizes are capped (length 2k+1 <= 257, |W| <= 4096): the constructions' shapes are set by
-    L and |W| alone, and at paper scale one network holds gigabytes, more than a CPU dry run should
-    allocate; the closed-form costs are exercised at every size by the costs part anyway.
+    The sizes are capped (k <= 128 for copy, 64 for recall, |W| <= 4096, windows <= 8, key dims <= 4):
+    a construction's shapes are set by its sizes alone, and at paper scale one network holds
+    gigabytes, more than a CPU dry run should allocate; the closed-form costs part runs unchanged.
     """
     out = {key: dict(value) if isinstance(value, dict) else value for key, value in section.items()}
-    for name, cap_k, cap_v in (("copy", 128, 4096), ("recall", 64, 4096)):
+    for name, (cap_k, cap_v) in DRY_RUN_CAPS.items():
         sweep = out.get(name, {})
         for axis, cap in (("sizes", cap_k), ("vocab_sizes", cap_v)):
             if axis in sweep:
                 sweep[axis] = sorted({min(int(x), cap) for x in sweep[axis]})
+        for axis, cap in (("length_vocab", cap_v), ("vocab_sweep_size", cap_k)):
+            if axis in sweep:
+                sweep[axis] = min(int(sweep[axis]), cap)
         sweep["joint"] = [[min(k, cap_k), min(v, cap_v)] for k, v in sweep.get("joint", [])]
         sweep["n_answers"] = 1
-    out["selection"] = {**out.get("selection", {}), "n_sequences": 1}
-    out["precision"] = {**out.get("precision", {}), "n_answers": 1}
+    selection = out.get("selection", {})
+    for axis, cap in (("windows", 8), ("key_dims", 4)):
+        if axis in selection:
+            selection[axis] = sorted({min(int(x), cap) for x in selection[axis]})
+    out["selection"] = {**selection, "n_sequences": 1}
+    precision = out.get("precision", {})
+    for axis, cap in (("sizes", 64), ("log2_vocab", 13)):
+        if axis in precision:
+            precision[axis] = sorted({min(int(x), cap) for x in precision[axis]})
+    out["precision"] = {**precision, "n_answers": 1}
     out["bridge"] = {**out.get("bridge", {}), "steps": 2, "n_test": 8, "seeds": list(out.get("bridge", {}).get("seeds", [0]))[:1]}
     return out
