@@ -9,6 +9,7 @@ import pandas as pd
 import seaborn as sns
 import xarray as xr
 from IPython.display import HTML
+from matplotlib.ticker import NullFormatter
 
 from tokensel.constructions.analysis import BIN_LABELS
 from tokensel.core.figures import save_figure
@@ -97,6 +98,7 @@ def accuracy(ds: xr.Dataset, path: str | Path) -> HTML:
                        height=3.2, aspect=1.2, facet_kws={"sharex": False})
     grid.set(xscale="log", ylim=(-0.02, 1.05))
     for ax, task in zip(grid.axes.flat, grid.col_names):
+        ax.xaxis.set_minor_formatter(NullFormatter())  # minor labels collide on a short log axis
         ax.set_xlabel(AXIS_TITLES["length" if task == "copy" else "vocabulary"])
         ax.set_title("input copying" if task == "copy" else "associative recall")
     return save_figure(grid, path, "Answer accuracy of the constructed networks in float32 and float64 against sequence "
