@@ -9,13 +9,15 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from tokensel.core.params import build
-from tokensel.tasks.base import IGNORE, Batch, Task, answer_accuracy, sample, split_rng
+from tokensel.tasks.base import IGNORE, Batch, Task, answer_accuracy, sample, shortcut_accuracy, shortcut_score, split_rng
 from tokensel.tasks.copy import CopyTask
+from tokensel.tasks.mqar import MQARTask
 from tokensel.tasks.recall import RecallTask
 
 TASKS: dict[str, type] = {
     "copy": CopyTask,
     "recall": RecallTask,
+    "mqar": MQARTask,
 }
 
 
@@ -24,4 +26,6 @@ def build_task(name: str, spec: Mapping[str, Any], size: int, key: str) -> Task:
     return build(TASKS[name], {**spec, "size": size}, key)
 
 
-__all__ = ["IGNORE", "TASKS", "Batch", "Task", "answer_accuracy", "build_task", "sample", "split_rng"]
+__all__ = [
+    "IGNORE", "TASKS", "Batch", "Task", "answer_accuracy", "build_task", "sample", "shortcut_accuracy", "shortcut_score", "split_rng",
+]

@@ -1,8 +1,10 @@
 """What every token task shares: the batch type, the ignore label, split streams and answer accuracy.
 
 A task is a frozen dataclass (its params keys are its fields) with ``seq_len``, ``n_tokens`` (the
-size of the token id space; inputs and outputs share it) and ``generate(n, rng) -> (inputs,
-labels)``: int64 arrays of shape (n, seq_len), labels ``IGNORE`` everywhere except answer positions.
+size of the token id space; inputs and outputs share it), ``generate(n, rng) -> (inputs,
+labels)``: int64 arrays of shape (n, seq_len), labels ``IGNORE`` everywhere except answer positions,
+and ``shortcut_candidates(inputs)``: where the tokens are that a guess without the task's
+mechanism (copying in order, recalling by key) may pick from; ``shortcut_accuracy`` scores it.
 Train, validation and test examples come from independent random streams derived from (seed,
 split, step), so no split can reuse another's stream and every batch is a pure function of them.
 """
@@ -32,6 +34,8 @@ class Task(Protocol):
 
     def generate(self, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]: ...
 
+    def shortcut_candidates(self, inputs: np.ndarray) -> np.ndarray: ...
+
 
 @dataclass(frozen=True)
 class Batch:
@@ -47,6 +51,12 @@ def split_rng(seed: int, split: str, step: int = 0) -> np.random.Generator:
     if split not in _SPLITS:
         raise ValueError(f"split must be one of {sorted(_SPLITS)}, got '{split}'")
     return np.random.default_rng(np.random.SeedSequence([seed, _SPLITS[split], step]))
+
+
+def distinct_draws(rng: np.random.Generator, n: int, population: int, k: int) -> np.ndarray:
+    """(n, k) ints from range(population), distinct within each row, each row a uniform random
+    ordered draw without replacement."""
+    return np.argsort(rng.random((n, population)), axis=1)[:, :k]
 
 
 def sample(task: Task, n: int, seed: int, split: str, step: int = 0) -> Batch:
@@ -71,3 +81,27 @@ def answer_accuracy(model: nn.Module, batch: Batch, device: torch.device, chunk:
         exact += int((hit.sum(1) == mask.sum(1)).sum())
     model.train(was_training)
     return correct / max(answered, 1), exact / batch.inputs.shape[0]
+
+
+def shortcut_accuracy(inputs: np.ndarray, labels: np.ndarray, candidates: np.ndarray, n_tokens: int) -> float:
+    """Expected token accuracy of the no-mechanism guess: at every answer position, the most frequent
+    token among ``candidates`` (a boolean mask over ``inputs``) of its example, ties broken uniformly.
+
+    Copying or recalling needs the position or the key of the answer; this guess uses neither, only
+    which tokens are there (and how often), so a model stuck at this score has learned no more.
+    """
+    counts = np.zeros((inputs.shape[0], n_tokens))
+    np.add.at(counts, (np.nonzero(candidates)[0], inputs[candidates]), 1.0)
+    top = counts.max(axis=1)
+    n_top = (counts == top[:, None]).sum(axis=1)
+    answer_rows, answer_cols = np.nonzero(labels != IGNORE)
+    target_count = counts[answer_rows, labels[answer_rows, answer_cols]]
+    hit = np.where((target_count == top[answer_rows]) & (top[answer_rows] > 0), 1.0 / n_top[answer_rows], 0.0)
+    return float(hit.mean())
+
+
+def shortcut_score(task: Task, n: int, seed: int) -> float:
+    """``shortcut_accuracy`` of ``task`` on ``n`` examples of its test split for ``seed``."""
+    batch = sample(task, n, seed, "test")
+    inputs, labels = batch.inputs.numpy(), batch.labels.numpy()
+    return shortcut_accuracy(inputs, labels, task.shortcut_candidates(inputs), task.n_tokens)

@@ -2,7 +2,8 @@
 
 Layout, size k: ``x_1 .. x_N  SEP  BLANK x N  PAD ...`` with N ~ U{1..k}; the target at the i-th
 blank is x_i. The lag between a blank and the token it copies is N + 1, so it changes with the
-input: a fixed convolution cannot copy; the model must select tokens dynamically.
+input: a fixed convolution cannot copy; the model must select tokens dynamically. Without the order
+of the string, the best guess at every blank is the string's most frequent token (its shortcut).
 """
 
 from __future__ import annotations
@@ -49,3 +50,7 @@ class CopyTask:
         inputs[answer] = BLANK
         labels[answer] = tokens[in_string[:, :k]]
         return inputs, labels
+
+    def shortcut_candidates(self, inputs: np.ndarray) -> np.ndarray:
+        """The tokens a guess that ignores order may pick: the string's data tokens."""
+        return inputs >= FIRST_DATA
