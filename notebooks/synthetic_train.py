@@ -10,17 +10,17 @@
 # ---
 
 # %% [markdown]
-# # Synthetic tasks: train one model on one task
+# # Synthetic tasks: train every model on one task
 #
-# A model from `synthetic.models` in the params file, trained on input copying or associative
-# recall at every size and seed of `synthetic.grid`, once per learning rate of the sweep
-# (`synthetic.train.lrs`). DVC runs this notebook once per task and model; in JupyterLab, change
-# the parameters below and re-run. Runs go to one worker process per CPU core.
+# Every model of `synthetic.grid` on one task of `synthetic.tasks`: first its learning-rate sweep
+# (`synthetic.train.lrs`) at the task's `lr_sweep_at` point, then, at the rate chosen on
+# validation, every point of the task's axis and every seed, and the width search of
+# `synthetic.size_needed`. DVC runs this notebook once per task; in JupyterLab, change the
+# parameters below and re-run. Runs go to one worker process per CPU core.
 
 # %% tags=["parameters"]
 params_file = "params.yaml"
-task = "copy"
-model = "ssm2_fnn2"
+task = "recall"
 out_path = "results/synthetic/runs/debug.nc"
 
 # %%
@@ -30,13 +30,15 @@ from tokensel.synthetic import config as synthetic_config
 from tokensel.synthetic import stage
 
 experiment = synthetic_config.load(params_file)
-ds = stage.run(experiment, task, model)
+ds = stage.run(experiment, task)
 save(ds, resolve(out_path))
 
 # %% [markdown]
-# Per size, seed and learning rate: test accuracy on answer tokens, exact-match rate, the final
-# validation accuracy (which selects the learning rate in the report), steps run before early
-# stopping, and seconds of training.
+# Per model, point and seed: test accuracy on answer tokens, steps run before early stopping and
+# CPU seconds; then the learning rate chosen per model.
 
 # %%
-ds[["final_val_acc", "test_acc", "test_exact", "steps_run", "seconds"]].squeeze(["task", "model"], drop=True).to_dataframe()
+ds[["test_acc", "steps_run", "cpu_seconds"]].squeeze("task", drop=True).to_dataframe().dropna().round(3)
+
+# %%
+ds["chosen_lr"].squeeze("task", drop=True).to_dataframe()

@@ -3,23 +3,44 @@
 Claim (Figure C.1): two-layer SSM+FNN with a sufficiently expressive FNN performs comparably to a
 Transformer on input copying and associative recall, and outperforms one-layer SSM+FNN.
 
-Each model is assigned a family from its config. Per task and sequence length we compare the seed
-means of the best model in each family; the margins that count as "comparable" and "outperforms"
-are parameters (``synthetic.verdict`` is not in the paper; they are ours).
+Every point of a task's axis (copy: string length; recall and MQAR: vocabulary |W|) is judged
+from per-seed outcomes, never from a mean over bimodal seeds. A seed *solves* a point when its test
+accuracy reaches ``verdict.solved_acc``; a model solves it when more than ``solved_fraction`` of
+its seeds do. Each family (one-layer SSM+FNN, two-layer SSM+FNN, Transformer) is represented by its
+best model at the point (most seeds solved, then the highest median). At a point:
+
+* *control*: the Transformer solves it and the shortcut (no copying, no recall) stays below the
+  threshold; otherwise the point cannot show the claim and is undecided;
+* *comparable*: the two-layer SSM+FNN solves it too, or its median is within
+  ``comparable_margin`` of the Transformer's;
+* *outperforms one layer*: the two-layer model solves it and the one-layer does not, or its
+  median is at least ``separation_margin`` higher.
+
+A task's claim is reproduced when the two-layer model is comparable at every controlled point and
+outperforms one layer at one or more of them; not reproduced when it is comparable and better
+than one layer at none; partially reproduced otherwise. The margins are ours, fixed before the
+runs.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import xarray as xr
 
 from tokensel.core import verdicts as vocabulary
+from tokensel.core.stats import loglog_slope
 from tokensel.nn import families
+from tokensel.nn.config import ModelConfig
 from tokensel.nn.families import SSM1_FNN, SSM2_FNN, TRANSFORMER
+from tokensel.synthetic.config import VerdictConfig
+
+AXIS_NAMES = {"size": "k", "vocab_size": "|W|", "seq_len": "L"}
 
 
 def model_families(ds: xr.Dataset) -> dict[str, str]:
@@ -27,134 +48,357 @@ def model_families(ds: xr.Dataset) -> dict[str, str]:
     return families.model_families(ds["model"].values, ds["model_spec"].values)
 
 
+def axis_name(ds: xr.Dataset, task: str) -> str:
+    return AXIS_NAMES.get(str(ds["axis"].sel(task=task).item()), str(ds["axis"].sel(task=task).item()))
+
+
+def per_seed(ds: xr.Dataset, cfg: VerdictConfig) -> pd.DataFrame:
+    """One row per task, model, axis point and seed that was run: accuracy, solved, steps, CPU seconds."""
+    frame = ds[["test_acc", "steps_run", "cpu_seconds"]].to_dataframe().reset_index().dropna(subset=["test_acc"])
+    frame["family"] = frame["model"].map(model_families(ds))
+    frame["solved"] = frame["test_acc"] >= cfg.solved_acc
+    frame["x"] = frame["x"].astype(int)
+    frame["seed"] = frame["seed"].astype(int)
+    return frame[["task", "model", "family", "x", "seed", "test_acc", "solved", "steps_run", "cpu_seconds"]]
+
+
+def model_summary(ds: xr.Dataset, cfg: VerdictConfig) -> pd.DataFrame:
+    """Per task, model and point: seeds run, seeds solved, solved fraction, median accuracy, solves."""
+    seeds = per_seed(ds, cfg)
+    summary = (
+        seeds.groupby(["task", "family", "model", "x"])
+        .agg(seeds=("seed", "size"), solved=("solved", "sum"), median_acc=("test_acc", "median"))
+        .reset_index()
+    )
+    summary["solved_fraction"] = summary["solved"] / summary["seeds"]
+    summary["solves"] = summary["solved_fraction"] > cfg.solved_fraction
+    return summary
+
+
+def shortcut_table(ds: xr.Dataset) -> pd.DataFrame:
+    """Mean shortcut accuracy over the seeds' test splits, per task and point."""
+    frame = ds["shortcut_acc"].mean("seed").to_dataframe().reset_index().dropna(subset=["shortcut_acc"])
+    frame["x"] = frame["x"].astype(int)
+    return frame[["task", "x", "shortcut_acc"]]
+
+
 @dataclass(frozen=True)
-class TaskVerdict:
+class FamilyResult:
+    model: str
+    solved: int
+    seeds: int
+    median: float
+    solves: bool
+
+    def describe(self) -> str:
+        return f"{self.solved}/{self.seeds} seeds solved, median {self.median:.3f}"
+
+
+@dataclass(frozen=True)
+class PointVerdict:
     task: str
-    seq_len: int
-    ssm2: float  # best two-layer SSM+FNN, seed mean
-    ssm2_model: str
-    ssm1: float
-    transformer: float
+    x: int
+    shortcut: float
+    two_layer: FamilyResult
+    one_layer: FamilyResult
+    transformer: FamilyResult
+    controlled: bool
     comparable: bool
     outperforms_one_layer: bool
 
     @property
-    def reproduced(self) -> bool:
-        return self.comparable and self.outperforms_one_layer
+    def holds(self) -> bool:
+        return self.controlled and self.comparable and self.outperforms_one_layer
 
 
-def family_table(best: xr.Dataset, metric: str = "test_acc") -> pd.DataFrame:
-    """Seed mean and standard deviation of ``metric`` per task, seq_len and model, with families."""
-    frame = best[metric].to_dataframe().reset_index().dropna(subset=[metric])
-    table = frame.groupby(["task", "seq_len", "model"])[metric].agg(["mean", "std", "count"]).reset_index()
-    table["family"] = table["model"].map(model_families(best))
-    return table
+def _best(cell: pd.DataFrame, family: str) -> FamilyResult | None:
+    members = cell[cell["family"] == family]
+    if members.empty:
+        return None
+    top = members.sort_values(["solved_fraction", "median_acc"], ascending=False).iloc[0]
+    return FamilyResult(str(top["model"]), int(top["solved"]), int(top["seeds"]), float(top["median_acc"]), bool(top["solves"]))
 
 
-def verdicts(best: xr.Dataset, comparable_margin: float, separation_margin: float) -> list[TaskVerdict]:
-    table = family_table(best)
+def point_verdicts(ds: xr.Dataset, cfg: VerdictConfig) -> list[PointVerdict]:
+    """The verdict at every grid point where all three families ran."""
+    summary = model_summary(ds, cfg)
+    shortcut = shortcut_table(ds).set_index(["task", "x"])["shortcut_acc"]
     out = []
-    for (task, seq_len), cell in table.groupby(["task", "seq_len"]):
-        top = cell.sort_values("mean", ascending=False).groupby("family").head(1).set_index("family")
-        if not {SSM2_FNN, SSM1_FNN, TRANSFORMER} <= set(top.index):
+    for (task, x), cell in summary.groupby(["task", "x"]):
+        two, one, tf = (_best(cell, f) for f in (SSM2_FNN, SSM1_FNN, TRANSFORMER))
+        if two is None or one is None or tf is None:
             continue
-        ssm2, ssm1, tf = (float(top.loc[f, "mean"]) for f in (SSM2_FNN, SSM1_FNN, TRANSFORMER))
+        cut = float(shortcut.get((task, x), math.nan))
         out.append(
-            TaskVerdict(
-                task=str(task),
-                seq_len=int(seq_len),
-                ssm2=ssm2,
-                ssm2_model=str(top.loc[SSM2_FNN, "model"]),
-                ssm1=ssm1,
-                transformer=tf,
-                comparable=ssm2 >= tf - comparable_margin,
-                outperforms_one_layer=ssm2 >= ssm1 + separation_margin,
+            PointVerdict(
+                task=str(task), x=int(x), shortcut=cut, two_layer=two, one_layer=one, transformer=tf,
+                controlled=tf.solves and cut < cfg.solved_acc,
+                comparable=two.solves or two.median >= tf.median - cfg.comparable_margin,
+                outperforms_one_layer=(two.solves and not one.solves) or two.median >= one.median + cfg.separation_margin,
             )
         )
     return out
 
 
-def describe(verdict: TaskVerdict) -> str:
-    parts = [
-        f"{verdict.task}, L={verdict.seq_len}: two-layer SSM+FNN ({verdict.ssm2_model}) {verdict.ssm2:.3f}, "
-        f"one-layer SSM+FNN {verdict.ssm1:.3f}, Transformer {verdict.transformer:.3f}."
-    ]
-    parts.append("Comparable to the Transformer." if verdict.comparable else "NOT comparable to the Transformer.")
-    parts.append(
-        "Outperforms one layer." if verdict.outperforms_one_layer else "Does NOT outperform one layer by the margin."
-    )
+def task_verdict(points: list[PointVerdict]) -> str:
+    controlled = [p for p in points if p.controlled]
+    if not controlled:
+        return vocabulary.UNDECIDED
+    if all(p.comparable for p in controlled) and any(p.outperforms_one_layer for p in controlled):
+        return vocabulary.REPRODUCED
+    if not any(p.holds for p in controlled):
+        return vocabulary.NOT_REPRODUCED
+    return vocabulary.PARTIALLY_REPRODUCED
+
+
+def _points_text(name: str, points: list[PointVerdict]) -> str:
+    return ", ".join(f"{name}={p.x}" for p in points)
+
+
+def describe_task(task: str, name: str, points: list[PointVerdict]) -> str:
+    """One sentence per task: where the claim holds, where it fails, with the seed counts."""
+    verdict = task_verdict(points)
+    holds = [p for p in points if p.holds]
+    fails = [p for p in points if p.controlled and not p.comparable]
+    parts = [f"{task}: {verdict}."]
+    if holds:
+        p = holds[-1]
+        parts.append(
+            f"At {_points_text(name, holds)} two-layer SSM+FNN matches the Transformer and beats one layer "
+            f"(at {name}={p.x}: {p.two_layer.describe()} against Transformer {p.transformer.describe()}, one layer {p.one_layer.describe()})."
+        )
+    if fails:
+        p = fails[-1]
+        parts.append(
+            f"At {_points_text(name, fails)} it does not (at {name}={p.x}: {p.two_layer.describe()}; Transformer "
+            f"{p.transformer.describe()}; shortcut {p.shortcut:.3f})."
+        )
+    undecided = [p for p in points if not p.controlled]
+    if undecided:
+        parts.append(f"Undecided at {_points_text(name, undecided)} (the Transformer control did not solve it).")
     return " ".join(parts)
 
 
-def at_longest(verdict_list: list[TaskVerdict]) -> list[TaskVerdict]:
-    """The verdict of each task at its longest sequence, where the claim is judged.
-
-    At short lengths every architecture can solve the tasks (nothing separates them); the claim
-    is about the regime where one layer no longer suffices, so shorter lengths are context only.
-    """
-    longest: dict[str, TaskVerdict] = {}
-    for v in verdict_list:
-        if v.task not in longest or v.seq_len > longest[v.task].seq_len:
-            longest[v.task] = v
-    return list(longest.values())
+def lr_table(ds: xr.Dataset) -> pd.DataFrame:
+    """Final validation accuracy of every rate of the sweep, per task and model, and the rate chosen."""
+    frame = ds[["sweep_final_val_acc", "sweep_steps_run"]].to_dataframe().reset_index().dropna(subset=["sweep_final_val_acc"])
+    chosen = ds["chosen_lr"].to_dataframe().reset_index().dropna(subset=["chosen_lr"])
+    frame = frame.merge(chosen, on=["task", "model"])
+    frame["chosen"] = np.isclose(frame["lr"], frame["chosen_lr"])
+    return frame[["task", "model", "lr", "sweep_final_val_acc", "sweep_steps_run", "chosen"]]
 
 
-def overall(verdict_list: list[TaskVerdict]) -> str:
-    judged = at_longest(verdict_list)
-    if not judged:
-        return "not assessed (the grid lacks a one-layer SSM+FNN, a two-layer SSM+FNN or a Transformer)"
-    n_ok = sum(v.reproduced for v in judged)
-    if n_ok == len(judged):
-        return "reproduced"
-    if n_ok == 0:
-        return "not reproduced"
-    tasks = ", ".join(v.task for v in judged if v.reproduced)
-    return f"partially reproduced ({n_ok} of {len(judged)} tasks: {tasks})"
+def late_gain(ds: xr.Dataset, fraction: float = 0.25) -> pd.DataFrame:
+    """Validation accuracy gained over the last ``fraction`` of training, for runs that used every step.
+
+    A run still gaining a lot at the end was cut short by the step budget, not by what the model can
+    learn; early-stopped (solved) runs are left out."""
+    rows = []
+    for task in ds["task"].values:
+        sub = ds.sel(task=task)
+        steps = sub["eval_step"].values[np.isfinite(sub["val_acc"].max(["model", "x", "seed"]).values)]
+        if steps.size < 2:
+            continue
+        last, cut = steps.max(), steps.max() * (1 - fraction)
+        earlier = steps[steps <= cut].max() if (steps <= cut).any() else steps.min()
+        full = sub["steps_run"] == last
+        gain = (sub["val_acc"].sel(eval_step=last) - sub["val_acc"].sel(eval_step=earlier)).where(full)
+        frame = gain.rename("late_gain").to_dataframe().reset_index().dropna(subset=["late_gain"])
+        rows.append(frame.assign(task=str(task))[["task", "model", "x", "seed", "late_gain"]])
+    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=["task", "model", "x", "seed", "late_gain"])
 
 
-def best_over_lr(ds: xr.Dataset) -> xr.Dataset:
-    """Keep, per cell, the learning rate with the best final validation accuracy (never the test set)."""
-    best = ds["final_val_acc"].fillna(-1.0).argmax("lr")
-    selected = ds.isel(lr=best)
-    return selected.rename({"lr": "best_lr"}) if "lr" in selected.coords else selected
+@dataclass(frozen=True)
+class Growth:
+    """How the width (and parameter count) a model needs grows along a task's axis."""
+
+    task: str
+    model: str
+    points: int
+    width_exponent: float  # slope of log(width needed) on log(x); NaN with fewer than two points
+    params_exponent: float
+    censored: int  # points where no width of the list sufficed
 
 
-def accuracy_table(best: xr.Dataset) -> pd.DataFrame:
-    """Mean +- sd test accuracy per task, model and length, models in rows, one column per length.
+def size_table(ds: xr.Dataset) -> pd.DataFrame:
+    """Per task, model and searched point: the smallest sufficient width and its parameter count."""
+    needed = ds["needed_width"]
+    searched = ds["size_test_acc"].notnull().any(["width", "seed"])
+    rows = []
+    for task in ds["task"].values:
+        for model in ds["model"].values:
+            for x in ds["x"].values:
+                if not bool(searched.sel(task=task, model=model, x=x)):
+                    continue
+                width = float(needed.sel(task=task, model=model, x=x))
+                params = float(ds["size_n_params"].sel(task=task, model=model, x=x, width=width)) if math.isfinite(width) else math.nan
+                rows.append({"task": str(task), "model": str(model), "x": int(x), "needed_width": width, "needed_params": params})
+    frame = pd.DataFrame(rows, columns=["task", "model", "x", "needed_width", "needed_params"])
+    frame["family"] = frame["model"].map(model_families(ds))
+    return frame
 
-    Tasks have their own lengths, so a task's row is blank under another task's lengths.
-    """
-    table = family_table(best)
-    table["cell"] = table.apply(lambda r: f"{r['mean']:.3f} ± {0 if pd.isna(r['std']) else r['std']:.3f}", axis=1)
-    wide = table.pivot_table(index=["task", "family", "model"], columns="seq_len", values="cell", aggfunc="first")
-    return wide.fillna("")
+
+def growth(ds: xr.Dataset) -> list[Growth]:
+    """Log-log growth exponents of the width and parameters needed, per task and model.
+
+    Polynomial growth keeps the exponent roughly constant as the axis grows; poly-logarithmic
+    growth (the theorems' claim for two-layer SSM+FNN) drives it towards 0."""
+    table = size_table(ds)
+    out = []
+    for (task, model), rows in table.groupby(["task", "model"]):
+        found = rows.dropna(subset=["needed_width"])
+        out.append(
+            Growth(
+                str(task), str(model), len(found),
+                loglog_slope(found["x"].to_numpy(), found["needed_width"].to_numpy()),
+                loglog_slope(found["x"].to_numpy(), found["needed_params"].to_numpy()),
+                int(rows["needed_width"].isna().sum()),
+            )
+        )
+    return out
 
 
-def write_plot_csv(best: xr.Dataset, path: str | Path) -> Path:
-    table = family_table(best).rename(columns={"mean": "test_acc", "std": "test_acc_sd", "count": "n_seeds"})
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(path, index=False, float_format="%.4f")
-    return path
+def describe_growth(fits: list[Growth]) -> str:
+    """The growth exponents in words; a fit needs two points that some width solved."""
+    lines = []
+    for fit in fits:
+        if fit.points < 2:
+            reason = "no width of the list solved any point" if fit.points == 0 else "only one point was solved"
+            lines.append(f"- {fit.task}, {fit.model}: no fit ({reason}; {fit.censored} point(s) unsolved at every width).")
+        else:
+            lines.append(
+                f"- {fit.task}, {fit.model}: width needed grows as x^{fit.width_exponent:.2f}, parameters as x^{fit.params_exponent:.2f} "
+                f"over {fit.points} solved points" + (f"; {fit.censored} point(s) unsolved at every width" if fit.censored else "") + "."
+            )
+    return "\n".join(lines + [
+        "\nWidths come in powers of two, so an exponent from a few points is coarse. Polynomial growth keeps the exponent "
+        "as the axis grows; the theorems' poly-logarithmic growth drives it towards 0 at large x, which only the paper "
+        "profile's longer axes can show."
+    ])
 
 
-def write_metrics(best: xr.Dataset, verdict_list: list[TaskVerdict], path: str | Path) -> dict:
-    table = family_table(best)
-    longest = table[table["seq_len"] == table.groupby("task")["seq_len"].transform("max")]
-    judged = at_longest(verdict_list)
-    verdict = vocabulary.combine([vocabulary.REPRODUCED if v.reproduced else vocabulary.NOT_REPRODUCED for v in judged] or [vocabulary.UNDECIDED])
+def describe_late_gains(gains: pd.DataFrame, threshold: float = 0.05) -> str:
+    """Which models were still improving when their step budget ran out."""
+    if gains.empty:
+        return "Every run solved its point before the step budget ran out."
+    still = gains[gains["late_gain"] > threshold]
+    if still.empty:
+        return f"No run that used all its steps gained more than {threshold:g} validation accuracy in its last quarter: the curves have flattened."
+    counts = still.groupby(["task", "model"]).size()
+    runs = gains.groupby(["task", "model"]).size()
+    parts = [f"{task}/{model}: {n} of {runs[(task, model)]}" for (task, model), n in counts.items()]
+    return (
+        f"Runs still gaining more than {threshold:g} validation accuracy in their last quarter of steps (of those that used "
+        f"every step): {'; '.join(parts)}. With more steps these models might reach higher accuracy; the paper profile trains longer."
+    )
+
+
+def input_dependence(ds: xr.Dataset, cfg: VerdictConfig) -> str | None:
+    """Does input dependence close the gap? Where the Transformer solves a point and two-layer
+    SSM+FNN does not, how many seeds of each input-dependent model solve it. None without such models."""
+    mixer = {str(m): families.mixer_family(ModelConfig.from_json(str(s))) for m, s in zip(ds["model"].values, ds["model_spec"].values)}
+    dependent = [m for m, f in mixer.items() if f not in ("SSM", TRANSFORMER)]
+    if not dependent:
+        return None
+    summary = model_summary(ds, cfg).set_index(["task", "model", "x"])
+    gaps = [p for p in point_verdicts(ds, cfg) if p.controlled and not p.two_layer.solves]
+    if not gaps:
+        return "Two-layer SSM+FNN solves every point the Transformer solves, so there is no gap for input dependence to close here."
+    lines = ["Points where the Transformer solves the task and two-layer SSM+FNN does not, and what the input-dependent models do there:"]
+    for p in gaps:
+        found = [
+            f"{m} {int(summary.loc[(p.task, m, p.x), 'solved'])}/{int(summary.loc[(p.task, m, p.x), 'seeds'])} "
+            f"(median {summary.loc[(p.task, m, p.x), 'median_acc']:.3f})"
+            for m in dependent if (p.task, m, p.x) in summary.index
+        ]
+        lines.append(
+            f"- {p.task}, {axis_name(ds, p.task)}={p.x}: two-layer SSM+FNN {p.two_layer.describe()}, Transformer "
+            f"{p.transformer.describe()}; " + ("; ".join(found) if found else "no input-dependent model ran here") + "."
+        )
+    return "\n".join(lines)
+
+
+def claim_sentence(descriptions: dict[str, str], verdict: str) -> str:
+    return f"{verdict.capitalize()}: " + " ".join(descriptions.values())
+
+
+PLOT_COLUMNS = ("two_layer_ssm_fnn", "one_layer_ssm_fnn", "transformer", "shortcut")
+
+
+def write_plot_csvs(ds: xr.Dataset, cfg: VerdictConfig, out_dir: str | Path) -> list[Path]:
+    """``accuracy-<task>.csv`` per task for ``dvc plots``: the seed median of each family's best
+    model and the shortcut against the task's axis, one column per series."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    points = point_verdicts(ds, cfg)
+    for task in dict.fromkeys(p.task for p in points):
+        rows = [
+            dict(zip(("x", *PLOT_COLUMNS), (p.x, p.two_layer.median, p.one_layer.median, p.transformer.median, p.shortcut)))
+            for p in points if p.task == task
+        ]
+        path = out / f"accuracy-{task}.csv"
+        pd.DataFrame(rows).to_csv(path, index=False, float_format="%.4f")
+        paths.append(path)
+    return paths
+
+
+def write_metrics(ds: xr.Dataset, cfg: VerdictConfig, out_dir: str | Path) -> dict:
+    """``metrics.json`` (verdict, claim, solved fractions per family at each point) and ``details.json``."""
+    points = point_verdicts(ds, cfg)
+    by_task = {task: [p for p in points if p.task == task] for task in dict.fromkeys(p.task for p in points)}
+    verdicts = {task: task_verdict(found) for task, found in by_task.items()}
+    verdict = vocabulary.combine(list(verdicts.values()) or [vocabulary.UNDECIDED])
+    descriptions = {task: describe_task(task, axis_name(ds, task), found) for task, found in by_task.items()}
     metrics = {
-        **vocabulary.summary(verdict, overall(verdict_list)),
-        "test_acc_at_longest": {
-            task: {row.model: round(float(row.mean), 4) for row in group.itertuples()}
-            for task, group in longest.groupby("task")
+        **vocabulary.summary(verdict, claim_sentence(descriptions, verdict) if descriptions else "no point ran all three families"),
+        "tasks": verdicts,
+        "solved": {
+            task: {
+                f"{axis_name(ds, task)}={p.x}": {"ssm2": f"{p.two_layer.solved}/{p.two_layer.seeds}", "ssm1": f"{p.one_layer.solved}/{p.one_layer.seeds}",
+                                                 "transformer": f"{p.transformer.solved}/{p.transformer.seeds}"}
+                for p in found
+            }
+            for task, found in by_task.items()
         },
-        "verdicts": [
-            {k: (round(v, 4) if isinstance(v, float) else v) for k, v in asdict(v).items()} | {"reproduced": v.reproduced}
-            for v in verdict_list
-        ],
     }
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")
+    details = {
+        "points": [asdict(p) | {"holds": p.holds} for p in points],
+        "chosen_lr": {str(t): {str(m): float(ds["chosen_lr"].sel(task=t, model=m)) for m in ds["model"].values
+                               if np.isfinite(ds["chosen_lr"].sel(task=t, model=m))} for t in ds["task"].values},
+        "growth": [asdict(g) for g in growth(ds)],
+        "cpu_seconds": total_cpu_seconds(ds),
+    }
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")
+    (out / "details.json").write_text(json.dumps(_rounded(details), indent=2, sort_keys=True) + "\n")
     return metrics
+
+
+def total_cpu_seconds(ds: xr.Dataset) -> float:
+    """CPU seconds of every run: grid, sweep and width search (the chosen sweep run counted once)."""
+    return float(ds["cpu_seconds"].sum() + ds["sweep_cpu_seconds"].sum() + ds["size_cpu_seconds"].sum() - _counted_twice(ds))
+
+
+def _counted_twice(ds: xr.Dataset) -> float:
+    """The CPU seconds of the chosen sweep run, which the grid also holds (at the sweep point, lr seed)."""
+    total = 0.0
+    for task in ds["task"].values:
+        sub = ds.sel(task=task)
+        for model in sub["model"].values:
+            lr = float(sub["chosen_lr"].sel(model=model))
+            if math.isfinite(lr):
+                total += float(sub["sweep_cpu_seconds"].sel(model=model, lr=lr))
+    return total
+
+
+def _rounded(value):
+    """``value`` with every float rounded to 4 decimals (NaN as null), for stable, readable JSON."""
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_rounded(v) for v in value]
+    if isinstance(value, float):
+        return None if math.isnan(value) else round(value, 4)
+    return value

@@ -1,13 +1,14 @@
 """The ``synthetic:`` section of the params file as typed, validated dataclasses.
 
-The paper's hyperparameters are not public; every default here is our documented choice.
+The paper's hyperparameters are not public; every default here is our documented choice (the
+reasons are in the comments of ``profiles/default.yaml``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Mapping
+from typing import Annotated, Any, Mapping, get_args, get_origin
 
 from tokensel.core.errors import ConfigError
 from tokensel.core.params import (
@@ -21,22 +22,26 @@ from tokensel.core.params import (
     build,
     check,
     convert,
+    fields_of,
     load_config,
     unknown_key_problems,
 )
 from tokensel.nn.config import ModelConfig
-from tokensel.tasks import TASKS, Task, build_task
+from tokensel.tasks import TASKS, Task
 
 KEY = "synthetic"
 
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """Optimisation of one run. ``lrs`` is swept; the best is chosen on a validation set."""
+    """Optimisation of one run. Every model is trained at each of ``lrs`` on seed ``lr_seed`` at
+    its task's ``lr_sweep_at`` point; the rate with the best final validation accuracy is then used
+    for every other point and seed of that task and model."""
 
-    steps: PositiveInt = 1000
-    batch_size: PositiveInt = 64
-    lrs: Annotated[tuple[PositiveFloat, ...], NonEmpty(), Distinct()] = (1e-3, 3e-3)
+    steps: PositiveInt = 3000
+    batch_size: PositiveInt = 32
+    lrs: Annotated[tuple[PositiveFloat, ...], NonEmpty(), Distinct()] = (1e-3, 3e-3, 1e-2)
+    lr_seed: int = 0
     weight_decay: NonNegativeFloat = 0.1
     warmup_fraction: Annotated[float, Between(0, 0.99)] = 0.05
     grad_clip: PositiveFloat = 1.0
@@ -47,87 +52,179 @@ class TrainConfig:
     early_stop_acc: Annotated[float, Between(0.01, 1)] | None = 0.99  # stop once validation accuracy reaches this (null: never)
 
 
-@dataclass(frozen=True)
-class VerdictConfig:
-    """Margins (ours, not the paper's) for calling the Figure C.1 claim reproduced.
-
-    comparable: best two-layer SSM+FNN >= best Transformer - ``comparable_margin``;
-    outperforms: best two-layer SSM+FNN >= best one-layer SSM+FNN + ``separation_margin``.
-    """
-
-    comparable_margin: Probability = 0.05
-    separation_margin: Probability = 0.10
-
-
-@dataclass(frozen=True)
-class GridConfig:
-    """Which tasks, models and seeds the pipeline runs (tasks x models are DVC's matrix axes)."""
-
-    tasks: Annotated[tuple[str, ...], NonEmpty(), Distinct()]
-    models: Annotated[tuple[str, ...], NonEmpty(), Distinct()]
-    seeds: Annotated[tuple[int, ...], NonEmpty(), Distinct()]
+# Keys of a task's params entry that belong to the experiment, not to the task itself.
+_SPEC_KEYS = ("task", "axis", "values", "lr_sweep_at", "steps", "d_model")
 
 
 @dataclass(frozen=True)
 class TaskSpec:
-    """A task's params entry: its name, the sizes the grid runs, and the task's own keys."""
+    """A task's params entry: the registered ``task`` it runs (default: the entry's name, so one
+    task can be swept along several axes under different names), the task's own keys, the one key
+    the grid sweeps (``axis``) with its ``values``, the value where the learning rate is chosen,
+    and optionally its own ``steps`` and ``d_model``."""
 
     name: str
-    sizes: tuple[int, ...]
+    task: str
+    axis: str
+    values: tuple[int, ...]
+    lr_sweep_at: int
+    steps: int | None
+    d_model: int | None
     settings: dict[str, Any]
 
     @classmethod
     def from_params(cls, data: Any, key: str) -> TaskSpec:
         name = key.rsplit(".", 1)[-1]
-        if name not in TASKS:
-            raise ConfigError(f"'{key}' is not a known task; registered tasks: {', '.join(TASKS)}.")
         if not isinstance(data, Mapping):
-            raise ConfigError(f"'{key}' must be a mapping with 'sizes' and the task's settings, got {data!r}.")
-        valid = ["sizes", *(f for f in TASKS[name].__dataclass_fields__ if f != "size")]
-        problems = unknown_key_problems(key, data, valid)
-        if "sizes" not in data:
-            problems.append(f"'{key}.sizes' is missing; list the task sizes to run, e.g. [4, 16].")
+            raise ConfigError(f"'{key}' must be a mapping with 'axis', 'values' and the task's settings, got {data!r}.")
+        task = data.get("task", name)
+        if task not in TASKS:
+            where = f"'{key}.task' is '{task}'" if "task" in data else f"'{key}' is not a known task"
+            raise ConfigError(f"{where}; registered tasks: {', '.join(TASKS)} (an entry of another name sets 'task').")
+        task_fields = fields_of(TASKS[task])
+        int_fields = [f for f, annotation in task_fields.items() if _is_int(annotation)]
+        axis = data.get("axis")
+        if axis not in int_fields:
+            raise ConfigError(f"'{key}.axis' is {axis!r}; it must name an integer key of the {task} task: {', '.join(int_fields)}.")
+        problems = unknown_key_problems(key, data, [*_SPEC_KEYS, *(f for f in task_fields if f != axis)])
+        for required in ("values", "lr_sweep_at"):
+            if required not in data:
+                problems.append(f"'{key}.{required}' is missing; see profiles/default.yaml for an example.")
         if problems:
             raise ConfigError(problems)
-        sizes = convert(data["sizes"], Annotated[tuple[PositiveInt, ...], NonEmpty(), Distinct()], f"{key}.sizes")
-        spec = cls(name, sizes, {k: v for k, v in data.items() if k != "sizes"})
-        for size in sizes:  # every size builds, so bad vocabularies fail before training
-            spec.task(size)
+        values = convert(data["values"], Annotated[tuple[PositiveInt, ...], NonEmpty(), Distinct()], f"{key}.values")
+        sweep_at = convert(data["lr_sweep_at"], int, f"{key}.lr_sweep_at")
+        if sweep_at not in values:
+            raise ConfigError(f"'{key}.lr_sweep_at' is {sweep_at}; it must be one of '{key}.values' {list(values)}.")
+        steps, d_model = (convert(data[k], PositiveInt, f"{key}.{k}") if data.get(k) is not None else None for k in ("steps", "d_model"))
+        settings = {k: v for k, v in data.items() if k not in _SPEC_KEYS}
+        spec = cls(name, task, axis, tuple(sorted(values)), sweep_at, steps, d_model, settings)
+        for value in spec.values:  # every point builds, so bad vocabularies fail before training
+            spec.instance(value)
         return spec
 
-    def task(self, size: int) -> Task:
-        return build_task(self.name, self.settings, size, f"{KEY}.tasks.{self.name}")
+    def instance(self, value: int) -> Task:
+        """The task at point ``value`` of the axis."""
+        return build(TASKS[self.task], {**self.settings, self.axis: value}, f"{KEY}.tasks.{self.name}")
 
     def to_params(self) -> dict[str, Any]:
-        return {"sizes": list(self.sizes), **self.settings}
+        own = {k: getattr(self, k) for k in ("steps", "d_model") if getattr(self, k) is not None}
+        named = {} if self.task == self.name else {"task": self.task}
+        return {**named, "axis": self.axis, "values": list(self.values), "lr_sweep_at": self.lr_sweep_at, **own, **self.settings}
+
+
+def _is_int(annotation: Any) -> bool:
+    if get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    return annotation is int
+
+
+@dataclass(frozen=True)
+class GridConfig:
+    """Which tasks, models and seeds the pipeline runs (one training stage per task).
+
+    ``models`` run every seed; ``single_seed_models`` (ablations) run only ``train.lr_seed``."""
+
+    tasks: Annotated[tuple[str, ...], NonEmpty(), Distinct()]
+    models: Annotated[tuple[str, ...], NonEmpty(), Distinct()]
+    seeds: Annotated[tuple[int, ...], NonEmpty(), Distinct()]
+    single_seed_models: Annotated[tuple[str, ...], Distinct()] = ()
+
+    def __post_init__(self) -> None:
+        both = set(self.models) & set(self.single_seed_models)
+        check(not both, "single_seed_models", f"lists {sorted(both)}, which grid.models lists too; keep each model in one list")
+
+    @property
+    def all_models(self) -> tuple[str, ...]:
+        return self.models + self.single_seed_models
+
+
+@dataclass(frozen=True)
+class SizeNeededConfig:
+    """The smallest width at which a model solves a task point (Theorems 3.1 and 3.2).
+
+    A width w means d_model = w and FNN width = ``fnn_per_width`` * w. A width suffices when at
+    least ``required`` of ``seeds`` solve the point (test accuracy >= ``verdict.solved_acc``).
+    Widths are searched by bisection, which assumes that a width that suffices stays sufficient
+    when widened; each model trains at the learning rate chosen for it in the grid."""
+
+    tasks: dict[str, Annotated[tuple[PositiveInt, ...], NonEmpty(), Distinct()]] = field(default_factory=dict)
+    models: Annotated[tuple[str, ...], Distinct()] = ()
+    widths: Annotated[tuple[PositiveInt, ...], NonEmpty(), Distinct()] = (8, 16, 32, 64)
+    fnn_per_width: PositiveInt = 2
+    seeds: Annotated[tuple[int, ...], NonEmpty(), Distinct()] = (0, 1, 2)
+    required: PositiveInt = 2
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "widths", tuple(sorted(self.widths)))
+        check(self.required <= len(self.seeds), "required", f"({self.required}) cannot exceed the number of seeds ({len(self.seeds)})")
+
+
+@dataclass(frozen=True)
+class VerdictConfig:
+    """When a seed, a model and the claim count as solving (ours, not the paper's; fixed before the runs).
+
+    A seed solves a point at test accuracy >= ``solved_acc``; a model solves it when more than
+    ``solved_fraction`` of its seeds do (2 of 3). Where solving does not decide, seed medians do:
+    comparable = two-layer SSM+FNN median >= Transformer median - ``comparable_margin``;
+    outperforms = two-layer median >= one-layer median + ``separation_margin``."""
+
+    solved_acc: Probability = 0.95
+    solved_fraction: Probability = 0.5
+    comparable_margin: Probability = 0.05
+    separation_margin: Probability = 0.10
 
 
 @dataclass(frozen=True)
 class SyntheticExperiment:
-    """The Figure C.1 experiment: every task x model x size x seed, each with an LR sweep."""
+    """Figure C.1: copying along its length, recall and MQAR along the vocabulary |W|."""
 
     grid: GridConfig
     tasks: dict[str, TaskSpec]
     models: dict[str, ModelConfig]
     train: TrainConfig
+    size_needed: SizeNeededConfig = field(default_factory=SizeNeededConfig)
     verdict: VerdictConfig = field(default_factory=VerdictConfig)
 
     def __post_init__(self) -> None:
         for name in self.grid.tasks:
             check(name in self.tasks, "grid.tasks", f"names '{name}', which is not under synthetic.tasks ({', '.join(self.tasks)})")
-        for name in self.grid.models:
-            check(name in self.models, "grid.models", f"names unknown model '{name}'; models defined under synthetic.models: {', '.join(self.models)}")
-
-    def sizes(self, name: str) -> tuple[int, ...]:
-        return self.tasks[name].sizes
-
-    def task(self, name: str, size: int) -> Task:
-        return self.tasks[name].task(size)
+        for field_name in ("models", "single_seed_models"):
+            for name in getattr(self.grid, field_name):
+                check(name in self.models, f"grid.{field_name}", f"names unknown model '{name}'; models defined under synthetic.models: {', '.join(self.models)}")
+        for name in self.grid.all_models:
+            heads = self.models[name].option("n_heads")
+            for task in self.grid.tasks:
+                width, where = (self.tasks[task].d_model, f"tasks.{task}.d_model") if self.tasks[task].d_model else (self.train.d_model, "train.d_model")
+                check(heads is None or width % heads == 0, where, f"({width}) must be divisible by the {heads} heads of '{name}'")
+        check(self.train.lr_seed in self.grid.seeds, "train.lr_seed", f"({self.train.lr_seed}) must be one of grid.seeds {list(self.grid.seeds)}")
+        size = self.size_needed
+        for name, values in size.tasks.items():
+            check(name in self.grid.tasks, "size_needed.tasks", f"names '{name}', which grid.tasks does not run (its learning rates come from the grid)")
+            for value in values:
+                try:
+                    self.tasks[name].instance(value)
+                except ConfigError as error:
+                    check(False, f"size_needed.tasks.{name}", f"value {value} makes an invalid task: {error.problems[0]}")
+        for name in size.models:
+            check(name in self.grid.models, "size_needed.models", f"names '{name}', which grid.models does not run (its learning rate comes from the grid)")
+            heads = self.models[name].option("n_heads")
+            for width in size.widths:
+                check(heads is None or width % heads == 0, "size_needed.widths", f"({width}) must be divisible by the {heads} heads of '{name}'")
 
     def model(self, name: str) -> ModelConfig:
         if name not in self.models:
             raise ConfigError(f"Unknown model '{name}'; models under synthetic.models: {', '.join(self.models)}.")
         return self.models[name]
+
+    def seeds_of(self, model: str) -> tuple[int, ...]:
+        return self.grid.seeds if model in self.grid.models else (self.train.lr_seed,)
+
+    def steps_of(self, task: str) -> int:
+        return self.tasks[task].steps or self.train.steps
+
+    def d_model_of(self, task: str) -> int:
+        return self.tasks[task].d_model or self.train.d_model
 
 
 def from_params(section: Any, key: str = KEY) -> SyntheticExperiment:
@@ -141,10 +238,10 @@ def load(params_file: str | Path = "params.yaml") -> SyntheticExperiment:
 
 
 def dry_run(section: dict) -> dict:
-    """The same tasks, sizes and models with the least work: 2 steps, one seed, one learning rate."""
+    """The same tasks, points, models and widths with the least work: 2 steps, one learning rate."""
     train = section.get("train", {})
     return {
         **section,
-        "grid": {**section["grid"], "seeds": section["grid"]["seeds"][:1]},
         "train": {**train, "steps": 2, "eval_every": 1, "lrs": list(train.get("lrs", [1e-3]))[:1], "n_val": 8, "n_test": 8},
+        "tasks": {name: {k: v for k, v in spec.items() if k != "steps"} for name, spec in section["tasks"].items()},
     }

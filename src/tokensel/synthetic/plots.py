@@ -4,62 +4,166 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 import seaborn as sns
 import xarray as xr
 from IPython.display import HTML
 
 from tokensel.core.figures import save_figure
-from tokensel.core.runs import tidy
+from tokensel.synthetic.analysis import axis_name, late_gain, lr_table, per_seed, shortcut_table, size_table
+from tokensel.synthetic.config import VerdictConfig
 
-TASK_TITLES = {"copy": "Input copying", "recall": "Associative recall"}
-
-
-def _titles(grid: sns.FacetGrid) -> None:
-    for ax, name in zip(grid.axes.flat, grid.col_names):
-        ax.set_title(TASK_TITLES.get(name, name))
+TASK_TITLES = {"copy": "Input copying", "recall": "Associative recall", "mqar": "Multi-query AR (Zoology)"}
 
 
-def accuracy_vs_length(best: xr.Dataset, path: str | Path, metric: str = "test_acc") -> HTML:
-    """Figure C.1 analogue: test accuracy against sequence length, mean and sd over seeds."""
-    frame = tidy(best, [metric])
-    grid = sns.relplot(
-        data=frame, x="seq_len", y=metric, hue="model", style="model", col="task", kind="line",
-        markers=True, dashes=False, errorbar="sd", height=3.6, aspect=1.2, facet_kws={"sharex": False},
-    )
-    grid.set(ylim=(-0.02, 1.02), xlabel="sequence length", ylabel="test accuracy (answer tokens)")
-    _titles(grid)
-    return save_figure(grid, path, "Test accuracy against sequence length for every model, one panel per task, mean and standard deviation over seeds.")
+def _axis_label(ds: xr.Dataset, task: str) -> str:
+    axis, registered = str(ds["axis"].sel(task=task).item()), str(ds["task_name"].sel(task=task).item())
+    if axis == "size":
+        return "longest string k (length 2k+1)" if registered == "copy" else "key-value pairs k"
+    return {"vocab_size": "vocabulary |W| (keys + values)", "seq_len": "sequence length L"}.get(axis, axis)
 
 
-def training_curves(best: xr.Dataset, path: str | Path) -> HTML:
-    """Validation accuracy during training at each task's longest sequence, best learning rate per model.
-
-    A run that stopped early keeps its last validation accuracy (it is frozen there), so the seed
-    mean does not jump when one seed stops before another.
-    """
-    frame = best["val_acc"].to_dataframe().reset_index()
-    run = ["task", "model", "seq_len", "seed"]
-    trained = frame.dropna(subset=["val_acc"])
-    frame = frame[frame["seq_len"] == frame["task"].map(trained.groupby("task")["seq_len"].max())]
-    frame = frame[frame.set_index(run).index.isin(trained.set_index(run).index)].sort_values([*run, "eval_step"])
-    frame["val_acc"] = frame.groupby(run)["val_acc"].ffill()
-    grid = sns.relplot(
-        data=frame, x="eval_step", y="val_acc", hue="model", col="task", kind="line",
-        errorbar="sd", height=3.4, aspect=1.2, facet_kws={"sharex": False},
-    )
-    grid.set(ylim=(-0.02, 1.02), xlabel="training step", ylabel="validation accuracy")
-    _titles(grid)
-    return save_figure(grid, path, "Validation accuracy against training step at each task's longest sequence, one line per model.")
+def _title(ds: xr.Dataset, task: str) -> str:
+    registered = str(ds["task_name"].sel(task=task).item())
+    return TASK_TITLES.get(task) or f"{TASK_TITLES.get(registered, registered)} along {axis_name(ds, task)}"
 
 
-def learning_rate_sensitivity(ds: xr.Dataset, path: str | Path) -> HTML:
-    """Final validation accuracy against learning rate: why a single-LR comparison is unfair."""
-    frame = tidy(ds, ["final_val_acc"]).sort_values(["task", "seq_len", "model"])
-    frame["panel"] = frame["task"].map(lambda t: TASK_TITLES.get(t, t)) + ", L=" + frame["seq_len"].astype(str)
-    grid = sns.relplot(
-        data=frame, x="lr", y="final_val_acc", hue="model", col="panel", col_wrap=2, kind="line",
-        marker="o", errorbar="sd", height=3.0, aspect=1.3, facet_kws={"sharex": False},
-    )
-    grid.set(xscale="log", ylim=(-0.02, 1.02), xlabel="learning rate", ylabel="final val. accuracy")
-    grid.set_titles("{col_name}")
-    return save_figure(grid, path, "Final validation accuracy against learning rate, one panel per task and length, one line per model.")
+def _panels(tasks: list[str], height: float = 3.4, width: float = 4.2) -> tuple[plt.Figure, np.ndarray]:
+    figure, axes = plt.subplots(1, len(tasks), figsize=(width * len(tasks), height), squeeze=False)
+    return figure, axes[0]
+
+
+def _log2_axis(ax: plt.Axes, values) -> None:
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(sorted(values))
+    ax.set_xticklabels([str(int(v)) for v in sorted(values)])
+    ax.minorticks_off()
+
+
+def accuracy_vs_axis(ds: xr.Dataset, cfg: VerdictConfig, path: str | Path, models: list[str] | None = None) -> HTML:
+    """Per-seed test accuracy (points) and seed median (line) against each task's axis, with the
+    shortcut's score (dashed) and the solved threshold (dotted)."""
+    seeds = per_seed(ds, cfg)
+    if models is not None:
+        seeds = seeds[seeds["model"].isin(models)]
+    tasks = list(dict.fromkeys(seeds["task"]))
+    order = list(dict.fromkeys(seeds["model"]))
+    palette = dict(zip(order, sns.color_palette("colorblind", len(order))))
+    shortcut = shortcut_table(ds)
+    figure, axes = _panels(tasks)
+    for ax, task in zip(axes, tasks):
+        rows = seeds[seeds["task"] == task]
+        xs = sorted(rows["x"].unique())
+        offsets = dict(zip(order, np.linspace(-0.12, 0.12, len(order))))  # small log-space dodge per model
+        jittered = rows.assign(x_shown=rows["x"] * 2.0 ** rows["model"].map(offsets))
+        sns.scatterplot(data=jittered, x="x_shown", y="test_acc", hue="model", hue_order=order, palette=palette, ax=ax,
+                        s=22, alpha=0.75, legend=False)
+        medians = rows.groupby(["model", "x"])["test_acc"].median().reset_index()
+        sns.lineplot(data=medians, x="x", y="test_acc", hue="model", hue_order=order, palette=palette, ax=ax, legend=ax is axes[-1])
+        cut = shortcut[shortcut["task"] == task]
+        ax.plot(cut["x"], cut["shortcut_acc"], ls="--", color="black", lw=1.2, label="shortcut (no recall/copy)")
+        ax.axhline(cfg.solved_acc, ls=":", color="grey", lw=1, label=f"solved ({cfg.solved_acc:g})")
+        _log2_axis(ax, xs)
+        ax.set(ylim=(-0.02, 1.02), xlabel=_axis_label(ds, task), ylabel="test accuracy (answer tokens)", title=_title(ds, task))
+    axes[-1].legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, fontsize=8)
+    figure.tight_layout()
+    return save_figure(figure, path, "Test accuracy of every seed (points) and its median (lines) against each task's axis, "
+                       "one panel per task, with the shortcut score dashed and the solved threshold dotted.")
+
+
+def learning_rates(ds: xr.Dataset, path: str | Path) -> HTML:
+    """Final validation accuracy at every learning rate of the sweep; the chosen rate circled."""
+    frame = lr_table(ds)
+    tasks = list(dict.fromkeys(frame["task"]))
+    order = list(dict.fromkeys(frame["model"]))
+    palette = dict(zip(order, sns.color_palette("colorblind", len(order))))
+    figure, axes = _panels(tasks, height=3.2)
+    for ax, task in zip(axes, tasks):
+        rows = frame[frame["task"] == task]
+        sns.lineplot(data=rows, x="lr", y="sweep_final_val_acc", hue="model", hue_order=order, palette=palette, marker="o",
+                     ax=ax, legend=ax is axes[-1])
+        chosen = rows[rows["chosen"]]
+        ax.scatter(chosen["lr"], chosen["sweep_final_val_acc"], s=140, facecolors="none", edgecolors="black", lw=1.2, zorder=5,
+                   label="chosen")
+        at = int(ds["lr_sweep_at"].sel(task=task))
+        ax.set(xscale="log", ylim=(-0.02, 1.02), xlabel="learning rate", ylabel="final validation accuracy",
+               title=f"{_title(ds, task)}, {axis_name(ds, task)}={at}")
+    axes[-1].legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, fontsize=8)
+    figure.tight_layout()
+    return save_figure(figure, path, "Final validation accuracy against learning rate at each task's sweep point, one line per "
+                       "model; the rate chosen for each model is circled.")
+
+
+def training_curves(ds: xr.Dataset, path: str | Path) -> HTML:
+    """Validation accuracy against step at each task's largest point, one thin line per seed.
+
+    A run that stopped early (solved) is held at its last value, so lines do not end abruptly."""
+    frames = []
+    for task in ds["task"].values:
+        sub = ds.sel(task=task)
+        grid_x = sub["x"].values[sub["test_acc"].notnull().any(["model", "seed"]).values]
+        frame = sub["val_acc"].sel(x=grid_x.max()).to_dataframe().reset_index()
+        trained = frame.dropna(subset=["val_acc"])[["model", "seed"]].drop_duplicates()
+        frame = frame.merge(trained, on=["model", "seed"]).sort_values(["model", "seed", "eval_step"])
+        frame["val_acc"] = frame.groupby(["model", "seed"])["val_acc"].ffill()
+        frames.append(frame.assign(task=str(task), x=int(grid_x.max())))
+    frame = pd.concat(frames, ignore_index=True).dropna(subset=["val_acc"])
+    frame["run"] = frame["model"] + "/" + frame["seed"].astype(int).astype(str)
+    tasks = list(dict.fromkeys(frame["task"]))
+    order = list(dict.fromkeys(frame["model"]))
+    palette = dict(zip(order, sns.color_palette("colorblind", len(order))))
+    figure, axes = _panels(tasks, height=3.2)
+    for ax, task in zip(axes, tasks):
+        rows = frame[frame["task"] == task]
+        sns.lineplot(data=rows, x="eval_step", y="val_acc", hue="model", hue_order=order, palette=palette, units="run",
+                     estimator=None, lw=1, alpha=0.8, ax=ax, legend=ax is axes[-1])
+        ax.set(ylim=(-0.02, 1.02), xlabel="training step", ylabel="validation accuracy",
+               title=f"{_title(ds, task)}, {axis_name(ds, task)}={int(rows['x'].iloc[0])}")
+    axes[-1].legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, fontsize=8)
+    figure.tight_layout()
+    return save_figure(figure, path, "Validation accuracy against training step at each task's largest point, one line per "
+                       "model and seed; solved runs are held at their last value.")
+
+
+def size_needed(ds: xr.Dataset, path: str | Path) -> HTML:
+    """Parameters of the smallest sufficient width against the task's axis (log-log); an open marker
+    at the top of a panel means no width of the list sufficed."""
+    table = size_table(ds)
+    tasks = list(dict.fromkeys(table["task"]))
+    order = list(dict.fromkeys(table["model"]))
+    palette = dict(zip(order, sns.color_palette("colorblind", len(order))))
+    figure, axes = _panels(tasks, height=3.4)
+    for ax, task in zip(axes, tasks):
+        rows = table[table["task"] == task]
+        found = rows.dropna(subset=["needed_params"])
+        sns.lineplot(data=found, x="x", y="needed_params", hue="model", hue_order=order, palette=palette, marker="o", ax=ax,
+                     legend=ax is axes[-1])
+        ceiling = float(ds["size_n_params"].sel(task=task).max()) * 1.6
+        for model, missing in rows[rows["needed_params"].isna()].groupby("model"):
+            ax.scatter(missing["x"], [ceiling] * len(missing), marker="^", facecolors="none", edgecolors=[palette[model]], s=60)
+        _log2_axis(ax, rows["x"].unique())
+        ax.set_yscale("log")
+        ax.set(xlabel=_axis_label(ds, task), ylabel="parameters at the smallest sufficient width", title=_title(ds, task))
+    axes[-1].legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, fontsize=8)
+    figure.tight_layout()
+    return save_figure(figure, path, "Parameters needed to solve each point against the task's axis on log-log axes, one line per "
+                       "model; open triangles at the top mark points no width of the list solved.")
+
+
+def late_gains(ds: xr.Dataset, path: str | Path) -> HTML:
+    """Validation accuracy gained over the last quarter of training, per model, point and seed."""
+    frame = late_gain(ds)
+    tasks = list(dict.fromkeys(frame["task"]))
+    figure, axes = _panels(tasks, height=3.0)
+    for ax, task in zip(axes, tasks):
+        rows = frame[frame["task"] == task]
+        sns.stripplot(data=rows, x="model", y="late_gain", hue="x", ax=ax, dodge=True, size=4, palette="viridis")
+        ax.axhline(0, color="grey", lw=0.8)
+        ax.set(xlabel="", ylabel="val. accuracy gained, last 25% of steps", title=_title(ds, task))
+        ax.tick_params(axis="x", rotation=45)
+        ax.legend(title=axis_name(ds, task), fontsize=7, title_fontsize=8, frameon=False)
+    figure.tight_layout()
+    return save_figure(figure, path, "Validation accuracy gained over the last quarter of training by every run that used all "
+                       "its steps, per model, coloured by the task's axis value.")

@@ -1,35 +1,38 @@
-"""Training of one model on one synthetic task size at one learning rate.
+"""Training of one model on one task instance at one learning rate, and runs that depend on runs.
 
 Each step draws a fresh batch from the task's train stream (an online generator, so models see
 no repeated data and the comparison is about what an architecture can learn, not memorise).
 Validation picks the learning rate; the test split is only scored.
+
+Some runs can only be planned once others have finished: the seeds of a model wait for its
+learning-rate sweep, and the width search tries a width after seeing the previous one. A *plan*
+is a generator that yields a list of runs (keyword arguments of ``train_run``), receives their
+results, and returns what it found; ``run_plans`` drives many plans through one pool of worker
+processes, so a plan waiting for its results never leaves a core idle while another has work.
 """
 
 from __future__ import annotations
 
 import time
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
+from multiprocessing import get_context
+from typing import Any, Generator
 
 import numpy as np
 import torch
 from torch import nn
-from tqdm import (
-    tqdm,  # text bars: they render in DVC logs, terminals and notebooks alike
-)
+from tqdm import tqdm  # text bars: they render in DVC logs and terminals; the runner keeps them off pages
 
-from tokensel.core.training import (
-    default_device,
-    make_optimizer,
-    optimization_step,
-    parallel_map,
-    pool_size,
-)
+from tokensel.core.training import default_device, make_optimizer, optimization_step, pool_size
 from tokensel.nn.config import ModelConfig
 from tokensel.nn.models import SequenceModel, count_parameters
 from tokensel.synthetic.config import TrainConfig
 from tokensel.tasks import IGNORE, Task, answer_accuracy, sample
 
 LR_KEY = "synthetic.train.lrs"
+
+Plan = Generator[list[dict], list["RunResult"], Any]
 
 
 @dataclass(frozen=True)
@@ -43,15 +46,11 @@ class RunResult:
     test_acc: float
     test_exact: float  # fraction of examples with every answer token right
     n_params: int
-    seconds: float
+    cpu_seconds: float  # process CPU time of the run (single-threaded): the budget's currency
 
 
 def masked_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     return nn.functional.cross_entropy(logits.flatten(0, 1), labels.flatten(), ignore_index=IGNORE)
-
-
-def build_model(model_config: ModelConfig, task: Task, d_model: int) -> SequenceModel:
-    return SequenceModel(model_config, task.n_tokens, d_model, task.seq_len)
 
 
 def train_run(
@@ -60,24 +59,29 @@ def train_run(
     train: TrainConfig,
     lr: float,
     seed: int,
+    steps: int | None = None,
+    d_model: int | None = None,
     device: torch.device | None = None,
     label: str = "",
-    progress_bar: bool = True,
+    progress_bar: bool = False,
 ) -> RunResult:
-    """Train one model at one learning rate; ``seed`` fixes initialisation and every data split."""
+    """Train one model at one learning rate; ``seed`` fixes initialisation and every data split.
+
+    ``steps`` and ``d_model`` default to ``train``'s."""
     device = device or default_device()
+    steps = steps or train.steps
+    started = time.process_time()
     torch.manual_seed(seed)
-    model = build_model(model_config, task, train.d_model).to(device)
-    optimizer, schedule = make_optimizer(model, lr, train.weight_decay, train.steps, train.warmup_fraction)
+    model = SequenceModel(model_config, task.n_tokens, d_model or train.d_model, task.seq_len).to(device)
+    optimizer, schedule = make_optimizer(model, lr, train.weight_decay, steps, train.warmup_fraction)
     val_batch = sample(task, train.n_val, seed, "val")
 
-    planned = np.unique(np.r_[np.arange(train.eval_every, train.steps + 1, train.eval_every), train.steps])
+    planned = np.unique(np.r_[np.arange(train.eval_every, steps + 1, train.eval_every), steps])
     losses = np.full(planned.shape, np.nan)
     val_accs = np.full(planned.shape, np.nan)
-    started = time.perf_counter()
     running: list[float] = []
     n_evals = 0
-    progress = tqdm(range(train.steps), desc=f"{label} lr={lr:g}", leave=False, mininterval=2.0, disable=not progress_bar)
+    progress = tqdm(range(steps), desc=f"{label} lr={lr:g}", leave=False, mininterval=2.0, disable=not progress_bar)
     for step in progress:
         batch = sample(task, train.batch_size, seed, "train", step).to(device)
         loss = masked_loss(model(batch.inputs), batch.labels)
@@ -87,7 +91,6 @@ def train_run(
             losses[n_evals] = np.mean(running)
             val_accs[n_evals] = answer_accuracy(model, val_batch, device)[0]
             running = []
-            progress.set_postfix(loss=f"{losses[n_evals]:.3f}", val_acc=f"{val_accs[n_evals]:.3f}")
             n_evals += 1
             if train.early_stop_acc is not None and val_accs[n_evals - 1] >= train.early_stop_acc:
                 break
@@ -102,12 +105,72 @@ def train_run(
         test_acc=test_acc,
         test_exact=test_exact,
         n_params=count_parameters(model),
-        seconds=time.perf_counter() - started,
+        cpu_seconds=time.process_time() - started,
     )
 
 
-def run_all(jobs: list[dict], workers: int | None = None, desc: str = "runs") -> list[RunResult]:
-    """``train_run(**job)`` for every job through ``parallel_map``; per-run progress bars only
-    when runs go one after another (side by side they would interleave)."""
-    quiet = pool_size(workers, len(jobs)) > 1
-    return parallel_map(train_run, [{**job, "progress_bar": not quiet} for job in jobs], workers, desc)
+def best_run(runs: list[RunResult]) -> RunResult:
+    """The run of a learning-rate sweep to keep: best final validation accuracy; among equals the
+    one that got there in fewer steps, then the lower final training loss (never the test set)."""
+    return max(runs, key=lambda r: (round(r.final_val_acc, 6), -r.steps_run, -float(np.nanmin(r.train_loss))))
+
+
+def _single_threaded_run(job: dict) -> RunResult:
+    torch.set_num_threads(1)
+    return train_run(**job)
+
+
+def run_plans(plans: list[Plan], workers: int | None = None, desc: str = "runs") -> list[Any]:
+    """Drive every plan to its end; returns what each plan returns, in plan order.
+
+    Runs go to a pool of single-threaded worker processes (one process on a GPU, or with
+    ``workers=1``). Plans are started in order, so put the longest first. A plan's decisions
+    depend only on its own runs' results, which are fixed by their seeds, so the outcome does not
+    depend on the number of workers or on which run finishes first.
+    """
+    outcomes: list[Any] = [None] * len(plans)
+    progress = tqdm(desc=desc, unit="run", mininterval=5.0)
+    if pool_size(workers, len(plans)) == 1:
+        if not torch.cuda.is_available():
+            torch.set_num_threads(1)
+        for index, plan in enumerate(plans):
+            try:
+                jobs = next(plan)
+                while True:
+                    results = [train_run(**job) for job in jobs]
+                    progress.update(len(jobs))
+                    jobs = plan.send(results)
+            except StopIteration as stop:
+                outcomes[index] = stop.value
+        progress.close()
+        return outcomes
+
+    with ProcessPoolExecutor(pool_size(workers, 1 << 30), mp_context=get_context("spawn")) as pool:
+        pending: dict[Any, tuple[int, int]] = {}  # future -> (plan, position in its batch)
+        batches: dict[int, list[RunResult | None]] = {}
+
+        def advance(index: int, results: list[RunResult] | None) -> None:
+            try:
+                jobs = next(plans[index]) if results is None else plans[index].send(results)
+            except StopIteration as stop:
+                outcomes[index] = stop.value
+                return
+            if not jobs:
+                advance(index, [])
+                return
+            batches[index] = [None] * len(jobs)
+            for position, job in enumerate(jobs):
+                pending[pool.submit(_single_threaded_run, job)] = (index, position)
+
+        for index in range(len(plans)):
+            advance(index, None)
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                index, position = pending.pop(future)
+                batches[index][position] = future.result()
+                progress.update(1)
+                if all(result is not None for result in batches[index]):
+                    advance(index, batches.pop(index))  # type: ignore[arg-type]
+    progress.close()
+    return outcomes

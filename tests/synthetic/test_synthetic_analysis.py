@@ -1,0 +1,185 @@
+"""The verdict, the width search and the stage's bookkeeping, on constructed results."""
+
+import json
+
+import numpy as np
+import pytest
+
+from tokensel.core import verdicts
+from tokensel.core.errors import ConfigError
+from tokensel.synthetic import analysis
+from tokensel.synthetic.config import from_params
+from tokensel.synthetic.stage import ModelOutcome, _width_search, side_by_side, task_dataset
+from tokensel.synthetic.train import RunResult
+
+SECTION = {
+    "grid": {"tasks": ["recall", "copy"], "models": ["ssm2", "ssm1", "tf"], "seeds": [0, 1, 2]},
+    "tasks": {
+        "recall": {"axis": "vocab_size", "values": [8, 16, 32], "lr_sweep_at": 16, "size": 2},
+        "copy": {"axis": "size", "values": [1, 4], "lr_sweep_at": 4, "vocab_size": 2},
+    },
+    "models": {
+        "ssm1": {"mixer": "ssm", "n_layers": 1, "fnn_depth": 2, "fnn_width": 8, "filter": "fir"},
+        "ssm2": {"mixer": "ssm", "n_layers": 2, "fnn_depth": 2, "fnn_width": 8, "filter": "fir"},
+        "tf": {"mixer": "attention", "n_layers": 2, "fnn_width": 8, "n_heads": 2, "positional": "sinusoidal"},
+    },
+    "train": {"steps": 4, "batch_size": 4, "lrs": [0.001, 0.01], "eval_every": 2, "n_val": 8, "n_test": 256, "d_model": 8},
+    "size_needed": {"tasks": {"recall": [8, 16]}, "models": ["ssm2", "tf"], "widths": [4, 8, 16, 32], "seeds": [0, 1, 2], "required": 2},
+}
+EXPERIMENT = from_params(SECTION)
+
+
+def run(test: float, lr: float = 0.01, steps: int = 4) -> RunResult:
+    return RunResult(lr, np.array([2, 4]), np.array([1.0, 0.5]), np.array([0.3, test]), test, steps, test, 0.0, 100, 1.0)
+
+
+def outcome(model: str, accuracies: dict[int, list[float]]) -> ModelOutcome:
+    sweep = [run(0.5, lr) for lr in EXPERIMENT.train.lrs]
+    runs = {(x, seed): run(acc) for x, accs in accuracies.items() for seed, acc in enumerate(accs)}
+    return ModelOutcome(model, sweep, 0.01, runs)
+
+
+def recall_results(ssm2: dict, ssm1: dict, tf: dict):
+    ds = task_dataset(EXPERIMENT, "recall", [outcome("ssm2", ssm2), outcome("ssm1", ssm1), outcome("tf", tf)])
+    points = analysis.point_verdicts(ds, EXPERIMENT.verdict)
+    return ds, points
+
+
+SOLVED, STUCK, CHANCE = [1.0, 1.0, 1.0], [0.6, 0.55, 0.62], [0.5, 0.5, 0.5]
+
+
+def test_reproduced_where_two_layers_solve_like_the_transformer_and_one_layer_does_not():
+    ds, points = recall_results({8: SOLVED, 16: [1.0, 0.98, 0.5], 32: SOLVED}, {8: CHANCE, 16: CHANCE, 32: CHANCE}, {8: SOLVED, 16: SOLVED, 32: SOLVED})
+    assert [p.holds for p in points] == [True, True, True]
+    # The bimodal point: its mean (0.83) is below the threshold, but 2 of 3 seeds solve it.
+    assert points[1].two_layer.solves and points[1].two_layer.solved == 2
+    assert analysis.task_verdict(points) == verdicts.REPRODUCED
+
+
+def test_not_reproduced_where_two_layers_stay_at_the_shortcut():
+    ds, points = recall_results({8: CHANCE, 16: CHANCE, 32: CHANCE}, {8: CHANCE, 16: CHANCE, 32: CHANCE}, {8: SOLVED, 16: SOLVED, 32: SOLVED})
+    assert not any(p.comparable for p in points)
+    assert analysis.task_verdict(points) == verdicts.NOT_REPRODUCED
+
+
+def test_partially_reproduced_when_the_claim_holds_at_small_vocabularies_only():
+    ds, points = recall_results({8: SOLVED, 16: SOLVED, 32: CHANCE}, {8: CHANCE, 16: CHANCE, 32: CHANCE}, {8: SOLVED, 16: SOLVED, 32: SOLVED})
+    assert analysis.task_verdict(points) == verdicts.PARTIALLY_REPRODUCED
+    text = analysis.describe_task("recall", "|W|", points)
+    assert "At |W|=8, |W|=16 two-layer SSM+FNN matches" in text and "At |W|=32 it does not" in text and "0/3 seeds solved" in text
+
+
+def test_medians_decide_where_nobody_solves_and_the_margin_counts():
+    ds, points = recall_results({8: [0.90, 0.92, 0.2]}, {8: [0.81, 0.82, 0.9]}, {8: [0.93, 0.94, 0.5]})
+    point = points[0]
+    assert not point.controlled, "without a Transformer that solves the point, it cannot show the claim"
+    assert point.comparable and not point.outperforms_one_layer  # 0.90 vs 0.93 within 0.05; 0.90 vs 0.82 below the 0.10 margin
+    assert analysis.task_verdict(points) == verdicts.UNDECIDED
+
+
+def test_a_point_the_shortcut_solves_is_not_a_control():
+    # copy with strings of length 1: the only token is the answer, so the shortcut scores 1.
+    ds = task_dataset(EXPERIMENT, "copy", [outcome("ssm2", {1: SOLVED, 4: SOLVED}), outcome("ssm1", {1: SOLVED, 4: CHANCE}), outcome("tf", {1: SOLVED, 4: SOLVED})])
+    points = analysis.point_verdicts(ds, EXPERIMENT.verdict)
+    assert points[0].shortcut == 1.0 and not points[0].controlled
+    assert points[1].controlled and points[1].holds
+
+
+def test_metrics_carry_the_verdict_the_claim_and_seed_counts(tmp_path):
+    ds, _ = recall_results({8: SOLVED, 16: SOLVED, 32: CHANCE}, {8: CHANCE, 16: CHANCE, 32: CHANCE}, {8: SOLVED, 16: SOLVED, 32: SOLVED})
+    metrics = analysis.write_metrics(ds, EXPERIMENT.verdict, tmp_path)
+    assert metrics["verdict"] == "partially reproduced" and metrics["claim"].startswith("Partially reproduced: recall")
+    assert metrics["solved"]["recall"]["|W|=32"] == {"ssm2": "0/3", "ssm1": "0/3", "transformer": "3/3"}
+    details = json.loads((tmp_path / "details.json").read_text())
+    assert details["chosen_lr"]["recall"]["ssm2"] == 0.01 and "NaN" not in (tmp_path / "details.json").read_text()
+
+
+def test_plot_files_have_one_column_per_series(tmp_path):
+    ds, _ = recall_results({8: SOLVED, 16: SOLVED, 32: CHANCE}, {8: CHANCE, 16: CHANCE, 32: CHANCE}, {8: SOLVED, 16: SOLVED, 32: SOLVED})
+    (path,) = analysis.write_plot_csvs(ds, EXPERIMENT.verdict, tmp_path)
+    assert path.read_text().splitlines()[0] == "x,two_layer_ssm_fnn,one_layer_ssm_fnn,transformer,shortcut"
+    assert path.read_text().splitlines()[3].startswith("32,0.5000,0.5000,1.0000,0.5000")
+
+
+def drive(plan, outcome_of):
+    """Run a plan with fake results: ``outcome_of(job)`` gives the test accuracy; returns (result, jobs run)."""
+    jobs_run = []
+    try:
+        jobs = next(plan)
+        while True:
+            jobs_run += jobs
+            jobs = plan.send([run(outcome_of(job)) for job in jobs])
+    except StopIteration as stop:
+        return stop.value, jobs_run
+
+
+def test_width_search_finds_the_smallest_sufficient_width_with_few_runs():
+    job = lambda x, seed, width: {"x": x, "seed": seed, "width": width}  # noqa: E731
+    # Width 16 and more solve on seeds 0 and 2, width 8 only on seed 0.
+    rule = lambda j: 1.0 if j["width"] >= 16 and j["seed"] != 1 or j["width"] == 8 and j["seed"] == 0 else 0.3  # noqa: E731
+    (runs, needed), jobs = drive(_width_search(EXPERIMENT, job, 8), rule)
+    assert needed == 16
+    assert [(j["width"], j["seed"]) for j in jobs] == [(16, 0), (16, 1), (16, 2), (8, 0), (8, 1), (8, 2)]
+    (runs, needed), jobs = drive(_width_search(EXPERIMENT, job, 8), lambda j: 0.3)
+    assert needed is None and [j["width"] for j in jobs] == [16, 16, 32, 32], "two failed seeds settle a width"
+    (runs, needed), jobs = drive(_width_search(EXPERIMENT, job, 8), lambda j: 1.0)
+    assert needed == 4 and len(jobs) == 6 and set(runs) == {(8, w, s) for w in (16, 8, 4) for s in (0, 1)}
+
+
+def test_side_by_side_advances_plans_independently():
+    def plan(name, rounds):
+        total = 0
+        for r in range(rounds):
+            results = yield [f"{name}{r}a", f"{name}{r}b"]
+            total += sum(results)
+        return name, total
+
+    combined = side_by_side([plan("p", 1), plan("q", 3)])
+    (found, jobs) = drive_values(combined)
+    assert found == [("p", 2), ("q", 6)] and jobs == [["p0a", "p0b", "q0a", "q0b"], ["q1a", "q1b"], ["q2a", "q2b"]]
+
+
+def drive_values(plan):
+    rounds = []
+    try:
+        jobs = next(plan)
+        while True:
+            rounds.append(jobs)
+            jobs = plan.send([1] * len(jobs))
+    except StopIteration as stop:
+        return stop.value, rounds
+
+
+def test_dataset_holds_the_width_search_and_the_shortcut():
+    found = outcome("ssm2", {8: SOLVED, 16: SOLVED, 32: SOLVED})
+    found.size_runs = {(8, 4, 0): run(1.0), (8, 4, 1): run(1.0)}
+    found.needed_width = {8: 4, 16: None}
+    ds = task_dataset(EXPERIMENT, "recall", [found, outcome("ssm1", {8: CHANCE}), outcome("tf", {8: SOLVED})])
+    assert float(ds["needed_width"].sel(task="recall", model="ssm2", x=8)) == 4
+    assert np.isnan(ds["needed_width"].sel(task="recall", model="ssm2", x=16))
+    assert float(ds["shortcut_acc"].sel(task="recall", x=8).mean()) == pytest.approx(0.5)  # 2 pairs, distinct values
+    table = analysis.size_table(ds)
+    assert table[["model", "x", "needed_width"]].values.tolist()[0] == ["ssm2", 8, 4.0]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda s: s["tasks"]["recall"].update(lr_sweep_at=12), r"'synthetic.tasks.recall.lr_sweep_at' is 12; it must be one of"),
+        (lambda s: s["tasks"]["recall"].update(axis="pairs"), r"'synthetic.tasks.recall.axis' is 'pairs'; it must name an integer key"),
+        (lambda s: s["tasks"]["recall"].update(vocab_size=8), r"Unknown key 'synthetic.tasks.recall.vocab_size'"),
+        (lambda s: s["tasks"]["recall"].update(values=[8, 16, 3]), r"'synthetic.tasks.recall.vocab_size' \(3\) must be even"),
+        (lambda s: s["train"].update(lr_seed=5), r"'synthetic.train.lr_seed' \(5\) must be one of grid.seeds"),
+        (lambda s: s["size_needed"].update(models=["ssm1_fnn9"]), r"'synthetic.size_needed.models' names 'ssm1_fnn9'"),
+        (lambda s: s["size_needed"].update(widths=[5]), r"'synthetic.size_needed.widths' \(5\) must be divisible by the 2 heads of 'tf'"),
+        (lambda s: s["size_needed"].update(tasks={"mqar": [4]}), r"'synthetic.size_needed.tasks' names 'mqar'"),
+        (lambda s: s["train"].update(d_model=7), r"'synthetic.train.d_model' \(7\) must be divisible by the 2 heads"),
+        (lambda s: s["size_needed"].update(required=4), r"'synthetic.size_needed.required' \(4\) cannot exceed"),
+        (lambda s: s["grid"].update(single_seed_models=["ssm1"]), r"'synthetic.grid.single_seed_models' lists \['ssm1'\]"),
+    ],
+)
+def test_bad_params_are_named_with_their_key(change, message):
+    section = json.loads(json.dumps(SECTION))
+    change(section)
+    with pytest.raises(ConfigError, match=message):
+        from_params(section)
