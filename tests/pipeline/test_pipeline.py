@@ -44,7 +44,7 @@ def env_with_package() -> dict:
 def test_dvc_yaml_parses_and_names_only_existing_notebook_parameters():
     result = subprocess.run([sys.executable, "-m", "dvc", "stage", "list"], cwd=ROOT, capture_output=True, text=True, env=env_with_package())
     assert result.returncode == 0, result.stderr
-    assert "synthetic_train@copy-ssm2_fnn1" in result.stdout and "synthetic_report" in result.stdout
+    assert "synthetic_train@copy" in result.stdout and "synthetic_train@mqar" in result.stdout and "synthetic_report" in result.stdout
     stages = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
     checked = 0
     for stage in stages.values():
@@ -70,20 +70,19 @@ def test_synthetic_notebooks_run_with_tiny_parameters(tmp_path, monkeypatch):
     monkeypatch.setenv("TOKENSEL_WORKERS", "1")
     params = tiny_params(tmp_path / "params.yaml")
     runs = tmp_path / "runs"
-    for task in ("copy", "recall"):
-        for model in ("ssm1", "ssm2", "tf"):
-            execute(
-                ROOT / "notebooks" / "synthetic_train.py", tmp_path / f"train-{task}-{model}.ipynb",
-                {"params_file": str(params), "task": task, "model": model, "out_path": str(runs / f"{task}-{model}.nc")},
-                log_output=False,
-            )
-    ds = xr.load_dataset(runs / "copy-tf.nc", engine="h5netcdf")
-    assert set(ds.dims) >= {"task", "model", "seq_len", "seed", "lr", "eval_step"}
-    assert float(ds["test_acc"].min()) >= 0
+    for task in ("copy", "recall", "mqar"):
+        execute(
+            ROOT / "notebooks" / "synthetic_train.py", tmp_path / f"train-{task}.ipynb",
+            {"params_file": str(params), "task": task, "out_path": str(runs / f"{task}.nc")},
+            log_output=False,
+        )
+    ds = xr.load_dataset(runs / "copy.nc", engine="h5netcdf")
+    assert set(ds.dims) >= {"task", "model", "x", "seed", "lr", "eval_step", "width"}
+    assert float(ds["test_acc"].min()) >= 0 and ds["size_test_acc"].notnull().any()
 
     from tokensel.core.runs import combine, expected_run_files, save
 
-    runs_of_grid = expected_run_files(runs, params, ["synthetic.grid.tasks", "synthetic.grid.models"])
+    runs_of_grid = expected_run_files(runs, params, ["synthetic.grid.tasks"])
     results = save(combine(runs_of_grid), tmp_path / "results.nc")
     out = tmp_path / "report"
     execute(
@@ -92,8 +91,10 @@ def test_synthetic_notebooks_run_with_tiny_parameters(tmp_path, monkeypatch):
         html=out / "index.html", log_output=False,
     )
     metrics = json.loads((out / "metrics.json").read_text())
-    assert metrics["claim"] and set(metrics["test_acc_at_longest"]) == {"copy", "recall"}
-    assert {p.name for p in (out / "figures").glob("*.png")} == {"accuracy_vs_length.png", "training_curves.png", "lr_sensitivity.png"}
+    assert metrics["claim"] and set(metrics["solved"]) == {"copy", "recall", "mqar"}
+    assert {p.name for p in (out / "figures").glob("*.png")} == {
+        "accuracy.png", "variants.png", "learning_rates.png", "training_curves.png", "late_gains.png", "size_needed.png"}
+    assert {p.name for p in out.glob("accuracy-*.csv")} == {"accuracy-copy.csv", "accuracy-recall.csv", "accuracy-mqar.csv"}
     html = (out / "index.html").read_text()
     assert "Verdict" in html and "tokensel" not in html.split("<body", 1)[1].split("Configuration", 1)[0], "code leaked into the report"
 
@@ -124,15 +125,15 @@ def reproduced_repo(tmp_path_factory) -> Path:
 def test_dvc_repro_end_to_end_on_a_copy_of_the_repository(reproduced_repo):
     work = reproduced_repo
     for path in ("reports/index.html", "reports/synthetic/index.html", "reports/synthetic/metrics.json",
-                 "reports/synthetic/accuracy.csv", "reports/synthetic/figures/accuracy_vs_length.png", "results/synthetic/results.nc",
+                 "reports/synthetic/accuracy-copy.csv", "reports/synthetic/figures/accuracy.png", "results/synthetic/results.nc",
                  "reports/regression/index.html", "reports/regression/metrics.json", "reports/genomic/index.html",
                  "reports/genomic/metrics.json", "reports/efficiency/index.html", "reports/efficiency/metrics.json",
                  "reports/stage_times.csv"):
         assert (work / path).is_file(), f"dvc repro did not produce {path}"
     index = (work / "reports/index.html").read_text()
     assert all(f"{name}/index.html" in index for name in ("synthetic", "regression", "genomic", "efficiency"))
-    assert "<td>synthetic train</td><td>6</td>" in index  # one row per stage group, from the executed notebooks
-    assert "test_acc_at_longest" in dvc(work, "metrics", "show", "--json").stdout
+    assert "<td>synthetic train</td><td>3</td>" in index  # one row per stage group, from the executed notebooks
+    assert "solved" in dvc(work, "metrics", "show", "--json").stdout
     assert "up to date" in dvc(work, "status").stdout
 
 

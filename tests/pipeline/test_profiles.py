@@ -54,10 +54,10 @@ def test_switching_profiles_back_and_forth(repo):
 
 
 def test_edits_are_never_overwritten_silently(repo):
-    edited = (repo / "params.yaml").read_text().replace("steps: 2000", "steps: 500", 1)
+    edited = (repo / "params.yaml").read_text().replace("steps: 3000", "steps: 500", 1)
     assert edited != (repo / "params.yaml").read_text()
     (repo / "params.yaml").write_text(edited)
-    with pytest.raises(ConfigError, match=r"synthetic.train.steps: 500 \(profile has 2000\)[\s\S]*save NAME[\s\S]*--force"):
+    with pytest.raises(ConfigError, match=r"synthetic.train.steps: 500 \(profile has 3000\)[\s\S]*save NAME[\s\S]*--force"):
         profiles.use("paper", repo)
     assert (repo / "params.yaml").read_text() == edited
     assert "params.yaml.bak" in profiles.use("paper", repo, force=True)
@@ -76,7 +76,7 @@ def test_edits_can_be_kept_as_a_profile(repo):
 
 
 def test_make_reproduce_refuses_edits_with_a_clear_message(repo, capsys):
-    (repo / "params.yaml").write_text((repo / "params.yaml").read_text().replace("steps: 2000", "steps: 7", 1))
+    (repo / "params.yaml").write_text((repo / "params.yaml").read_text().replace("steps: 3000", "steps: 7", 1))
     import os
 
     cwd = os.getcwd()
