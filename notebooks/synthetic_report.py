@@ -75,7 +75,7 @@ display(Markdown("\n".join(lines)))
 # threshold.
 
 # %%
-plots.accuracy_vs_axis(ds, cfg, out / "figures" / "accuracy.png", models=list(experiment.grid.models))
+plots.accuracy_vs_axis(ds, cfg, out / "figures" / "accuracy.png", models=[m for m in experiment.all_models if any(m in experiment.models_of(t) for t in experiment.grid.tasks)])
 
 # %%
 summary = analysis.model_summary(ds, cfg)
@@ -84,7 +84,7 @@ shortcuts = analysis.shortcut_table(ds)
 wide = summary.pivot_table(index=["task", "x"], columns="model", values="seeds solved", aggfunc="first").reset_index()
 wide = wide.merge(shortcuts, on=["task", "x"], how="left").rename(columns={"x": "point", "shortcut_acc": "shortcut"})
 display(Markdown("Seeds solved per model and point, with the shortcut's accuracy:"))
-table(wide[["task", "point", *[m for m in experiment.grid.all_models if m in wide.columns], "shortcut"]])
+table(wide[["task", "point", *[m for m in experiment.all_models if m in wide.columns], "shortcut"]])
 
 # %%
 seeds = analysis.per_seed(ds, cfg)
@@ -99,7 +99,7 @@ table(per_seed.rename(columns={"x": "point"}))
 # seed on this profile).
 
 # %%
-variants = [m for m in experiment.grid.all_models if m not in ("ssm1_fnn2",)]
+variants = [m for m in experiment.all_models if m not in ("ssm1_fnn2",)]
 plots.accuracy_vs_axis(ds, cfg, out / "figures" / "variants.png", models=variants)
 
 # %%
@@ -160,7 +160,7 @@ else:
 # ## Configuration of this run
 
 # %%
-specs = pd.DataFrame({name: experiment.model(name).to_params() for name in experiment.grid.all_models}).T
+specs = pd.DataFrame({name: experiment.model(name).to_params() for name in experiment.all_models}).T
 specs["family"] = specs.index.map(analysis.model_families(ds))
 table(specs.reset_index(names="model"))
 

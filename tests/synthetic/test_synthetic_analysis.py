@@ -66,7 +66,7 @@ def test_partially_reproduced_when_the_claim_holds_at_small_vocabularies_only():
     ds, points = recall_results({8: SOLVED, 16: SOLVED, 32: CHANCE}, {8: CHANCE, 16: CHANCE, 32: CHANCE}, {8: SOLVED, 16: SOLVED, 32: SOLVED})
     assert analysis.task_verdict(points) == verdicts.PARTIALLY_REPRODUCED
     text = analysis.describe_task("recall", "|W|", points)
-    assert "At |W|=8, |W|=16 two-layer SSM+FNN matches" in text and "At |W|=32 it does not" in text and "0/3 seeds solved" in text
+    assert "At |W|=8, |W|=16 two-layer SSM+FNN is comparable" in text and "At |W|=32 it is not" in text and "0/3 seeds solved" in text
 
 
 def test_medians_decide_where_nobody_solves_and_the_margin_counts():
@@ -75,6 +75,22 @@ def test_medians_decide_where_nobody_solves_and_the_margin_counts():
     assert not point.controlled, "without a Transformer that solves the point, it cannot show the claim"
     assert point.comparable and not point.outperforms_one_layer  # 0.90 vs 0.93 within 0.05; 0.90 vs 0.82 below the 0.10 margin
     assert analysis.task_verdict(points) == verdicts.UNDECIDED
+
+
+def test_points_where_one_layer_solves_too_do_not_separate_the_layers():
+    ds, points = recall_results({8: SOLVED, 16: SOLVED, 32: SOLVED}, {8: SOLVED, 16: SOLVED, 32: SOLVED}, {8: SOLVED, 16: SOLVED, 32: SOLVED})
+    assert all(p.outperforms_one_layer is None and p.holds for p in points)
+    assert analysis.task_verdict(points) == verdicts.PARTIALLY_REPRODUCED, "comparable, but two layers never shown better than one"
+    ds, points = recall_results({8: SOLVED, 16: SOLVED, 32: SOLVED}, {8: SOLVED, 16: CHANCE, 32: CHANCE}, {8: SOLVED, 16: SOLVED, 32: SOLVED})
+    assert analysis.task_verdict(points) == verdicts.REPRODUCED
+
+
+def test_a_task_without_a_one_layer_model_is_judged_on_comparability():
+    ds = task_dataset(EXPERIMENT, "recall", [outcome("ssm2", {8: SOLVED, 16: SOLVED, 32: SOLVED}), outcome("tf", {8: SOLVED, 16: SOLVED, 32: SOLVED})])
+    points = analysis.point_verdicts(ds, EXPERIMENT.verdict)
+    assert len(points) == 3 and all(p.one_layer is None and p.outperforms_one_layer is None for p in points)
+    assert analysis.task_verdict(points) == verdicts.REPRODUCED
+    assert "runs no one-layer SSM+FNN" in analysis.describe_task("recall", "|W|", points)
 
 
 def test_a_point_the_shortcut_solves_is_not_a_control():
@@ -176,6 +192,9 @@ def test_dataset_holds_the_width_search_and_the_shortcut():
         (lambda s: s["train"].update(d_model=7), r"'synthetic.train.d_model' \(7\) must be divisible by the 2 heads"),
         (lambda s: s["size_needed"].update(required=4), r"'synthetic.size_needed.required' \(4\) cannot exceed"),
         (lambda s: s["grid"].update(single_seed_models=["ssm1"]), r"'synthetic.grid.single_seed_models' lists \['ssm1'\]"),
+        (lambda s: s["tasks"]["copy"].update(models=["nope"]), r"'synthetic.tasks.copy.models' names unknown model 'nope'"),
+        (lambda s: s["tasks"]["recall"].update(models=["ssm1", "tf"]), r"'synthetic.size_needed.models' names 'ssm2', which task 'recall' does not run"),
+        (lambda s: s["tasks"]["copy"].update(single_seed_models=["tf"]), r"'synthetic.tasks.copy' runs \['tf'\] both on every seed and on one"),
     ],
 )
 def test_bad_params_are_named_with_their_key(change, message):
@@ -183,3 +202,12 @@ def test_bad_params_are_named_with_their_key(change, message):
     change(section)
     with pytest.raises(ConfigError, match=message):
         from_params(section)
+
+
+def test_a_task_can_run_its_own_models():
+    section = json.loads(json.dumps(SECTION))
+    section["tasks"]["copy"].update(models=["ssm2", "tf"], single_seed_models=["ssm1"], d_model=16, steps=8)
+    experiment = from_params(section)
+    assert experiment.all_models_of("copy") == ("ssm2", "tf", "ssm1") and experiment.seeds_of("copy", "ssm1") == (0,)
+    assert experiment.seeds_of("recall", "ssm1") == (0, 1, 2) and experiment.d_model_of("copy") == 16 and experiment.steps_of("recall") == 4
+    assert experiment.tasks["copy"].to_params()["models"] == ["ssm2", "tf"]

@@ -100,15 +100,15 @@ class PointVerdict:
     x: int
     shortcut: float
     two_layer: FamilyResult
-    one_layer: FamilyResult
+    one_layer: FamilyResult | None  # None: the task runs no one-layer SSM+FNN
     transformer: FamilyResult
     controlled: bool
     comparable: bool
-    outperforms_one_layer: bool
+    outperforms_one_layer: bool | None  # None: not assessed (no one-layer model, or both solve)
 
     @property
     def holds(self) -> bool:
-        return self.controlled and self.comparable and self.outperforms_one_layer
+        return self.controlled and self.comparable and self.outperforms_one_layer is not False
 
 
 def _best(cell: pd.DataFrame, family: str) -> FamilyResult | None:
@@ -119,14 +119,20 @@ def _best(cell: pd.DataFrame, family: str) -> FamilyResult | None:
     return FamilyResult(str(top["model"]), int(top["solved"]), int(top["seeds"]), float(top["median_acc"]), bool(top["solves"]))
 
 
+def _outperforms(two: FamilyResult, one: FamilyResult | None, margin: float) -> bool | None:
+    if one is None or (two.solves and one.solves):
+        return None  # nothing to compare, or both solve: the point does not separate one layer from two
+    return (two.solves and not one.solves) or two.median >= one.median + margin
+
+
 def point_verdicts(ds: xr.Dataset, cfg: VerdictConfig) -> list[PointVerdict]:
-    """The verdict at every grid point where all three families ran."""
+    """The verdict at every grid point where two-layer SSM+FNN and a Transformer ran."""
     summary = model_summary(ds, cfg)
     shortcut = shortcut_table(ds).set_index(["task", "x"])["shortcut_acc"]
     out = []
     for (task, x), cell in summary.groupby(["task", "x"]):
         two, one, tf = (_best(cell, f) for f in (SSM2_FNN, SSM1_FNN, TRANSFORMER))
-        if two is None or one is None or tf is None:
+        if two is None or tf is None:
             continue
         cut = float(shortcut.get((task, x), math.nan))
         out.append(
@@ -134,20 +140,24 @@ def point_verdicts(ds: xr.Dataset, cfg: VerdictConfig) -> list[PointVerdict]:
                 task=str(task), x=int(x), shortcut=cut, two_layer=two, one_layer=one, transformer=tf,
                 controlled=tf.solves and cut < cfg.solved_acc,
                 comparable=two.solves or two.median >= tf.median - cfg.comparable_margin,
-                outperforms_one_layer=(two.solves and not one.solves) or two.median >= one.median + cfg.separation_margin,
+                outperforms_one_layer=_outperforms(two, one, cfg.separation_margin),
             )
         )
     return out
 
 
 def task_verdict(points: list[PointVerdict]) -> str:
+    """Reproduced: the claim holds at every controlled point and two layers beat one at some point
+    (where the task runs a one-layer model). Not reproduced: it holds nowhere. Else partially."""
     controlled = [p for p in points if p.controlled]
     if not controlled:
         return vocabulary.UNDECIDED
-    if all(p.comparable for p in controlled) and any(p.outperforms_one_layer for p in controlled):
-        return vocabulary.REPRODUCED
     if not any(p.holds for p in controlled):
         return vocabulary.NOT_REPRODUCED
+    one_layer_ran = any(p.one_layer is not None for p in controlled)
+    separated = any(p.outperforms_one_layer for p in controlled)
+    if all(p.holds for p in controlled) and (separated or not one_layer_ran):
+        return vocabulary.REPRODUCED
     return vocabulary.PARTIALLY_REPRODUCED
 
 
@@ -156,26 +166,36 @@ def _points_text(name: str, points: list[PointVerdict]) -> str:
 
 
 def describe_task(task: str, name: str, points: list[PointVerdict]) -> str:
-    """One sentence per task: where the claim holds, where it fails, with the seed counts."""
+    """One paragraph per task: where the claim holds, where it fails, with the seed counts."""
     verdict = task_verdict(points)
-    holds = [p for p in points if p.holds]
-    fails = [p for p in points if p.controlled and not p.comparable]
+    controlled = [p for p in points if p.controlled]
+    holds = [p for p in controlled if p.holds]
+    fails = [p for p in controlled if not p.comparable]
     parts = [f"{task}: {verdict}."]
     if holds:
         p = holds[-1]
+        one = f", one layer {p.one_layer.describe()}" if p.one_layer is not None else ""
         parts.append(
-            f"At {_points_text(name, holds)} two-layer SSM+FNN matches the Transformer and beats one layer "
-            f"(at {name}={p.x}: {p.two_layer.describe()} against Transformer {p.transformer.describe()}, one layer {p.one_layer.describe()})."
+            f"At {_points_text(name, holds)} two-layer SSM+FNN is comparable to the Transformer "
+            f"(at {name}={p.x}: {p.two_layer.describe()} against {p.transformer.describe()}{one})."
         )
+    unseparated = [p for p in holds if p.outperforms_one_layer is None and p.one_layer is not None]
+    if unseparated:
+        parts.append(f"At {_points_text(name, unseparated)} one layer solves it too, so the point does not separate them.")
+    if controlled and not any(p.one_layer is not None for p in controlled):
+        parts.append("This task runs no one-layer SSM+FNN; only comparability with the Transformer is judged.")
     if fails:
         p = fails[-1]
         parts.append(
-            f"At {_points_text(name, fails)} it does not (at {name}={p.x}: {p.two_layer.describe()}; Transformer "
+            f"At {_points_text(name, fails)} it is not (at {name}={p.x}: two-layer SSM+FNN {p.two_layer.describe()}; Transformer "
             f"{p.transformer.describe()}; shortcut {p.shortcut:.3f})."
         )
+    weaker = [p for p in controlled if p.comparable and p.outperforms_one_layer is False]
+    if weaker:
+        parts.append(f"At {_points_text(name, weaker)} two layers do not beat one by the margin.")
     undecided = [p for p in points if not p.controlled]
     if undecided:
-        parts.append(f"Undecided at {_points_text(name, undecided)} (the Transformer control did not solve it).")
+        parts.append(f"Undecided at {_points_text(name, undecided)} (the Transformer did not solve it, or the shortcut does).")
     return " ".join(parts)
 
 
@@ -334,7 +354,7 @@ def write_plot_csvs(ds: xr.Dataset, cfg: VerdictConfig, out_dir: str | Path) -> 
     points = point_verdicts(ds, cfg)
     for task in dict.fromkeys(p.task for p in points):
         rows = [
-            dict(zip(("x", *PLOT_COLUMNS), (p.x, p.two_layer.median, p.one_layer.median, p.transformer.median, p.shortcut)))
+            dict(zip(("x", *PLOT_COLUMNS), (p.x, p.two_layer.median, p.one_layer.median if p.one_layer else math.nan, p.transformer.median, p.shortcut)))
             for p in points if p.task == task
         ]
         path = out / f"accuracy-{task}.csv"
@@ -355,8 +375,10 @@ def write_metrics(ds: xr.Dataset, cfg: VerdictConfig, out_dir: str | Path) -> di
         "tasks": verdicts,
         "solved": {
             task: {
-                f"{axis_name(ds, task)}={p.x}": {"ssm2": f"{p.two_layer.solved}/{p.two_layer.seeds}", "ssm1": f"{p.one_layer.solved}/{p.one_layer.seeds}",
-                                                 "transformer": f"{p.transformer.solved}/{p.transformer.seeds}"}
+                f"{axis_name(ds, task)}={p.x}": {
+                    role: f"{found.solved}/{found.seeds}"
+                    for role, found in (("ssm2", p.two_layer), ("ssm1", p.one_layer), ("transformer", p.transformer)) if found is not None
+                }
                 for p in found
             }
             for task, found in by_task.items()

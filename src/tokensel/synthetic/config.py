@@ -53,7 +53,7 @@ class TrainConfig:
 
 
 # Keys of a task's params entry that belong to the experiment, not to the task itself.
-_SPEC_KEYS = ("task", "axis", "values", "lr_sweep_at", "steps", "d_model")
+_SPEC_KEYS = ("task", "axis", "values", "lr_sweep_at", "steps", "d_model", "models", "single_seed_models")
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,8 @@ class TaskSpec:
     """A task's params entry: the registered ``task`` it runs (default: the entry's name, so one
     task can be swept along several axes under different names), the task's own keys, the one key
     the grid sweeps (``axis``) with its ``values``, the value where the learning rate is chosen,
-    and optionally its own ``steps`` and ``d_model``."""
+    and optionally its own ``steps``, ``d_model`` and model lists (instead of ``grid.models`` and
+    ``grid.single_seed_models``)."""
 
     name: str
     task: str
@@ -70,6 +71,8 @@ class TaskSpec:
     lr_sweep_at: int
     steps: int | None
     d_model: int | None
+    models: tuple[str, ...] | None
+    single_seed_models: tuple[str, ...] | None
     settings: dict[str, Any]
 
     @classmethod
@@ -97,8 +100,10 @@ class TaskSpec:
         if sweep_at not in values:
             raise ConfigError(f"'{key}.lr_sweep_at' is {sweep_at}; it must be one of '{key}.values' {list(values)}.")
         steps, d_model = (convert(data[k], PositiveInt, f"{key}.{k}") if data.get(k) is not None else None for k in ("steps", "d_model"))
+        names = Annotated[tuple[str, ...], Distinct()]
+        models, single = (convert(data[k], names, f"{key}.{k}") if data.get(k) is not None else None for k in ("models", "single_seed_models"))
         settings = {k: v for k, v in data.items() if k not in _SPEC_KEYS}
-        spec = cls(name, task, axis, tuple(sorted(values)), sweep_at, steps, d_model, settings)
+        spec = cls(name, task, axis, tuple(sorted(values)), sweep_at, steps, d_model, models, single, settings)
         for value in spec.values:  # every point builds, so bad vocabularies fail before training
             spec.instance(value)
         return spec
@@ -108,7 +113,8 @@ class TaskSpec:
         return build(TASKS[self.task], {**self.settings, self.axis: value}, f"{KEY}.tasks.{self.name}")
 
     def to_params(self) -> dict[str, Any]:
-        own = {k: getattr(self, k) for k in ("steps", "d_model") if getattr(self, k) is not None}
+        own = {k: getattr(self, k) for k in ("steps", "d_model", "models", "single_seed_models") if getattr(self, k) is not None}
+        own = {k: list(v) if isinstance(v, tuple) else v for k, v in own.items()}
         named = {} if self.task == self.name else {"task": self.task}
         return {**named, "axis": self.axis, "values": list(self.values), "lr_sweep_at": self.lr_sweep_at, **own, **self.settings}
 
@@ -133,10 +139,6 @@ class GridConfig:
     def __post_init__(self) -> None:
         both = set(self.models) & set(self.single_seed_models)
         check(not both, "single_seed_models", f"lists {sorted(both)}, which grid.models lists too; keep each model in one list")
-
-    @property
-    def all_models(self) -> tuple[str, ...]:
-        return self.models + self.single_seed_models
 
 
 @dataclass(frozen=True)
@@ -189,13 +191,17 @@ class SyntheticExperiment:
     def __post_init__(self) -> None:
         for name in self.grid.tasks:
             check(name in self.tasks, "grid.tasks", f"names '{name}', which is not under synthetic.tasks ({', '.join(self.tasks)})")
-        for field_name in ("models", "single_seed_models"):
-            for name in getattr(self.grid, field_name):
-                check(name in self.models, f"grid.{field_name}", f"names unknown model '{name}'; models defined under synthetic.models: {', '.join(self.models)}")
-        for name in self.grid.all_models:
-            heads = self.models[name].option("n_heads")
-            for task in self.grid.tasks:
-                width, where = (self.tasks[task].d_model, f"tasks.{task}.d_model") if self.tasks[task].d_model else (self.train.d_model, "train.d_model")
+        lists = [(f"grid.{f}", getattr(self.grid, f)) for f in ("models", "single_seed_models")]
+        lists += [(f"tasks.{t}.{f}", getattr(self.tasks[t], f) or ()) for t in self.grid.tasks for f in ("models", "single_seed_models")]
+        for where, names in lists:
+            for name in names:
+                check(name in self.models, where, f"names unknown model '{name}'; models defined under synthetic.models: {', '.join(self.models)}")
+        for task in self.grid.tasks:
+            both = set(self.models_of(task)) & set(self.single_seed_models_of(task))
+            check(not both, f"tasks.{task}", f"runs {sorted(both)} both on every seed and on one; keep each model in one list")
+            width, where = (self.tasks[task].d_model, f"tasks.{task}.d_model") if self.tasks[task].d_model else (self.train.d_model, "train.d_model")
+            for name in self.all_models_of(task):
+                heads = self.models[name].option("n_heads")
                 check(heads is None or width % heads == 0, where, f"({width}) must be divisible by the {heads} heads of '{name}'")
         check(self.train.lr_seed in self.grid.seeds, "train.lr_seed", f"({self.train.lr_seed}) must be one of grid.seeds {list(self.grid.seeds)}")
         size = self.size_needed
@@ -206,8 +212,10 @@ class SyntheticExperiment:
                     self.tasks[name].instance(value)
                 except ConfigError as error:
                     check(False, f"size_needed.tasks.{name}", f"value {value} makes an invalid task: {error.problems[0]}")
+            for model in size.models:
+                check(model in self.models_of(name), "size_needed.models",
+                      f"names '{model}', which task '{name}' does not run on every seed (its learning rate comes from the grid)")
         for name in size.models:
-            check(name in self.grid.models, "size_needed.models", f"names '{name}', which grid.models does not run (its learning rate comes from the grid)")
             heads = self.models[name].option("n_heads")
             for width in size.widths:
                 check(heads is None or width % heads == 0, "size_needed.widths", f"({width}) must be divisible by the {heads} heads of '{name}'")
@@ -217,8 +225,25 @@ class SyntheticExperiment:
             raise ConfigError(f"Unknown model '{name}'; models under synthetic.models: {', '.join(self.models)}.")
         return self.models[name]
 
-    def seeds_of(self, model: str) -> tuple[int, ...]:
-        return self.grid.seeds if model in self.grid.models else (self.train.lr_seed,)
+    def models_of(self, task: str) -> tuple[str, ...]:
+        """The models ``task`` runs on every seed."""
+        return self.tasks[task].models if self.tasks[task].models is not None else self.grid.models
+
+    def single_seed_models_of(self, task: str) -> tuple[str, ...]:
+        """The models ``task`` runs on ``train.lr_seed`` only."""
+        own = self.tasks[task].single_seed_models
+        return own if own is not None else self.grid.single_seed_models
+
+    def all_models_of(self, task: str) -> tuple[str, ...]:
+        return self.models_of(task) + self.single_seed_models_of(task)
+
+    @property
+    def all_models(self) -> tuple[str, ...]:
+        """Every model some task of the grid runs, in the order the params list them."""
+        return tuple(dict.fromkeys(m for task in self.grid.tasks for m in self.all_models_of(task)))
+
+    def seeds_of(self, task: str, model: str) -> tuple[int, ...]:
+        return self.grid.seeds if model in self.models_of(task) else (self.train.lr_seed,)
 
     def steps_of(self, task: str) -> int:
         return self.tasks[task].steps or self.train.steps

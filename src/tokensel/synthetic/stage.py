@@ -117,7 +117,7 @@ def model_plan(experiment: SyntheticExperiment, task: str, model: str) -> Plan:
 
     sweep = yield [job(spec.lr_sweep_at, train.lr_seed, lr) for lr in train.lrs]
     chosen = best_run(sweep)
-    cells = {(x, seed): job(x, seed, chosen.lr) for x in spec.values for seed in experiment.seeds_of(model)}
+    cells = {(x, seed): job(x, seed, chosen.lr) for x in spec.values for seed in experiment.seeds_of(task, model)}
     del cells[(spec.lr_sweep_at, train.lr_seed)]
     searched = experiment.size_needed.tasks.get(task, ()) if model in experiment.size_needed.models else ()
     searches = [_width_search(experiment, lambda x, seed, width: job(x, seed, chosen.lr, width), x) for x in searched]
@@ -199,7 +199,7 @@ def task_dataset(experiment: SyntheticExperiment, task: str, outcomes: list[Mode
 
 def run(experiment: SyntheticExperiment, task: str, workers: int | None = None) -> xr.Dataset:
     """Train every model of the grid on ``task``: sweep, seeds and width search."""
-    models = experiment.grid.all_models
+    models = experiment.all_models_of(task)
     outcomes = run_plans([model_plan(experiment, task, model) for model in models], workers, desc=task)
     return task_dataset(experiment, task, outcomes)
 
