@@ -142,6 +142,20 @@ gains = analysis.late_gain(ds)
 display(Markdown(analysis.describe_late_gains(gains)))
 
 # %% [markdown]
+# ## A plateau or a limit?
+# A run that sits at the shortcut until its steps run out may be on a plateau it would leave with
+# more steps. `synthetic.long_runs` trains one seed much longer at one point, at the same learning
+# rate and with the cosine schedule stretched over the longer run.
+
+# %%
+long_table = analysis.long_run_table(ds)
+if long_table.empty:
+    display(Markdown("This profile runs no long run (`synthetic.long_runs` is empty)."))
+else:
+    display(plots.long_runs(ds, out / "figures" / "long_runs.png"))
+    display(table(long_table))
+
+# %% [markdown]
 # ## The size each model needs (Theorems 3.1 and 3.2)
 # The smallest width (d_model, FNN width proportional) at which a model solves a point on at
 # least `size_needed.required` of `size_needed.seeds`, and its parameter count, on log axes. Each

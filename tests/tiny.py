@@ -14,6 +14,7 @@ TINY_SYNTHETIC = {
     },
     "train": {"steps": 6, "batch_size": 8, "lrs": [0.003, 0.01], "eval_every": 3, "n_val": 8, "n_test": 8, "d_model": 8},
     "size_needed": {"tasks": {"copy": [2]}, "models": ["ssm2", "tf"], "widths": [4, 8], "seeds": [0, 1], "required": 1},
+    "long_runs": {"recall": {"at": 8, "steps": 9, "models": ["ssm2"]}},
 }
 
 TINY_REGRESSION = {

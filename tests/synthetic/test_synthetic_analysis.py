@@ -166,6 +166,20 @@ def drive_values(plan):
         return stop.value, rounds
 
 
+def test_long_runs_sit_beside_the_grid_run_of_their_point():
+    found = outcome("ssm2", {8: SOLVED, 16: CHANCE, 32: CHANCE})
+    found.long_run = RunResult(0.01, np.array([2, 4, 6, 8]), np.ones(4), np.array([0.3, 0.5, 0.9, 0.99]), 0.99, 8, 0.98, 0.9, 100, 5.0)
+    section = json.loads(json.dumps(SECTION))
+    section["long_runs"] = {"recall": {"at": 16, "steps": 8, "models": ["ssm2"]}}
+    experiment = from_params(section)
+    ds = task_dataset(experiment, "recall", [found, outcome("ssm1", {8: CHANCE}), outcome("tf", {8: SOLVED})])
+    table = analysis.long_run_table(ds)
+    assert table.to_dict("records") == [{"task": "recall", "model": "ssm2", "point": "|W|=16", "seed": 0, "grid steps": 4.0,
+                                         "grid test acc": 0.5, "long steps": 8.0, "long test acc": 0.98}]
+    # grid 9 + 3 + 3 runs, sweeps 3 x 2, the long run 5 s; each chosen sweep run is also a grid run, counted once
+    assert analysis.total_cpu_seconds(ds) == pytest.approx(15 + 6 + 5 - 3)
+
+
 def test_dataset_holds_the_width_search_and_the_shortcut():
     found = outcome("ssm2", {8: SOLVED, 16: SOLVED, 32: SOLVED})
     found.size_runs = {(8, 4, 0): run(1.0), (8, 4, 1): run(1.0)}
@@ -195,6 +209,9 @@ def test_dataset_holds_the_width_search_and_the_shortcut():
         (lambda s: s["tasks"]["copy"].update(models=["nope"]), r"'synthetic.tasks.copy.models' names unknown model 'nope'"),
         (lambda s: s["tasks"]["recall"].update(models=["ssm1", "tf"]), r"'synthetic.size_needed.models' names 'ssm2', which task 'recall' does not run"),
         (lambda s: s["tasks"]["copy"].update(single_seed_models=["tf"]), r"'synthetic.tasks.copy' runs \['tf'\] both on every seed and on one"),
+        (lambda s: s.update(long_runs={"recall": {"at": 12, "steps": 9, "models": ["ssm2"]}}), r"'synthetic.long_runs.recall.at' \(12\) must be one of"),
+        (lambda s: s.update(long_runs={"mqar": {"at": 8, "steps": 9, "models": ["ssm2"]}}), r"'synthetic.long_runs' names 'mqar'"),
+        (lambda s: s.update(long_runs={"recall": {"at": 8, "steps": 9, "models": ["nope"]}}), r"'synthetic.long_runs.recall.models' names 'nope'"),
     ],
 )
 def test_bad_params_are_named_with_their_key(change, message):

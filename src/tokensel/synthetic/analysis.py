@@ -112,7 +112,9 @@ class PointVerdict:
 
 
 def _best(cell: pd.DataFrame, family: str) -> FamilyResult | None:
-    members = cell[cell["family"] == family]
+    """The family's best model at a point, among the models that ran every seed there (a
+    single-seed ablation is shown, never judged)."""
+    members = cell[(cell["family"] == family) & (cell["seeds"] == cell["seeds"].max())]
     if members.empty:
         return None
     top = members.sort_values(["solved_fraction", "median_acc"], ascending=False).iloc[0]
@@ -313,6 +315,25 @@ def describe_late_gains(gains: pd.DataFrame, threshold: float = 0.05) -> str:
     )
 
 
+def long_run_table(ds: xr.Dataset) -> pd.DataFrame:
+    """Per task and model with a long run: its point and test accuracy, beside the grid run of the
+    same point and seed (the learning-rate seed)."""
+    rows = []
+    for task in ds["task"].values:
+        sub = ds.sel(task=task)
+        at, seed = int(sub["long_at"]), int(sub["lr_seed"])
+        for model in sub["model"].values:
+            accuracy = float(sub["long_test_acc"].sel(model=model))
+            if math.isfinite(accuracy):
+                grid = sub.sel(model=model, x=at, seed=seed)
+                rows.append({
+                    "task": str(task), "model": str(model), "point": f"{axis_name(ds, str(task))}={at}", "seed": seed,
+                    "grid steps": float(grid["steps_run"]), "grid test acc": float(grid["test_acc"]),
+                    "long steps": float(sub["long_steps_run"].sel(model=model)), "long test acc": accuracy,
+                })
+    return pd.DataFrame(rows, columns=["task", "model", "point", "seed", "grid steps", "grid test acc", "long steps", "long test acc"])
+
+
 def input_dependence(ds: xr.Dataset, cfg: VerdictConfig) -> str | None:
     """Does input dependence close the gap? Where the Transformer solves a point and two-layer
     SSM+FNN does not, how many seeds of each input-dependent model solve it. None without such models."""
@@ -400,7 +421,8 @@ def write_metrics(ds: xr.Dataset, cfg: VerdictConfig, out_dir: str | Path) -> di
 
 def total_cpu_seconds(ds: xr.Dataset) -> float:
     """CPU seconds of every run: grid, sweep and width search (the chosen sweep run counted once)."""
-    return float(ds["cpu_seconds"].sum() + ds["sweep_cpu_seconds"].sum() + ds["size_cpu_seconds"].sum() - _counted_twice(ds))
+    runs = ds["cpu_seconds"].sum() + ds["sweep_cpu_seconds"].sum() + ds["size_cpu_seconds"].sum() + ds["long_cpu_seconds"].sum()
+    return float(runs - _counted_twice(ds))
 
 
 def _counted_twice(ds: xr.Dataset) -> float:

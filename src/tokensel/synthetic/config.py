@@ -163,6 +163,17 @@ class SizeNeededConfig:
 
 
 @dataclass(frozen=True)
+class LongRun:
+    """One seed (``train.lr_seed``) of ``models`` trained for ``steps`` at point ``at`` of a task, at
+    the learning rate chosen for it: is a run stuck at the shortcut on a plateau it would leave with
+    more steps, or at a limit of the architecture?"""
+
+    at: PositiveInt
+    steps: PositiveInt
+    models: Annotated[tuple[str, ...], NonEmpty(), Distinct()]
+
+
+@dataclass(frozen=True)
 class VerdictConfig:
     """When a seed, a model and the claim count as solving (ours, not the paper's; fixed before the runs).
 
@@ -186,6 +197,7 @@ class SyntheticExperiment:
     models: dict[str, ModelConfig]
     train: TrainConfig
     size_needed: SizeNeededConfig = field(default_factory=SizeNeededConfig)
+    long_runs: dict[str, LongRun] = field(default_factory=dict)
     verdict: VerdictConfig = field(default_factory=VerdictConfig)
 
     def __post_init__(self) -> None:
@@ -215,6 +227,12 @@ class SyntheticExperiment:
             for model in size.models:
                 check(model in self.models_of(name), "size_needed.models",
                       f"names '{model}', which task '{name}' does not run on every seed (its learning rate comes from the grid)")
+        for name, long in self.long_runs.items():
+            check(name in self.grid.tasks, "long_runs", f"names '{name}', which grid.tasks does not run (its learning rates come from the grid)")
+            check(name not in self.grid.tasks or long.at in self.tasks[name].values, f"long_runs.{name}.at",
+                  f"({long.at}) must be one of the task's values {list(self.tasks[name].values) if name in self.tasks else []}")
+            for model in long.models:
+                check(name not in self.grid.tasks or model in self.all_models_of(name), f"long_runs.{name}.models", f"names '{model}', which task '{name}' does not run")
         for name in size.models:
             heads = self.models[name].option("n_heads")
             for width in size.widths:

@@ -167,3 +167,25 @@ def late_gains(ds: xr.Dataset, path: str | Path) -> HTML:
     figure.tight_layout()
     return save_figure(figure, path, "Validation accuracy gained over the last quarter of training by every run that used all "
                        "its steps, per model, coloured by the task's axis value.")
+
+
+def long_runs(ds: xr.Dataset, path: str | Path) -> HTML:
+    """Validation accuracy of each long run (solid) and of the grid run at the same point and seed
+    (dashed), against training step."""
+    tasks = [str(t) for t in ds["task"].values if int(ds["long_at"].sel(task=t)) >= 0]
+    figure, axes = _panels(tasks, height=3.2, width=4.6)
+    for ax, task in zip(axes, tasks):
+        sub = ds.sel(task=task)
+        at, seed = int(sub["long_at"]), int(sub["lr_seed"])
+        models = [str(m) for m in sub["model"].values if np.isfinite(float(sub["long_test_acc"].sel(model=m)))]
+        palette = dict(zip(models, sns.color_palette("colorblind", len(models))))
+        for model in models:
+            long = sub["long_val_acc"].sel(model=model).to_series().dropna()
+            grid = sub["val_acc"].sel(model=model, x=at, seed=seed).to_series().dropna()
+            ax.plot(long.index, long.values, color=palette[model], lw=1.4, label=f"{model}, {int(long.index.max())} steps")
+            ax.plot(grid.index, grid.values, color=palette[model], lw=1.2, ls="--", label=f"{model}, grid ({int(grid.index.max())} steps)")
+        ax.set(ylim=(-0.02, 1.02), xlabel="training step", ylabel="validation accuracy", title=f"{_title(ds, task)}, {axis_name(ds, task)}={at}, seed {seed}")
+        ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, fontsize=8)
+    figure.tight_layout()
+    return save_figure(figure, path, "Validation accuracy against training step of the long runs (solid) and of the grid runs at the "
+                       "same point and seed (dashed), one colour per model.")

@@ -19,10 +19,12 @@ The Dataset of a task (dimension ``x`` is the value of the task's axis, e.g. k o
 * the width search: ``size_test_acc``, ``size_steps_run``, ``size_cpu_seconds`` (model, x, width,
   seed), ``size_n_params`` (model, x, width) and ``needed_width`` (model, x; NaN where no width of
   the list sufficed); cells the search did not need are NaN;
+* the long runs: ``long_val_acc`` (model, long_step), ``long_test_acc``, ``long_steps_run``,
+  ``long_cpu_seconds`` (model), at point ``long_at`` (task; -1 without one) and ``train.lr_seed``;
 * the controls: ``shortcut_acc`` (x, seed), the score of the no-mechanism guess on each seed's
   test split; ``seq_len`` (x);
-* coordinates ``model_spec`` (model); ``task_name`` (the registered task), ``axis`` and
-  ``lr_sweep_at`` (task).
+* coordinates ``model_spec`` (model); ``task_name`` (the registered task), ``axis``,
+  ``lr_sweep_at`` and ``lr_seed`` (task).
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ class ModelOutcome:
     runs: dict[tuple[int, int], RunResult]  # (x, seed) -> run at the chosen rate
     size_runs: dict[tuple[int, int, int], RunResult] = field(default_factory=dict)  # (x, width, seed)
     needed_width: dict[int, int | None] = field(default_factory=dict)  # x -> smallest sufficient width
+    long_run: RunResult | None = None
 
 
 def side_by_side(plans: list[Plan]) -> Plan:
@@ -121,8 +124,13 @@ def model_plan(experiment: SyntheticExperiment, task: str, model: str) -> Plan:
     del cells[(spec.lr_sweep_at, train.lr_seed)]
     searched = experiment.size_needed.tasks.get(task, ()) if model in experiment.size_needed.models else ()
     searches = [_width_search(experiment, lambda x, seed, width: job(x, seed, chosen.lr, width), x) for x in searched]
-    runs, *found = yield from side_by_side([_seed_runs(cells), *searches])
+    long = experiment.long_runs.get(task)
+    longer = {}
+    if long is not None and model in long.models:
+        longer[(long.at, train.lr_seed)] = {**job(long.at, train.lr_seed, chosen.lr), "steps": long.steps, "label": f"{task}/{model}/long"}
+    runs, long_runs, *found = yield from side_by_side([_seed_runs(cells), _seed_runs(longer), *searches])
     outcome = ModelOutcome(model, sweep, chosen.lr, {**runs, (spec.lr_sweep_at, train.lr_seed): chosen})
+    outcome.long_run = next(iter(long_runs.values()), None)
     for x, (size_runs, width) in zip(searched, found):
         outcome.size_runs.update(size_runs)
         outcome.needed_width[x] = width
@@ -170,6 +178,14 @@ def task_dataset(experiment: SyntheticExperiment, task: str, outcomes: list[Mode
         for x, width in outcome.needed_width.items():
             needed[i, xs.index(x)] = np.nan if width is None else width
     shortcut = np.array([[shortcut_score(spec.instance(x), train.n_test, seed) for seed in size_seeds] for x in xs])
+    long_runs = [o.long_run for o in outcomes if o.long_run is not None]
+    long_steps = long_runs[0].eval_steps if long_runs else np.array([], dtype=int)
+    long_curve, long_scalars = _filled((m, len(long_steps))), {name: _filled((m,)) for name in ("test_acc", "steps_run", "cpu_seconds")}
+    for i, outcome in enumerate(outcomes):
+        if outcome.long_run is not None:
+            long_curve[i] = outcome.long_run.val_acc
+            for name in long_scalars:
+                long_scalars[name][i] = getattr(outcome.long_run, name)
     dims, curve_dims = ("model", "x", "seed"), ("model", "x", "seed", "eval_step")
     size_dims = ("model", "x", "width", "seed")
     ds = xr.Dataset(
@@ -183,14 +199,18 @@ def task_dataset(experiment: SyntheticExperiment, task: str, outcomes: list[Mode
             **{f"size_{name}": (size_dims, values) for name, values in sized.items()},
             "size_n_params": (("model", "x", "width"), size_params),
             "needed_width": (("model", "x"), needed),
+            "long_val_acc": (("model", "long_step"), long_curve),
+            **{f"long_{name}": ("model", values) for name, values in long_scalars.items()},
             "shortcut_acc": (("x", "seed"), shortcut),
             "seq_len": ("x", [float(spec.instance(x).seq_len) for x in xs]),
         },
-        coords={"model": models, "x": xs, "seed": size_seeds, "eval_step": eval_steps, "lr": lrs, "width": widths},
+        coords={"model": models, "x": xs, "seed": size_seeds, "eval_step": eval_steps, "lr": lrs, "width": widths, "long_step": long_steps},
     )
     ds = ds.assign_coords(model_spec=("model", [experiment.model(name).to_json() for name in models]))
     ds = ds.expand_dims(task=[task])
-    ds = ds.assign_coords(task_name=("task", [spec.task]), axis=("task", [spec.axis]), lr_sweep_at=("task", [spec.lr_sweep_at]))
+    long_at = experiment.long_runs[task].at if task in experiment.long_runs else -1
+    ds = ds.assign_coords(task_name=("task", [spec.task]), axis=("task", [spec.axis]), lr_sweep_at=("task", [spec.lr_sweep_at]),
+                          long_at=("task", [long_at]), lr_seed=("task", [train.lr_seed]))
     ds["test_acc"].attrs["description"] = "token accuracy on answer positions, held-out test split"
     ds["shortcut_acc"].attrs["description"] = "accuracy of the most frequent candidate token (no copying, no recall) on the test split"
     ds["needed_width"].attrs["description"] = "smallest width (d_model) of size_needed.widths solving the point on enough seeds; NaN: none"
