@@ -48,7 +48,7 @@ def problems(params: dict) -> list[str]:
         ("synthetic.models.ssm2_fnn1.filter", "hyena", r"'synthetic.models.ssm2_fnn1.filter' is 'hyena'.*allowed values: fir, ssm, s4d"),
         ("synthetic.models.ssm2_fnn1.n_heads", 2, r"Unknown key 'synthetic.models.ssm2_fnn1.n_heads'"),
         ("synthetic.grid.models", ["ssm2_fnn2", "nope"], r"'synthetic.grid.models' names unknown model 'nope'"),
-        ("synthetic.tasks.recall.size", 5, r"'synthetic.tasks.recall.vocab_size' \(8\) must be at least twice the number of key-value pairs \(5\)"),
+        ("synthetic.tasks.recall.size", 9, r"'synthetic.tasks.recall.vocab_size' \(8\) must be at least the number of key-value pairs \(9\)"),
         ("genomic.datasets.janggu.kind", "jangu", r"'genomic.datasets.janggu.kind' is 'jangu'; allowed kinds"),
         ("genomic.datasets.gb", {"kind": "genomic_benchmark", "name": "nope", "root": "/nonexistent"}, r"'genomic.datasets.gb': no Genomic Benchmarks folder '/nonexistent/nope/train'"),
         ("efficiency.seq_len", [8], r"Unknown key 'efficiency.seq_len'. Did you mean 'seq_lens'\?"),

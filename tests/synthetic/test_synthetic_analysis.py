@@ -187,7 +187,7 @@ def test_dataset_holds_the_width_search_and_the_shortcut():
     ds = task_dataset(EXPERIMENT, "recall", [found, outcome("ssm1", {8: CHANCE}), outcome("tf", {8: SOLVED})])
     assert float(ds["needed_width"].sel(task="recall", model="ssm2", x=8)) == 4
     assert np.isnan(ds["needed_width"].sel(task="recall", model="ssm2", x=16))
-    assert float(ds["shortcut_acc"].sel(task="recall", x=8).mean()) == pytest.approx(0.5)  # 2 pairs, distinct values
+    assert float(ds["shortcut_acc"].sel(task="recall", x=8).mean()) == pytest.approx(0.5)  # 2 pairs with distinct values
     table = analysis.size_table(ds)
     assert table[["model", "x", "needed_width"]].values.tolist()[0] == ["ssm2", 8, 4.0]
 
@@ -198,7 +198,7 @@ def test_dataset_holds_the_width_search_and_the_shortcut():
         (lambda s: s["tasks"]["recall"].update(lr_sweep_at=12), r"'synthetic.tasks.recall.lr_sweep_at' is 12; it must be one of"),
         (lambda s: s["tasks"]["recall"].update(axis="pairs"), r"'synthetic.tasks.recall.axis' is 'pairs'; it must name an integer key"),
         (lambda s: s["tasks"]["recall"].update(vocab_size=8), r"Unknown key 'synthetic.tasks.recall.vocab_size'"),
-        (lambda s: s["tasks"]["recall"].update(values=[8, 16, 3]), r"'synthetic.tasks.recall.vocab_size' \(3\) must be even"),
+        (lambda s: s["tasks"]["recall"].update(values=[8, 16, 1]), r"'synthetic.tasks.recall.vocab_size' \(1\) must be at least the number of key-value pairs \(2\)"),
         (lambda s: s["train"].update(lr_seed=5), r"'synthetic.train.lr_seed' \(5\) must be one of grid.seeds"),
         (lambda s: s["size_needed"].update(models=["ssm1_fnn9"]), r"'synthetic.size_needed.models' names 'ssm1_fnn9'"),
         (lambda s: s["size_needed"].update(widths=[5]), r"'synthetic.size_needed.widths' \(5\) must be divisible by the 2 heads of 'tf'"),

@@ -49,7 +49,11 @@ def model_families(ds: xr.Dataset) -> dict[str, str]:
 
 
 def axis_name(ds: xr.Dataset, task: str) -> str:
-    return AXIS_NAMES.get(str(ds["axis"].sel(task=task).item()), str(ds["axis"].sel(task=task).item()))
+    """The axis's symbol: k, L, |W| (recall's distinct keys) or V (MQAR's whole vocabulary, Zoology's convention)."""
+    axis = str(ds["axis"].sel(task=task).item())
+    if axis == "vocab_size" and str(ds["task_name"].sel(task=task).item()) == "mqar":
+        return "V"
+    return AXIS_NAMES.get(axis, axis)
 
 
 def per_seed(ds: xr.Dataset, cfg: VerdictConfig) -> pd.DataFrame:

@@ -22,7 +22,9 @@ def _axis_label(ds: xr.Dataset, task: str) -> str:
     axis, registered = str(ds["axis"].sel(task=task).item()), str(ds["task_name"].sel(task=task).item())
     if axis == "size":
         return "longest string k (length 2k+1)" if registered == "copy" else "key-value pairs k"
-    return {"vocab_size": "vocabulary |W| (keys + values)", "seq_len": "sequence length L"}.get(axis, axis)
+    if axis == "vocab_size":
+        return "distinct keys |W| (as many values)" if registered == "recall" else "vocabulary V (keys + values)"
+    return {"seq_len": "sequence length L"}.get(axis, axis)
 
 
 def _title(ds: xr.Dataset, task: str) -> str:

@@ -1,40 +1,38 @@
-"""Associative recall (the paper's Theorem 3.2 task), in its multi-query form.
+"""Associative recall (the paper's Theorem 3.2 task).
 
-Layout, size k: ``k_1 v_1 .. k_k v_k  q_1 .. q_Q``. The vocabulary |W| = ``vocab_size`` ids are
-split in halves: keys use ids 1..|W|/2, values |W|/2+1..|W| (0 is padding), so a key never looks
-like a value. Keys are distinct and so are values (drawn without replacement), so no value is more
-frequent than another in the context and guessing one without the key scores exactly 1/k. Each
-query is a distinct key of the context, in random order; the target at q_j is the value paired
-with it. ``tokensel.tasks.mqar`` is the same association with the queries spread out among noise.
+Layout, size k: ``k_1 v_1 .. k_k v_k  q_1 .. q_Q``: distinct keys and distinct values (both drawn
+without replacement), each query a key from the context (distinct when Q > 1); the target at q_j is
+the value paired with it. Keys use ids 1..V and values V+1..2V (0 is padding), so they never
+collide. Values are distinct so that no value is more frequent than another in the context: a guess
+among them without the key scores exactly 1/k (the shortcut), not the most frequent value's share.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, ClassVar, Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 
-from tokensel.core.params import AtLeast, PositiveInt, check
+from tokensel.core.params import PositiveInt, check
 from tokensel.tasks.base import IGNORE, distinct_draws
 
 
 @dataclass(frozen=True)
 class RecallTask:
-    """``size`` k key-value pairs over a vocabulary of ``vocab_size`` ids (half keys, half values),
-    then ``n_queries`` queries: a count, or ``all`` to query every pair once."""
+    """``size`` k key-value pairs over ``vocab_size`` distinct keys (and as many values), then
+    ``n_queries`` queries: a count, or ``all`` to query every pair once (the multi-query form)."""
 
     name: ClassVar[str] = "recall"
     size: PositiveInt
-    vocab_size: Annotated[int, AtLeast(2)] = 16
-    n_queries: PositiveInt | Literal["all"] = "all"
+    vocab_size: PositiveInt = 16
+    n_queries: PositiveInt | Literal["all"] = 1
 
     def __post_init__(self) -> None:
-        check(self.vocab_size % 2 == 0, "vocab_size", f"({self.vocab_size}) must be even: half the ids are keys, half values")
         check(
-            self.vocab_size // 2 >= self.size, "vocab_size",
-            f"({self.vocab_size}) must be at least twice the number of key-value pairs ({self.size}): keys and values "
-            "are distinct and each uses half the vocabulary. Raise vocab_size or lower the size",
+            self.vocab_size >= self.size, "vocab_size",
+            f"({self.vocab_size}) must be at least the number of key-value pairs ({self.size}): keys and values are distinct. "
+            "Raise vocab_size or lower the size",
         )
         check(
             self.queries <= self.size, "n_queries",
@@ -51,12 +49,12 @@ class RecallTask:
 
     @property
     def n_tokens(self) -> int:
-        return 1 + self.vocab_size  # PAD, keys, values
+        return 1 + 2 * self.vocab_size  # PAD, keys, values
 
     def generate(self, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        k, q, half = self.size, self.queries, self.vocab_size // 2
-        keys = distinct_draws(rng, n, half, k) + 1
-        values = distinct_draws(rng, n, half, k) + 1 + half
+        k, q, v = self.size, self.queries, self.vocab_size
+        keys = distinct_draws(rng, n, v, k) + 1
+        values = distinct_draws(rng, n, v, k) + 1 + v
         queried = distinct_draws(rng, n, k, q)  # which pairs are asked for, in asking order
         rows = np.arange(n)[:, None]
         inputs = np.empty((n, 2 * k + q), dtype=np.int64)
