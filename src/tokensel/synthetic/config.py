@@ -281,10 +281,16 @@ def load(params_file: str | Path = "params.yaml") -> SyntheticExperiment:
 
 
 def dry_run(section: dict) -> dict:
-    """The same tasks, points, models and widths with the least work: 2 steps, one learning rate."""
+    """The same tasks, points, models and widths with the least work: 2 steps per run (long runs
+    too), one learning rate, one seed (the learning-rate seed), one seed per width."""
     train = section.get("train", {})
+    lr_seed = train.get("lr_seed", 0)
+    size = section.get("size_needed", {})
     return {
         **section,
+        "grid": {**section["grid"], "seeds": [lr_seed]},
         "train": {**train, "steps": 2, "eval_every": 1, "lrs": list(train.get("lrs", [1e-3]))[:1], "n_val": 8, "n_test": 8},
         "tasks": {name: {k: v for k, v in spec.items() if k != "steps"} for name, spec in section["tasks"].items()},
+        "size_needed": {**size, "seeds": [lr_seed], "required": 1},
+        "long_runs": {name: {**long, "steps": 2} for name, long in section.get("long_runs", {}).items()},
     }
