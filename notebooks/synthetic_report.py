@@ -42,6 +42,7 @@ from IPython.display import Markdown, display
 from tokensel.core.params import profile_name
 from tokensel.core.paths import resolve
 from tokensel.core.tables import table
+from tokensel.nn import families
 from tokensel.synthetic import analysis, plots
 from tokensel.synthetic import config as synthetic_config
 
@@ -94,31 +95,42 @@ display(Markdown("Test accuracy of every seed:"))
 table(per_seed.rename(columns={"x": "point"}))
 
 # %% [markdown]
-# ## Two-layer variants: FNN depth, no FNN, and input-dependent mixers
-# The same axes for every two-layer model the grid runs beside the main three (ablations run one
-# seed on this profile).
+# ## Does input dependence close the gap? (beyond the paper)
+# The paper's SSMs are time-invariant: one convolution filter for every input. Two input-dependent
+# mixers, a gated long convolution (H3/Hyena-style gates around the same filter) and a selective
+# SSM (Mamba-style input-dependent step size, B and C), run as two-layer models with and without
+# FNN, beside two-layer SSM+FNN and the Transformer, at the points where they ran.
 
 # %%
-variants = [m for m in experiment.all_models if m not in ("ssm1_fnn2",)]
-plots.accuracy_vs_axis(ds, cfg, out / "figures" / "variants.png", models=variants)
-
-# %%
-input_dependent = analysis.input_dependence(ds, cfg)
-if input_dependent is None:
-    display(Markdown(
-        "No input-dependent mixer (gated convolution, selective SSM) is in this grid, so this page cannot say whether input "
-        "dependence closes the gap to the Transformer; add them to `synthetic.grid` once they are registered mixers."
-    ))
+dependent = analysis.input_dependent_models(ds)
+if dependent:
+    references = [m for m in experiment.grid.models if analysis.model_families(ds).get(m) in (families.SSM2_FNN, families.TRANSFORMER)]
+    dependent_tasks = [t for t in experiment.grid.tasks if any(m in experiment.all_models_of(t) for m in dependent)]
+    display(plots.accuracy_vs_axis(ds, cfg, out / "figures" / "input_dependent.png", models=[*references, *dependent], tasks=dependent_tasks))
+    display(Markdown(analysis.input_dependence(ds, cfg)))
+    display(table(analysis.input_dependence_table(ds, cfg)))
 else:
-    display(Markdown(input_dependent))
+    display(Markdown("No input-dependent mixer (gated convolution, selective SSM) is in this grid."))
+
+# %% [markdown]
+# ## Other two-layer variants: FNN depth, no FNN, filters
+
+# %%
+ablations = [m for m in experiment.all_models if m not in experiment.grid.models and m not in dependent]
+if ablations:
+    display(plots.accuracy_vs_axis(ds, cfg, out / "figures" / "variants.png", models=[*experiment.grid.models, *ablations]))
+else:
+    display(Markdown("This profile runs no FNN or filter ablation (see *What this profile leaves out* below)."))
 
 # %% [markdown]
 # ## Learning rates
 # Final validation accuracy at every rate of the sweep, at each task's sweep point and on seed
-# `train.lr_seed`; the circled rate is used for every other point and seed of that model.
+# `train.lr_seed`; the circled rate is used for every other point and seed of that model. Tasks
+# that run one rate on this profile have no panel.
 
 # %%
-plots.learning_rates(ds, out / "figures" / "learning_rates.png")
+if any(len(experiment.lrs_of(t)) > 1 for t in experiment.grid.tasks):
+    display(plots.learning_rates(ds, out / "figures" / "learning_rates.png"))
 
 # %%
 lrs = analysis.lr_table(ds)
@@ -171,6 +183,16 @@ else:
     display(Markdown("This profile runs no width search (`synthetic.size_needed.tasks` is empty)."))
 
 # %% [markdown]
+# ## What this profile leaves out
+# The default profile fits a CPU budget of about ten minutes on two cores. Each item below runs on
+# the paper profile (`profiles/paper.yaml`, one GPU: five seeds, 20000 steps, the full learning-rate
+# sweep, longer copies, larger vocabularies, MQAR along pairs and length, the width search, FNN
+# depth and filter ablations, and both input-dependent mixers on every task and seed).
+
+# %%
+display(Markdown("\n".join(f"- {line}" for line in analysis.profile_scope(experiment))))
+
+# %% [markdown]
 # ## Configuration of this run
 
 # %%
@@ -181,14 +203,15 @@ table(specs.reset_index(names="model"))
 # %%
 train_cfg = experiment.train
 task_lines = [
-    f"- {name}: {analysis.axis_name(ds, name)} ∈ {list(spec.values)}, learning rate chosen at {spec.lr_sweep_at}, "
-    f"{experiment.steps_of(name)} steps; settings {spec.settings}"
+    f"- {name}: {analysis.axis_name(ds, name)} ∈ {list(spec.values)}, learning rates {list(experiment.lrs_of(name))} "
+    f"(chosen at {spec.lr_sweep_at}), {experiment.steps_of(name)} steps; "
+    + ", ".join(f"{key} {value}" for key, value in spec.settings.items())
     for name, spec in experiment.tasks.items() if name in experiment.grid.tasks
 ]
 display(Markdown("\n".join([
     f"Training: batch {train_cfg.batch_size}, AdamW (weight decay {train_cfg.weight_decay}), cosine schedule with "
-    f"{train_cfg.warmup_fraction:.0%} warm-up, gradient clip {train_cfg.grad_clip}, learning rates {list(train_cfg.lrs)} "
-    f"(chosen on seed {train_cfg.lr_seed}), d_model {train_cfg.d_model}, early stop at validation accuracy "
+    f"{train_cfg.warmup_fraction:.0%} warm-up, gradient clip {train_cfg.grad_clip}, learning rates chosen on seed "
+    f"{train_cfg.lr_seed}, d_model {train_cfg.d_model}, early stop at validation accuracy "
     f"{train_cfg.early_stop_acc}; seeds {list(experiment.grid.seeds)}; {train_cfg.n_val} validation and "
     f"{train_cfg.n_test} test examples per run.",
     *task_lines,

@@ -228,3 +228,39 @@ def test_a_task_can_run_its_own_models():
     assert experiment.all_models_of("copy") == ("ssm2", "tf", "ssm1") and experiment.seeds_of("copy", "ssm1") == (0,)
     assert experiment.seeds_of("recall", "ssm1") == (0, 1, 2) and experiment.d_model_of("copy") == 16 and experiment.steps_of("recall") == 4
     assert experiment.tasks["copy"].to_params()["models"] == ["ssm2", "tf"]
+
+
+def test_a_task_can_sweep_its_own_learning_rates():
+    section = json.loads(json.dumps(SECTION))
+    section["tasks"]["copy"]["lrs"] = [0.003]
+    experiment = from_params(section)
+    assert experiment.lrs_of("copy") == (0.003,) and experiment.lrs_of("recall") == (0.001, 0.01)
+    assert experiment.tasks["copy"].to_params()["lrs"] == [0.003]
+    assert "One learning rate, no sweep, on copy (0.003); the sweep runs on recall." in analysis.profile_scope(experiment)
+    section["tasks"]["copy"]["lrs"] = [0.003, "fast"]
+    with pytest.raises(ConfigError, match=r"'synthetic.tasks.copy.lrs\[1\]' must be a number"):
+        from_params(section)
+
+
+GATED = {"mixer": "gated_conv", "n_layers": 2, "fnn_depth": 0, "filter": "fir"}
+
+
+def test_input_dependence_is_judged_where_the_transformer_solves_and_two_layer_ssm_does_not():
+    section = json.loads(json.dumps(SECTION))
+    section["models"]["gated"] = GATED
+    section["tasks"]["recall"]["single_seed_models"] = ["gated"]
+    experiment = from_params(section)
+    gated = ModelOutcome("gated", [run(0.5, lr) for lr in experiment.train.lrs], 0.01, {(8, 0): run(1.0), (16, 0): run(0.7), (32, 0): run(0.5)})
+    outcomes = [outcome("ssm2", {8: SOLVED, 16: STUCK, 32: CHANCE}), outcome("ssm1", {8: CHANCE, 16: CHANCE, 32: CHANCE}),
+                outcome("tf", {8: SOLVED, 16: SOLVED, 32: SOLVED}), gated]
+    ds = task_dataset(experiment, "recall", outcomes)
+    assert analysis.input_dependent_models(ds) == ["gated"]
+    text = analysis.input_dependence(ds, experiment.verdict)
+    assert "at 2 point(s); input-dependent models ran at 2 of them" in text
+    assert "|W|=16: Transformer 3/3 seeds solved" in text and "gated narrows it (0/1 seeds solved, median 0.700)" in text
+    assert "gated does not close it (0/1 seeds solved, median 0.500)" in text
+    table = analysis.input_dependence_table(ds, experiment.verdict)
+    assert table[table["point"] == "|W|=8"]["model"].tolist() == ["ssm2", "tf", "gated"]
+    assert table.groupby("point")["gap"].first().to_dict() == {"|W|=16": True, "|W|=32": True, "|W|=8": False}
+    assert "gated: one seed (seed 0), on recall only." in analysis.profile_scope(experiment)
+    assert analysis.input_dependence(task_dataset(EXPERIMENT, "recall", outcomes[:3]), experiment.verdict) is None

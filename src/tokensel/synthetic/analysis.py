@@ -38,7 +38,7 @@ from tokensel.core.stats import loglog_slope
 from tokensel.nn import families
 from tokensel.nn.config import ModelConfig
 from tokensel.nn.families import SSM1_FNN, SSM2_FNN, TRANSFORMER
-from tokensel.synthetic.config import VerdictConfig
+from tokensel.synthetic.config import SyntheticExperiment, VerdictConfig
 
 AXIS_NAMES = {"size": "k", "vocab_size": "|W|", "seq_len": "L"}
 
@@ -338,29 +338,70 @@ def long_run_table(ds: xr.Dataset) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["task", "model", "point", "seed", "grid steps", "grid test acc", "long steps", "long test acc"])
 
 
+def input_dependent_models(ds: xr.Dataset) -> list[str]:
+    """Models whose mixer is neither the time-invariant SSM nor attention (gated convolution, selective SSM)."""
+    mixers = {str(m): families.mixer_family(ModelConfig.from_json(str(s))) for m, s in zip(ds["model"].values, ds["model_spec"].values)}
+    return [m for m, mixer in mixers.items() if mixer not in ("SSM", TRANSFORMER)]
+
+
+def input_dependence_table(ds: xr.Dataset, cfg: VerdictConfig) -> pd.DataFrame:
+    """At every point where an input-dependent model ran: its seeds solved and median accuracy,
+    beside the best two-layer SSM+FNN and the Transformer there (the references of the gap)."""
+    dependent = input_dependent_models(ds)
+    summary = model_summary(ds, cfg)
+    references = {(p.task, p.x): p for p in point_verdicts(ds, cfg)}
+    rows = []
+    for (task, x), cell in summary[summary["model"].isin(dependent)].groupby(["task", "x"], sort=False):
+        point = references.get((task, x))
+        chosen = [point.two_layer.model, point.transformer.model] if point is not None else []
+        here = summary[(summary["task"] == task) & (summary["x"] == x)].set_index("model")
+        for model in [*chosen, *(m for m in dependent if m in cell["model"].values)]:
+            row = here.loc[model]
+            rows.append({
+                "task": task, "point": f"{axis_name(ds, task)}={x}", "model": model, "family": row["family"],
+                "seeds solved": f"{int(row['solved'])}/{int(row['seeds'])}", "median accuracy": row["median_acc"],
+                "gap": bool(point is not None and point.controlled and not point.two_layer.solves),
+            })
+    return pd.DataFrame(rows, columns=["task", "point", "model", "family", "seeds solved", "median accuracy", "gap"])
+
+
 def input_dependence(ds: xr.Dataset, cfg: VerdictConfig) -> str | None:
-    """Does input dependence close the gap? Where the Transformer solves a point and two-layer
-    SSM+FNN does not, how many seeds of each input-dependent model solve it. None without such models."""
-    mixer = {str(m): families.mixer_family(ModelConfig.from_json(str(s))) for m, s in zip(ds["model"].values, ds["model_spec"].values)}
-    dependent = [m for m, f in mixer.items() if f not in ("SSM", TRANSFORMER)]
+    """Does input dependence close the gap? At every point where the Transformer solves a task and
+    two-layer SSM+FNN does not, whether each input-dependent model solves it (closes the gap), or
+    beats two-layer SSM+FNN's median by ``separation_margin`` (narrows it). None without such models."""
+    dependent = input_dependent_models(ds)
     if not dependent:
         return None
     summary = model_summary(ds, cfg).set_index(["task", "model", "x"])
     gaps = [p for p in point_verdicts(ds, cfg) if p.controlled and not p.two_layer.solves]
+    ran = [p for p in gaps if any((p.task, m, p.x) in summary.index for m in dependent)]
     if not gaps:
         return "Two-layer SSM+FNN solves every point the Transformer solves, so there is no gap for input dependence to close here."
-    lines = ["Points where the Transformer solves the task and two-layer SSM+FNN does not, and what the input-dependent models do there:"]
+    lines = []
     for p in gaps:
-        found = [
-            f"{m} {int(summary.loc[(p.task, m, p.x), 'solved'])}/{int(summary.loc[(p.task, m, p.x), 'seeds'])} "
-            f"(median {summary.loc[(p.task, m, p.x), 'median_acc']:.3f})"
-            for m in dependent if (p.task, m, p.x) in summary.index
-        ]
+        outcomes = []
+        for m in dependent:
+            if (p.task, m, p.x) not in summary.index:
+                continue
+            row = summary.loc[(p.task, m, p.x)]
+            if row["solves"]:
+                word = "closes the gap"
+            elif row["median_acc"] >= p.two_layer.median + cfg.separation_margin:
+                word = "narrows it"
+            else:
+                word = "does not close it"
+            outcomes.append(f"{m} {word} ({int(row['solved'])}/{int(row['seeds'])} seeds solved, median {row['median_acc']:.3f})")
         lines.append(
-            f"- {p.task}, {axis_name(ds, p.task)}={p.x}: two-layer SSM+FNN {p.two_layer.describe()}, Transformer "
-            f"{p.transformer.describe()}; " + ("; ".join(found) if found else "no input-dependent model ran here") + "."
+            f"- {p.task}, {axis_name(ds, p.task)}={p.x}: Transformer {p.transformer.describe()}; two-layer SSM+FNN "
+            f"({p.two_layer.model}) {p.two_layer.describe()}. " + ("; ".join(outcomes) if outcomes else "No input-dependent model ran here") + "."
         )
-    return "\n".join(lines)
+    head = (
+        f"The Transformer solves and two-layer SSM+FNN does not at {len(gaps)} point(s); input-dependent models ran at "
+        f"{len(ran)} of them. A model *closes the gap* where it solves the point (more than {cfg.solved_fraction:.0%} of its "
+        f"seeds at test accuracy ≥ {cfg.solved_acc:g}) and *narrows it* where its median is at least {cfg.separation_margin:g} "
+        "above two-layer SSM+FNN's."
+    )
+    return "\n".join([head, "", *lines])
 
 
 def claim_sentence(descriptions: dict[str, str], verdict: str) -> str:
@@ -450,3 +491,33 @@ def _rounded(value):
     if isinstance(value, float):
         return None if math.isnan(value) else round(value, 4)
     return value
+
+
+def profile_scope(experiment: SyntheticExperiment) -> list[str]:
+    """What this profile leaves out of the full design (issue 11 and 15), read from its params:
+    every line names what the paper profile runs instead."""
+    lines = []
+    tasks = experiment.grid.tasks
+    single_rate = [t for t in tasks if len(experiment.lrs_of(t)) == 1]
+    if single_rate:
+        lines.append(
+            "One learning rate, no sweep, on " + ", ".join(f"{t} ({experiment.lrs_of(t)[0]:g})" for t in single_rate)
+            + "; the sweep runs on " + (", ".join(t for t in tasks if t not in single_rate) or "no task") + "."
+        )
+    if not experiment.size_needed.tasks:
+        lines.append("No width search: the size each model needs (Theorems 3.1 and 3.2) is not measured.")
+    if not experiment.long_runs:
+        lines.append("No long runs at a point where a model stays at the shortcut.")
+    one_layer = [m for m in experiment.models if families.family(experiment.model(m)) == SSM1_FNN]
+    without = [t for t in tasks if not any(m in experiment.all_models_of(t) for m in one_layer)]
+    if without:
+        lines.append(f"No one-layer SSM+FNN on {', '.join(without)}: there only comparability with the Transformer is judged.")
+    single = {t: experiment.single_seed_models_of(t) for t in tasks}
+    for model in dict.fromkeys(m for t in tasks for m in single[t]):
+        where = [t for t in tasks if model in single[t]]
+        lines.append(f"{model}: one seed (seed {experiment.train.lr_seed}), on {', '.join(where)} only." if len(where) < len(tasks)
+                     else f"{model}: one seed (seed {experiment.train.lr_seed}).")
+    unused = [m for m in experiment.models if m not in experiment.all_models]
+    if unused:
+        lines.append(f"Defined but not run here: {', '.join(unused)}.")
+    return lines

@@ -53,7 +53,7 @@ class TrainConfig:
 
 
 # Keys of a task's params entry that belong to the experiment, not to the task itself.
-_SPEC_KEYS = ("task", "axis", "values", "lr_sweep_at", "steps", "d_model", "models", "single_seed_models")
+_SPEC_KEYS = ("task", "axis", "values", "lr_sweep_at", "lrs", "steps", "d_model", "models", "single_seed_models")
 
 
 @dataclass(frozen=True)
@@ -61,14 +61,15 @@ class TaskSpec:
     """A task's params entry: the registered ``task`` it runs (default: the entry's name, so one
     task can be swept along several axes under different names), the task's own keys, the one key
     the grid sweeps (``axis``) with its ``values``, the value where the learning rate is chosen,
-    and optionally its own ``steps``, ``d_model`` and model lists (instead of ``grid.models`` and
-    ``grid.single_seed_models``)."""
+    and optionally its own learning rates ``lrs`` (instead of ``train.lrs``), ``steps``,
+    ``d_model`` and model lists (instead of ``grid.models`` and ``grid.single_seed_models``)."""
 
     name: str
     task: str
     axis: str
     values: tuple[int, ...]
     lr_sweep_at: int
+    lrs: tuple[float, ...] | None
     steps: int | None
     d_model: int | None
     models: tuple[str, ...] | None
@@ -100,10 +101,12 @@ class TaskSpec:
         if sweep_at not in values:
             raise ConfigError(f"'{key}.lr_sweep_at' is {sweep_at}; it must be one of '{key}.values' {list(values)}.")
         steps, d_model = (convert(data[k], PositiveInt, f"{key}.{k}") if data.get(k) is not None else None for k in ("steps", "d_model"))
+        rates = Annotated[tuple[PositiveFloat, ...], NonEmpty(), Distinct()]
+        lrs = convert(data["lrs"], rates, f"{key}.lrs") if data.get("lrs") is not None else None
         names = Annotated[tuple[str, ...], Distinct()]
         models, single = (convert(data[k], names, f"{key}.{k}") if data.get(k) is not None else None for k in ("models", "single_seed_models"))
         settings = {k: v for k, v in data.items() if k not in _SPEC_KEYS}
-        spec = cls(name, task, axis, tuple(sorted(values)), sweep_at, steps, d_model, models, single, settings)
+        spec = cls(name, task, axis, tuple(sorted(values)), sweep_at, lrs, steps, d_model, models, single, settings)
         for value in spec.values:  # every point builds, so bad vocabularies fail before training
             spec.instance(value)
         return spec
@@ -113,7 +116,7 @@ class TaskSpec:
         return build(TASKS[self.task], {**self.settings, self.axis: value}, f"{KEY}.tasks.{self.name}")
 
     def to_params(self) -> dict[str, Any]:
-        own = {k: getattr(self, k) for k in ("steps", "d_model", "models", "single_seed_models") if getattr(self, k) is not None}
+        own = {k: getattr(self, k) for k in ("lrs", "steps", "d_model", "models", "single_seed_models") if getattr(self, k) is not None}
         own = {k: list(v) if isinstance(v, tuple) else v for k, v in own.items()}
         named = {} if self.task == self.name else {"task": self.task}
         return {**named, "axis": self.axis, "values": list(self.values), "lr_sweep_at": self.lr_sweep_at, **own, **self.settings}
@@ -263,6 +266,10 @@ class SyntheticExperiment:
     def seeds_of(self, task: str, model: str) -> tuple[int, ...]:
         return self.grid.seeds if model in self.models_of(task) else (self.train.lr_seed,)
 
+    def lrs_of(self, task: str) -> tuple[float, ...]:
+        """The learning rates swept for every model of ``task``."""
+        return self.tasks[task].lrs or self.train.lrs
+
     def steps_of(self, task: str) -> int:
         return self.tasks[task].steps or self.train.steps
 
@@ -290,7 +297,8 @@ def dry_run(section: dict) -> dict:
         **section,
         "grid": {**section["grid"], "seeds": [lr_seed]},
         "train": {**train, "steps": 2, "eval_every": 1, "lrs": list(train.get("lrs", [1e-3]))[:1], "n_val": 8, "n_test": 8},
-        "tasks": {name: {k: v for k, v in spec.items() if k != "steps"} for name, spec in section["tasks"].items()},
+        "tasks": {name: {**{k: v for k, v in spec.items() if k != "steps"}, **({"lrs": list(spec["lrs"])[:1]} if spec.get("lrs") else {})}
+                  for name, spec in section["tasks"].items()},
         "size_needed": {**size, "seeds": [lr_seed], "required": 1},
         "long_runs": {name: {**long, "steps": 2} for name, long in section.get("long_runs", {}).items()},
     }

@@ -44,12 +44,16 @@ def _log2_axis(ax: plt.Axes, values) -> None:
     ax.minorticks_off()
 
 
-def accuracy_vs_axis(ds: xr.Dataset, cfg: VerdictConfig, path: str | Path, models: list[str] | None = None) -> HTML:
+def accuracy_vs_axis(ds: xr.Dataset, cfg: VerdictConfig, path: str | Path, models: list[str] | None = None,
+                     tasks: list[str] | None = None) -> HTML:
     """Per-seed test accuracy (points) and seed median (line) against each task's axis, with the
-    shortcut's score (dashed) and the solved threshold (dotted)."""
+    shortcut's score (dashed) and the solved threshold (dotted); one panel per task (default: every
+    task where one of ``models`` ran)."""
     seeds = per_seed(ds, cfg)
     if models is not None:
         seeds = seeds[seeds["model"].isin(models)]
+    if tasks is not None:
+        seeds = seeds[seeds["task"].isin(tasks)]
     tasks = list(dict.fromkeys(seeds["task"]))
     order = list(dict.fromkeys(seeds["model"]))
     palette = dict(zip(order, sns.color_palette("colorblind", len(order))))
@@ -76,8 +80,11 @@ def accuracy_vs_axis(ds: xr.Dataset, cfg: VerdictConfig, path: str | Path, model
 
 
 def learning_rates(ds: xr.Dataset, path: str | Path) -> HTML:
-    """Final validation accuracy at every learning rate of the sweep; the chosen rate circled."""
+    """Final validation accuracy at every learning rate of the sweep; the chosen rate circled. Only
+    tasks that sweep more than one rate get a panel."""
     frame = lr_table(ds)
+    swept = frame.groupby("task")["lr"].nunique()
+    frame = frame[frame["task"].isin(swept[swept > 1].index)]
     tasks = list(dict.fromkeys(frame["task"]))
     order = list(dict.fromkeys(frame["model"]))
     palette = dict(zip(order, sns.color_palette("colorblind", len(order))))

@@ -2,7 +2,7 @@
 
 Per model, the runs go in this order (one plan, see ``tokensel.synthetic.train``):
 
-1. the learning-rate sweep: every rate of ``train.lrs`` on seed ``train.lr_seed`` at the task's
+1. the learning-rate sweep: every rate of the task's ``lrs`` (default ``train.lrs``) on seed ``train.lr_seed`` at the task's
    ``lr_sweep_at`` point; the best final validation accuracy picks the rate;
 2. at that rate, every other point of the task's axis and every seed of the model, and, side by
    side, the width search of ``size_needed`` (bisection over the widths, seeds run until enough
@@ -118,7 +118,7 @@ def model_plan(experiment: SyntheticExperiment, task: str, model: str) -> Plan:
         where = f"{task}/{model}/{spec.axis}={x}/seed={seed}" + ("" if width is None else f"/width={width}")
         return dict(model_config=widened, task=spec.instance(x), train=train, lr=lr, seed=seed, steps=steps, d_model=width or d_model, label=where)
 
-    sweep = yield [job(spec.lr_sweep_at, train.lr_seed, lr) for lr in train.lrs]
+    sweep = yield [job(spec.lr_sweep_at, train.lr_seed, lr) for lr in experiment.lrs_of(task)]
     chosen = best_run(sweep)
     cells = {(x, seed): job(x, seed, chosen.lr) for x in spec.values for seed in experiment.seeds_of(task, model)}
     del cells[(spec.lr_sweep_at, train.lr_seed)]
@@ -146,7 +146,7 @@ def task_dataset(experiment: SyntheticExperiment, task: str, outcomes: list[Mode
     size = experiment.size_needed
     models = [o.model for o in outcomes]
     xs = sorted(set(spec.values) | set(size.tasks.get(task, ())))
-    seeds, widths, lrs = list(experiment.grid.seeds), list(size.widths), list(train.lrs)
+    seeds, widths, lrs = list(experiment.grid.seeds), list(size.widths), list(experiment.lrs_of(task))
     size_seeds = sorted(set(size.seeds) | set(seeds))
     eval_steps = outcomes[0].sweep[0].eval_steps
     m, n_x, n_s, n_e = len(models), len(xs), len(size_seeds), len(eval_steps)
