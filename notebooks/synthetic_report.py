@@ -35,7 +35,6 @@ results_file = "results/synthetic/results.nc"
 out_dir = "reports/synthetic"
 
 # %%
-import pandas as pd
 import xarray as xr
 from IPython.display import Markdown, display
 
@@ -106,7 +105,11 @@ dependent = analysis.input_dependent_models(ds)
 if dependent:
     references = [m for m in experiment.grid.models if analysis.model_families(ds).get(m) in (families.SSM2_FNN, families.TRANSFORMER)]
     dependent_tasks = [t for t in experiment.grid.tasks if any(m in experiment.all_models_of(t) for m in dependent)]
-    display(plots.accuracy_vs_axis(ds, cfg, out / "figures" / "input_dependent.png", models=[*references, *dependent], tasks=dependent_tasks))
+    display(plots.accuracy_vs_axis(
+        ds, cfg, out / "figures" / "input_dependent.png", models=[*references, *dependent], tasks=dependent_tasks,
+        alt="Test accuracy of the input-dependent models (gated convolution, selective SSM; two layers with and without FNN) "
+        "beside two-layer SSM+FNN and the Transformer, per seed (points) and median (lines), with the shortcut dashed.",
+    ))
     display(Markdown(analysis.input_dependence(ds, cfg)))
     display(table(analysis.input_dependence_table(ds, cfg)))
 else:
@@ -129,7 +132,7 @@ else:
 # that run one rate on this profile have no panel.
 
 # %%
-if any(len(experiment.lrs_of(t)) > 1 for t in experiment.grid.tasks):
+if analysis.swept_tasks(ds):
     display(plots.learning_rates(ds, out / "figures" / "learning_rates.png"))
 
 # %%
@@ -196,9 +199,7 @@ display(Markdown("\n".join(f"- {line}" for line in analysis.profile_scope(experi
 # ## Configuration of this run
 
 # %%
-specs = pd.DataFrame({name: experiment.model(name).to_params() for name in experiment.all_models}).T
-specs["family"] = specs.index.map(analysis.model_families(ds))
-table(specs.reset_index(names="model"))
+table(analysis.model_table(experiment))
 
 # %%
 train_cfg = experiment.train

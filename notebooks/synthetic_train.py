@@ -13,7 +13,7 @@
 # # Synthetic tasks: train every model on one task
 #
 # Every model of `synthetic.grid` on one task of `synthetic.tasks`: first its learning-rate sweep
-# (`synthetic.train.lrs`) at the task's `lr_sweep_at` point, then, at the rate chosen on
+# (the task's `lrs`, default `synthetic.train.lrs`) at the task's `lr_sweep_at` point, then, at the rate chosen on
 # validation, every point of the task's axis and every seed, and the width search of
 # `synthetic.size_needed`. DVC runs this notebook once per task; in JupyterLab, change the
 # parameters below and re-run. Runs go to one worker process per CPU core.
@@ -38,7 +38,7 @@ save(ds, resolve(out_path))
 # CPU seconds; then the learning rate chosen per model.
 
 # %%
-ds[["test_acc", "steps_run", "cpu_seconds"]].squeeze("task", drop=True).to_dataframe().dropna().round(3)
+ds[["test_acc", "steps_run", "cpu_seconds"]].squeeze("task", drop=True).reset_coords(drop=True).to_dataframe().dropna().round(3)
 
 # %%
-ds["chosen_lr"].squeeze("task", drop=True).to_dataframe()
+ds["chosen_lr"].squeeze("task", drop=True).reset_coords(drop=True).to_dataframe()

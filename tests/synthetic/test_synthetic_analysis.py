@@ -104,7 +104,9 @@ def test_a_point_the_shortcut_solves_is_not_a_control():
 def test_metrics_carry_the_verdict_the_claim_and_seed_counts(tmp_path):
     ds, _ = recall_results({8: SOLVED, 16: SOLVED, 32: CHANCE}, {8: CHANCE, 16: CHANCE, 32: CHANCE}, {8: SOLVED, 16: SOLVED, 32: SOLVED})
     metrics = analysis.write_metrics(ds, EXPERIMENT.verdict, tmp_path)
-    assert metrics["verdict"] == "partially reproduced" and metrics["claim"].startswith("Partially reproduced: recall")
+    assert metrics["verdict"] == "partially reproduced" and metrics["claim"] == (
+        "Partially reproduced: trained two-layer SSM+FNN matches the Transformer at recall |W|=8, recall |W|=16; not at recall |W|=32; "
+        "it beats one-layer SSM+FNN at recall |W|=8, recall |W|=16.")
     assert metrics["solved"]["recall"]["|W|=32"] == {"ssm2": "0/3", "ssm1": "0/3", "transformer": "3/3"}
     details = json.loads((tmp_path / "details.json").read_text())
     assert details["chosen_lr"]["recall"]["ssm2"] == 0.01 and "NaN" not in (tmp_path / "details.json").read_text()
@@ -263,4 +265,17 @@ def test_input_dependence_is_judged_where_the_transformer_solves_and_two_layer_s
     assert table[table["point"] == "|W|=8"]["model"].tolist() == ["ssm2", "tf", "gated"]
     assert table.groupby("point")["gap"].first().to_dict() == {"|W|=16": True, "|W|=32": True, "|W|=8": False}
     assert "gated: one seed (seed 0), on recall only." in analysis.profile_scope(experiment)
+    assert analysis.input_dependent_at_gaps(ds, experiment.verdict) == {"recall |W|=16": {"gated": "0/1"}, "recall |W|=32": {"gated": "0/1"}}
     assert analysis.input_dependence(task_dataset(EXPERIMENT, "recall", outcomes[:3]), experiment.verdict) is None
+
+
+def test_a_point_two_layers_fail_still_says_whether_they_beat_one_layer():
+    ds, points = recall_results({8: SOLVED, 16: SOLVED, 32: [0.7, 0.7, 0.7]}, {8: CHANCE, 16: CHANCE, 32: CHANCE}, {8: SOLVED, 16: SOLVED, 32: SOLVED})
+    text = analysis.describe_task("recall", "|W|", points)
+    assert "At |W|=32 it is not" in text and "Two layers still beat one by the margin at |W|=32 (at |W|=32: median 0.700 against 0.500)." in text
+
+
+def test_model_table_names_every_setting_in_words():
+    table = analysis.model_table(EXPERIMENT)
+    assert table.loc[table["model"] == "ssm2", "window"].item() == "whole sequence"
+    assert table.loc[table["model"] == "tf", "window"].isna().all(), "the Transformer has no filter window: an empty cell"

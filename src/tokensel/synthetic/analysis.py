@@ -196,6 +196,13 @@ def describe_task(task: str, name: str, points: list[PointVerdict]) -> str:
             f"At {_points_text(name, fails)} it is not (at {name}={p.x}: two-layer SSM+FNN {p.two_layer.describe()}; Transformer "
             f"{p.transformer.describe()}; shortcut {p.shortcut:.3f})."
         )
+        beats = [p for p in fails if p.outperforms_one_layer]
+        if beats:
+            q = beats[-1]
+            parts.append(
+                f"Two layers still beat one by the margin at {_points_text(name, beats)} (at {name}={q.x}: median "
+                f"{q.two_layer.median:.3f} against {q.one_layer.median:.3f})."
+            )
     weaker = [p for p in controlled if p.comparable and p.outperforms_one_layer is False]
     if weaker:
         parts.append(f"At {_points_text(name, weaker)} two layers do not beat one by the margin.")
@@ -212,6 +219,12 @@ def lr_table(ds: xr.Dataset) -> pd.DataFrame:
     frame = frame.merge(chosen, on=["task", "model"])
     frame["chosen"] = np.isclose(frame["lr"], frame["chosen_lr"])
     return frame[["task", "model", "lr", "sweep_final_val_acc", "sweep_steps_run", "chosen"]]
+
+
+def swept_tasks(ds: xr.Dataset) -> list[str]:
+    """Tasks whose models were trained at more than one learning rate."""
+    counts = lr_table(ds).groupby("task", sort=False)["lr"].nunique()
+    return [str(task) for task, count in counts.items() if count > 1]
 
 
 def late_gain(ds: xr.Dataset, fraction: float = 0.25) -> pd.DataFrame:
@@ -365,6 +378,20 @@ def input_dependence_table(ds: xr.Dataset, cfg: VerdictConfig) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["task", "point", "model", "family", "seeds solved", "median accuracy", "gap"])
 
 
+def input_dependent_at_gaps(ds: xr.Dataset, cfg: VerdictConfig) -> dict[str, dict[str, str]]:
+    """Seeds solved by each input-dependent model at the points where the Transformer solves and
+    two-layer SSM+FNN does not, keyed "<task> <axis>=<x>" (the headline of the input-dependence panel)."""
+    dependent = input_dependent_models(ds)
+    summary = model_summary(ds, cfg).set_index(["task", "model", "x"])
+    out = {}
+    for p in point_verdicts(ds, cfg):
+        if p.controlled and not p.two_layer.solves:
+            ran = {m: summary.loc[(p.task, m, p.x)] for m in dependent if (p.task, m, p.x) in summary.index}
+            if ran:
+                out[f"{p.task} {axis_name(ds, p.task)}={p.x}"] = {m: f"{int(r['solved'])}/{int(r['seeds'])}" for m, r in ran.items()}
+    return out
+
+
 def input_dependence(ds: xr.Dataset, cfg: VerdictConfig) -> str | None:
     """Does input dependence close the gap? At every point where the Transformer solves a task and
     two-layer SSM+FNN does not, whether each input-dependent model solves it (closes the gap), or
@@ -404,8 +431,17 @@ def input_dependence(ds: xr.Dataset, cfg: VerdictConfig) -> str | None:
     return "\n".join([head, "", *lines])
 
 
-def claim_sentence(descriptions: dict[str, str], verdict: str) -> str:
-    return f"{verdict.capitalize()}: " + " ".join(descriptions.values())
+def claim_sentence(by_task: dict[str, list[PointVerdict]], names: dict[str, str], verdict: str) -> str:
+    """The verdict in one line: where two-layer SSM+FNN matches the Transformer, where it does not,
+    and where it beats one layer (controlled points only)."""
+    def where(test) -> str:
+        found = [f"{task} {names[task]}={p.x}" for task, points in by_task.items() for p in points if p.controlled and test(p)]
+        return ", ".join(found) or "no point"
+
+    return (
+        f"{verdict.capitalize()}: trained two-layer SSM+FNN matches the Transformer at {where(lambda p: p.comparable)}; "
+        f"not at {where(lambda p: not p.comparable)}; it beats one-layer SSM+FNN at {where(lambda p: p.outperforms_one_layer)}."
+    )
 
 
 PLOT_COLUMNS = ("two_layer_ssm_fnn", "one_layer_ssm_fnn", "transformer", "shortcut")
@@ -435,9 +471,9 @@ def write_metrics(ds: xr.Dataset, cfg: VerdictConfig, out_dir: str | Path) -> di
     by_task = {task: [p for p in points if p.task == task] for task in dict.fromkeys(p.task for p in points)}
     verdicts = {task: task_verdict(found) for task, found in by_task.items()}
     verdict = vocabulary.combine(list(verdicts.values()) or [vocabulary.UNDECIDED])
-    descriptions = {task: describe_task(task, axis_name(ds, task), found) for task, found in by_task.items()}
+    names = {task: axis_name(ds, task) for task in by_task}
     metrics = {
-        **vocabulary.summary(verdict, claim_sentence(descriptions, verdict) if descriptions else "no point ran all three families"),
+        **vocabulary.summary(verdict, claim_sentence(by_task, names, verdict) if by_task else "no point ran all three families"),
         "tasks": verdicts,
         "solved": {
             task: {
@@ -449,6 +485,7 @@ def write_metrics(ds: xr.Dataset, cfg: VerdictConfig, out_dir: str | Path) -> di
             }
             for task, found in by_task.items()
         },
+        **({"input_dependent_at_gaps": dependent} if (dependent := input_dependent_at_gaps(ds, cfg)) else {}),
     }
     details = {
         "points": [asdict(p) | {"holds": p.holds} for p in points],
@@ -521,3 +558,18 @@ def profile_scope(experiment: SyntheticExperiment) -> list[str]:
     if unused:
         lines.append(f"Defined but not run here: {', '.join(unused)}.")
     return lines
+
+
+def model_table(experiment: SyntheticExperiment) -> pd.DataFrame:
+    """One row per model the grid runs: its params entry and family. Keys another mixer has are
+    empty; the FIR filter's ``window: null`` reads "whole sequence"."""
+    rows = []
+    for name in experiment.all_models:
+        config = experiment.model(name)
+        entry = config.to_params()
+        if "window" in entry and entry["window"] is None:
+            entry["window"] = "whole sequence"
+        if config.fnn_depth == 0:
+            entry.pop("fnn_width")  # no FNN: its width is unused
+        rows.append({"model": name, **entry, "family": families.family(config)})
+    return pd.DataFrame(rows)

@@ -12,7 +12,7 @@ import xarray as xr
 from IPython.display import HTML
 
 from tokensel.core.figures import save_figure
-from tokensel.synthetic.analysis import axis_name, late_gain, lr_table, per_seed, shortcut_table, size_table
+from tokensel.synthetic.analysis import axis_name, late_gain, lr_table, per_seed, shortcut_table, size_table, swept_tasks
 from tokensel.synthetic.config import VerdictConfig
 
 TASK_TITLES = {"copy": "Input copying", "recall": "Associative recall", "mqar": "Multi-query AR (Zoology)"}
@@ -37,6 +37,14 @@ def _panels(tasks: list[str], height: float = 3.4, width: float = 4.2) -> tuple[
     return figure, axes[0]
 
 
+def _palette(ds: xr.Dataset) -> dict[str, tuple]:
+    """One colour per model of the Dataset, the same in every figure (the colour-blind palette has
+    six clearly distinct colours; larger grids use tab10)."""
+    seeds = ds["test_acc"].notnull().any(["task", "x"]).sum("seed")  # main models (every seed) get the first colours
+    models = sorted((str(m) for m in ds["model"].values), key=lambda m: -int(seeds.sel(model=m)))
+    return dict(zip(models, sns.color_palette("colorblind" if len(models) <= 6 else "tab10", len(models))))
+
+
 def _log2_axis(ax: plt.Axes, values) -> None:
     ax.set_xscale("log", base=2)
     ax.set_xticks(sorted(values))
@@ -45,7 +53,7 @@ def _log2_axis(ax: plt.Axes, values) -> None:
 
 
 def accuracy_vs_axis(ds: xr.Dataset, cfg: VerdictConfig, path: str | Path, models: list[str] | None = None,
-                     tasks: list[str] | None = None) -> HTML:
+                     tasks: list[str] | None = None, alt: str | None = None) -> HTML:
     """Per-seed test accuracy (points) and seed median (line) against each task's axis, with the
     shortcut's score (dashed) and the solved threshold (dotted); one panel per task (default: every
     task where one of ``models`` ran)."""
@@ -56,7 +64,7 @@ def accuracy_vs_axis(ds: xr.Dataset, cfg: VerdictConfig, path: str | Path, model
         seeds = seeds[seeds["task"].isin(tasks)]
     tasks = list(dict.fromkeys(seeds["task"]))
     order = list(dict.fromkeys(seeds["model"]))
-    palette = dict(zip(order, sns.color_palette("colorblind", len(order))))
+    palette = _palette(ds)
     shortcut = shortcut_table(ds)
     figure, axes = _panels(tasks)
     for ax, task in zip(axes, tasks):
@@ -75,7 +83,7 @@ def accuracy_vs_axis(ds: xr.Dataset, cfg: VerdictConfig, path: str | Path, model
         ax.set(ylim=(-0.02, 1.02), xlabel=_axis_label(ds, task), ylabel="test accuracy (answer tokens)", title=_title(ds, task))
     axes[-1].legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, fontsize=8)
     figure.tight_layout()
-    return save_figure(figure, path, "Test accuracy of every seed (points) and its median (lines) against each task's axis, "
+    return save_figure(figure, path, alt or "Test accuracy of every seed (points) and its median (lines) against each task's axis, "
                        "one panel per task, with the shortcut score dashed and the solved threshold dotted.")
 
 
@@ -83,11 +91,10 @@ def learning_rates(ds: xr.Dataset, path: str | Path) -> HTML:
     """Final validation accuracy at every learning rate of the sweep; the chosen rate circled. Only
     tasks that sweep more than one rate get a panel."""
     frame = lr_table(ds)
-    swept = frame.groupby("task")["lr"].nunique()
-    frame = frame[frame["task"].isin(swept[swept > 1].index)]
+    frame = frame[frame["task"].isin(swept_tasks(ds))]
     tasks = list(dict.fromkeys(frame["task"]))
     order = list(dict.fromkeys(frame["model"]))
-    palette = dict(zip(order, sns.color_palette("colorblind", len(order))))
+    palette = _palette(ds)
     figure, axes = _panels(tasks, height=3.2)
     for ax, task in zip(axes, tasks):
         rows = frame[frame["task"] == task]
@@ -99,6 +106,10 @@ def learning_rates(ds: xr.Dataset, path: str | Path) -> HTML:
         at = int(ds["lr_sweep_at"].sel(task=task))
         ax.set(xscale="log", ylim=(-0.02, 1.02), xlabel="learning rate", ylabel="final validation accuracy",
                title=f"{_title(ds, task)}, {axis_name(ds, task)}={at}")
+        rates = sorted(rows["lr"].unique())
+        ax.set_xticks(rates, [f"{rate:g}" for rate in rates])
+        ax.minorticks_off()
+        ax.set_xlim(rates[0] / 1.5, rates[-1] * 1.5)
     axes[-1].legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, fontsize=8)
     figure.tight_layout()
     return save_figure(figure, path, "Final validation accuracy against learning rate at each task's sweep point, one line per "
@@ -117,12 +128,14 @@ def training_curves(ds: xr.Dataset, path: str | Path) -> HTML:
         trained = frame.dropna(subset=["val_acc"])[["model", "seed"]].drop_duplicates()
         frame = frame.merge(trained, on=["model", "seed"]).sort_values(["model", "seed", "eval_step"])
         frame["val_acc"] = frame.groupby(["model", "seed"])["val_acc"].ffill()
+        last = int(sub["steps_run"].max())  # the task's own step budget: no curve is held past it
+        frame = frame[frame["eval_step"] <= last]
         frames.append(frame.assign(task=str(task), x=int(grid_x.max())))
     frame = pd.concat(frames, ignore_index=True).dropna(subset=["val_acc"])
     frame["run"] = frame["model"] + "/" + frame["seed"].astype(int).astype(str)
     tasks = list(dict.fromkeys(frame["task"]))
     order = list(dict.fromkeys(frame["model"]))
-    palette = dict(zip(order, sns.color_palette("colorblind", len(order))))
+    palette = _palette(ds)
     figure, axes = _panels(tasks, height=3.2)
     for ax, task in zip(axes, tasks):
         rows = frame[frame["task"] == task]
@@ -142,7 +155,7 @@ def size_needed(ds: xr.Dataset, path: str | Path) -> HTML:
     table = size_table(ds)
     tasks = list(dict.fromkeys(table["task"]))
     order = list(dict.fromkeys(table["model"]))
-    palette = dict(zip(order, sns.color_palette("colorblind", len(order))))
+    palette = _palette(ds)
     figure, axes = _panels(tasks, height=3.4)
     for ax, task in zip(axes, tasks):
         rows = table[table["task"] == task]
@@ -165,14 +178,16 @@ def late_gains(ds: xr.Dataset, path: str | Path) -> HTML:
     """Validation accuracy gained over the last quarter of training, per model, point and seed."""
     frame = late_gain(ds)
     tasks = list(dict.fromkeys(frame["task"]))
-    figure, axes = _panels(tasks, height=3.0)
+    figure, axes = _panels(tasks, height=3.6)
     for ax, task in zip(axes, tasks):
         rows = frame[frame["task"] == task]
         sns.stripplot(data=rows, x="model", y="late_gain", hue="x", ax=ax, dodge=True, size=4, palette="viridis")
         ax.axhline(0, color="grey", lw=0.8)
-        ax.set(xlabel="", ylabel="val. accuracy gained, last 25% of steps", title=_title(ds, task))
+        ax.set(xlabel="", ylabel="gain in the last 25% of steps", title=_title(ds, task))
         ax.tick_params(axis="x", rotation=45)
-        ax.legend(title=axis_name(ds, task), fontsize=7, title_fontsize=8, frameon=False)
+        for label in ax.get_xticklabels():
+            label.set_horizontalalignment("right")
+        ax.legend(title=axis_name(ds, task), fontsize=7, title_fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     figure.tight_layout()
     return save_figure(figure, path, "Validation accuracy gained over the last quarter of training by every run that used all "
                        "its steps, per model, coloured by the task's axis value.")
@@ -187,7 +202,7 @@ def long_runs(ds: xr.Dataset, path: str | Path) -> HTML:
         sub = ds.sel(task=task)
         at, seed = int(sub["long_at"]), int(sub["lr_seed"])
         models = [str(m) for m in sub["model"].values if np.isfinite(float(sub["long_test_acc"].sel(model=m)))]
-        palette = dict(zip(models, sns.color_palette("colorblind", len(models))))
+        palette = _palette(ds)
         for model in models:
             long = sub["long_val_acc"].sel(model=model).to_series().dropna()
             grid = sub["val_acc"].sel(model=model, x=at, seed=seed).to_series().dropna()
