@@ -1,0 +1,102 @@
+"""The report page's tables and set-up text, every number read from the analysed Dataset."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from tokensel.efficiency.analysis import CONTROL, comparison_table, target_table
+from tokensel.efficiency.config import EfficiencyConfig
+
+
+def _interval(low: float, high: float, digits: int = 2) -> str:
+    return f"[{low:.{digits}f}, {high:.{digits}f}]" if np.isfinite(low) and np.isfinite(high) else "–"
+
+
+def setup_text(ds: xr.Dataset, cfg: EfficiencyConfig) -> str:
+    mixers = json.loads(ds.attrs["config"])
+    return (
+        f"- Machine: {ds.attrs['platform']}; CPU {ds.attrs['cpu']} ({ds.attrs['cpu_count']} logical cores); "
+        f"device `{ds.attrs['device']}` ({ds.attrs['device_name']}); torch {ds.attrs['torch_version']} "
+        f"with {ds.attrs['torch_threads']} threads.\n"
+        f"- dtype `{ds.attrs['dtype']}`; SDPA kernel that ran: `{ds.attrs['sdpa_backend']}` "
+        "(read from the output's autograd node, not assumed).\n"
+        f"- Shape: {ds.attrs['shape']}; SSM filter of the blocks and targets: `{ds.attrs['primary_filter']}`.\n"
+        f"- Input-dependent mixers: gated convolution {_options(mixers['gated_conv'])}; "
+        f"selective SSM {_options(mixers['selective'])}.\n"
+        f"- Memory: {ds.attrs['memory_measure']}.\n"
+        f"- Sweep: per length, {cfg.warmup} warm-up pass(es) per method, then {cfg.repeats} rounds timing every "
+        f"method once; budget {cfg.max_call_seconds:g} s per pass and {cfg.max_memory_gb:g} GiB per point.\n"
+        f"- Targets: pairs of alternating passes, {cfg.pairs.min_pairs} to {cfg.pairs.max_pairs} pairs, "
+        f"{cfg.pairs.confidence:.0%} t intervals on the log ratio; control tolerance a factor {1 + cfg.pairs.control_tolerance:g}."
+    )
+
+
+def _options(options: dict) -> str:
+    return "(" + ", ".join(f"{k}: {v}" for k, v in options.items()) + ")"
+
+
+def readable_targets(ds: xr.Dataset) -> pd.DataFrame:
+    """The control and the four targets: what is measured, the value with its interval, the rule, the result."""
+    control = comparison_table(ds).set_index("comparison").loc[CONTROL]
+    rows = [{"target": "known-answer control", "measures": control["measures"], "value": control["ratio"],
+             "interval": _interval(control["ci_low"], control["ci_high"]), "pairs": control["pairs"],
+             "rule": f"≈ {control['threshold']:g} (within a factor {1 + ds.attrs['control_tolerance']:g})", "result": control["result"]}]
+    for row in target_table(ds).itertuples():
+        rows.append({"target": row.target.replace("_", " "), "measures": row.measures, "value": row.value,
+                     "interval": _interval(row.ci_low, row.ci_high, 3), "pairs": row.pairs or "–", "rule": row.rule, "result": row.result})
+    return pd.DataFrame(rows)
+
+
+def exponent_table(ds: xr.Dataset) -> pd.DataFrame:
+    """Per method: the time exponent with its interval and the memory exponent."""
+    time = ds["time_exponent"]
+    return pd.DataFrame({
+        "method": ds["method"].values, "group": ds["group"].values,
+        "time exponent": time.sel(estimate="ratio").values,
+        "interval": [_interval(lo, hi) for lo, hi in zip(time.sel(estimate="ci_low").values, time.sel(estimate="ci_high").values)],
+        "memory exponent": ds["memory_exponent"].values,
+    })
+
+
+def relative_table(ds: xr.Dataset) -> pd.DataFrame:
+    """The input-dependent mixers' relative costs at every length, with intervals."""
+    cost = ds["relative_cost"]
+    rows = []
+    for name in ds["pair_name"].values:
+        for length in ds["seq_len"].values:
+            ratio, low, high = cost.sel({"pair_name": name, "seq_len": length}).values
+            if np.isfinite(ratio):
+                rows.append({"ratio": name, "L": int(length), "value": ratio, "interval": _interval(low, high)})
+    return pd.DataFrame(rows)
+
+
+def crossover_table(ds: xr.Dataset) -> pd.DataFrame:
+    return pd.DataFrame({
+        "mixer": ds["crossover_method"].values,
+        "faster than SDPA from L": ds["crossover_seq_len"].values,
+        "note": ds["crossover_note"].values,
+    })
+
+
+def throughput_table(ds: xr.Dataset) -> pd.DataFrame:
+    frame = ds["tokens_per_s"].to_pandas()
+    frame.columns = [f"L={L}" for L in frame.columns]
+    return frame.reset_index()
+
+
+def median_table(ds: xr.Dataset) -> pd.DataFrame:
+    frame = (ds["time_median"] * 1e3).drop_vars("group").to_pandas()
+    frame.columns = [f"L={L}" for L in frame.columns]
+    return frame.reset_index()
+
+
+def skipped_text(ds: xr.Dataset) -> str:
+    skipped = ds["skip_reason"].to_series()
+    first = skipped[skipped != ""].groupby(level="method").first()
+    if first.empty:
+        return "Every point on the grid was measured."
+    return "\n".join(f"- `{method}`: {reason}." for method, reason in first.items())
