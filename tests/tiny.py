@@ -47,6 +47,6 @@ TINY_EFFICIENCY = {
     "threads": 1,
     "selective": {"state_size": 4},
     "targets": {"seq_len": 32, "share_seq_len": 32},
-    "pairs": {"min_pairs": 2, "max_pairs": 3},
+    "pairs": {"blocks": 2, "pairs_per_block": 1},
     "throughput": {"seq_lens": [16, 32], "batch_size": 2, "d_model": 16},
 }

@@ -27,3 +27,14 @@ def test_paired_ratio_drops_unmeasured_pairs_and_has_no_interval_from_one_pair()
     assert estimate.ratio == pytest.approx(2.0) and estimate.n == 1
     assert math.isnan(estimate.ci_low) and math.isnan(estimate.ci_high)
     assert math.isnan(paired_ratio([np.nan], [1.0]).ratio)
+
+
+def test_blocked_pairs_rest_the_interval_on_the_block_means():
+    # Two blocks whose ratios differ (drift between them): within-block agreement must not narrow it.
+    a = np.array([2.0, 2.0, 2.0, 3.0, 3.0, 3.0])
+    b = np.ones(6)
+    unblocked = paired_ratio(a, b)
+    blocked = paired_ratio(a, b, blocks=[0, 0, 0, 1, 1, 1])
+    assert blocked.n == 2 and unblocked.n == 6
+    assert blocked.ratio == pytest.approx(unblocked.ratio) == pytest.approx(math.sqrt(6.0))
+    assert blocked.ci_high / blocked.ci_low > unblocked.ci_high / unblocked.ci_low

@@ -102,7 +102,8 @@ def fit_loglog_slope(
 
 @dataclass(frozen=True)
 class RatioEstimate:
-    """Geometric mean of paired ratios a_i / b_i with a Student-t interval (NaN bounds for one pair)."""
+    """Geometric mean of paired ratios a_i / b_i with a Student-t interval (NaN bounds for one pair);
+    ``n`` counts the independent units the interval rests on (pairs, or blocks of pairs)."""
 
     ratio: float
     ci_low: float
@@ -110,16 +111,22 @@ class RatioEstimate:
     n: int
 
 
-def paired_ratio(numerators: np.ndarray, denominators: np.ndarray, ci: float = 0.95) -> RatioEstimate:
+def paired_ratio(numerators: np.ndarray, denominators: np.ndarray, ci: float = 0.95, blocks: np.ndarray | None = None) -> RatioEstimate:
     """The ratio of two quantities measured in pairs (a_i, b_i), e.g. two timings taken back to back.
 
     Works on log(a_i / b_i): whatever slows both members of a pair alike (machine load that drifts
-    over minutes) cancels, and the interval is mean +- t_{n-1} * sd / sqrt(n) of the logs, mapped
-    back by exp. Pairs with a non-finite or non-positive member are dropped.
+    over minutes) cancels, and the interval is mean +- t * sd / sqrt(n) of the logs, mapped back by
+    exp. With ``blocks`` (a label per pair), pairs taken close together in time are averaged first
+    and the interval is over the block means: the blocks, spread over the measurement, are the
+    independent units, so slow drift between them widens the interval instead of hiding in it.
+    Pairs with a non-finite or non-positive member are dropped.
     """
     a, b = np.asarray(numerators, dtype=float), np.asarray(denominators, dtype=float)
     keep = np.isfinite(a) & np.isfinite(b) & (a > 0) & (b > 0)
     logs = np.log(a[keep] / b[keep])
+    if blocks is not None:
+        labels = np.asarray(blocks)[keep]
+        logs = np.array([logs[labels == label].mean() for label in np.unique(labels)])
     if logs.size == 0:
         return RatioEstimate(math.nan, math.nan, math.nan, 0)
     center = float(logs.mean())

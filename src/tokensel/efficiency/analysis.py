@@ -1,8 +1,8 @@
 """From the benchmark's timings to numbers: exponents, relative costs, paired target ratios, the verdict.
 
 A target is *met* or *missed* only when the confidence interval of its paired ratio lies entirely
-on one side of the target; an interval that straddles it is *undecided*, however close the point
-estimate. The verdict needs the known-answer control first: two passes of the bare FFT against
+on one side of the target, clear of it by ``pairs.margin``; otherwise it is *undecided*, however
+close the point estimate. The verdict needs the known-answer control first: two passes of the bare FFT against
 one, timed the same way, must come out at 2x within ``pairs.control_tolerance``, or the machine's
 timings are too noisy to support any verdict.
 """
@@ -66,35 +66,38 @@ def comparisons(cfg: EfficiencyConfig) -> list[Comparison]:
     ]
 
 
-def decide(estimate: RatioEstimate, comparison: Comparison, tolerance: float) -> str:
-    """met / missed when the interval lies on one side of the target, else undecided."""
+def decide(estimate: RatioEstimate, comparison: Comparison, tolerance: float, margin: float) -> str:
+    """met / missed when the interval lies on one side of the target and clear of it by a factor
+    1 + ``margin``, else undecided; the control is met when its interval lies within a factor
+    1 + ``tolerance`` of its known answer."""
     low, high = estimate.ci_low, estimate.ci_high
     if not math.isfinite(estimate.ratio):
         return NOT_MEASURED
     if not (math.isfinite(low) and math.isfinite(high)):
         return UNDECIDED
-    threshold = comparison.threshold
+    below, above = comparison.threshold / (1 + margin), comparison.threshold * (1 + margin)
     if comparison.rule == ">=":
-        met, missed = low >= threshold, high < threshold
+        met, missed = low >= above, high < below
     elif comparison.rule == "<=":
-        met, missed = high <= threshold, low > threshold
+        met, missed = high <= below, low > above
     else:
-        band_low, band_high = threshold / (1 + tolerance), threshold * (1 + tolerance)
+        band_low, band_high = comparison.threshold / (1 + tolerance), comparison.threshold * (1 + tolerance)
         met, missed = band_low <= low and high <= band_high, high < band_low or low > band_high
     return MET if met else MISSED if missed else UNDECIDED
 
 
 def comparison_results(ds: xr.Dataset, cfg: EfficiencyConfig) -> pd.DataFrame:
-    """One row per comparison: its description, ratio and interval, pairs used, rule and result."""
+    """One row per comparison: its description, ratio and interval, blocks it rests on, rule and result."""
     rows = []
     for comparison in comparisons(cfg):
         times = ds["pair_time_s"].sel({"comparison": comparison.name})
-        estimate = paired_ratio(times.sel(member="numerator").values, times.sel(member="denominator").values, cfg.pairs.confidence)
+        estimate = paired_ratio(times.sel(member="numerator").values, times.sel(member="denominator").values,
+                                cfg.pairs.confidence, blocks=ds["block"].values)
         rows.append({
             "comparison": comparison.name, "measures": comparison.description,
-            "ratio": estimate.ratio, "ci_low": estimate.ci_low, "ci_high": estimate.ci_high, "pairs": estimate.n,
+            "ratio": estimate.ratio, "ci_low": estimate.ci_low, "ci_high": estimate.ci_high, "blocks": estimate.n,
             "rule": comparison.rule, "threshold": comparison.threshold,
-            "result": decide(estimate, comparison, cfg.pairs.control_tolerance),
+            "result": decide(estimate, comparison, cfg.pairs.control_tolerance, cfg.pairs.margin),
         })
     return pd.DataFrame(rows)
 
@@ -183,8 +186,8 @@ def analyse(ds: xr.Dataset, cfg: EfficiencyConfig) -> xr.Dataset:
     results = comparison_results(ds, cfg).set_index("comparison")
     ds["comparison_estimate"] = (("comparison", "estimate"), results[list(ESTIMATE)].loc[ds["comparison"].values].to_numpy())
     ds["comparison_result"] = ("comparison", results["result"].loc[ds["comparison"].values].to_numpy().astype(str))
-    ds["comparison_pairs"] = ("comparison", results["pairs"].loc[ds["comparison"].values].to_numpy())
-    ds.attrs.update(primary_filter=cfg.primary_filter, confidence=cfg.pairs.confidence,
+    ds["comparison_blocks"] = ("comparison", results["blocks"].loc[ds["comparison"].values].to_numpy())
+    ds.attrs.update(primary_filter=cfg.primary_filter, confidence=cfg.pairs.confidence, margin=cfg.pairs.margin,
                     control_tolerance=cfg.pairs.control_tolerance, max_memory_exponent=cfg.targets.max_memory_exponent,
                     shape=f"B={cfg.batch_size}, d={cfg.d_model}, heads={cfg.n_heads}, state_size={cfg.state_size}")
     return ds
@@ -196,7 +199,7 @@ def comparison_table(ds: xr.Dataset) -> pd.DataFrame:
     return pd.DataFrame({
         "comparison": ds["comparison"].values, "measures": ds["comparison_description"].values,
         **{name: estimate.sel(estimate=name).values for name in ESTIMATE},
-        "pairs": ds["comparison_pairs"].values, "rule": ds["rule"].values, "threshold": ds["threshold"].values,
+        "blocks": ds["comparison_blocks"].values, "rule": ds["rule"].values, "threshold": ds["threshold"].values,
         "result": ds["comparison_result"].values,
     })
 
@@ -208,7 +211,7 @@ def target_table(ds: xr.Dataset) -> pd.DataFrame:
         ratio, low, high = ds["comparison_estimate"].sel({"comparison": name}).values
         rows.append({
             "target": name, "measures": str(ds["comparison_description"].sel({"comparison": name}).item()),
-            "value": ratio, "ci_low": low, "ci_high": high, "pairs": int(ds["comparison_pairs"].sel({"comparison": name})),
+            "value": ratio, "ci_low": low, "ci_high": high, "blocks": int(ds["comparison_blocks"].sel({"comparison": name})),
             "rule": f"{ds['rule'].sel({'comparison': name}).item()} {float(ds['threshold'].sel({'comparison': name})):g}",
             "result": str(ds["comparison_result"].sel({"comparison": name}).item()),
         })
@@ -217,7 +220,7 @@ def target_table(ds: xr.Dataset) -> pd.DataFrame:
     threshold = ds.attrs["max_memory_exponent"]
     rows.append({
         "target": "memory_exponent", "measures": "log-log slope of SSM mixer memory against L (upper half of the grid)",
-        "value": exponent, "ci_low": math.nan, "ci_high": math.nan, "pairs": 0, "rule": f"< {threshold:g}",
+        "value": exponent, "ci_low": math.nan, "ci_high": math.nan, "blocks": 0, "rule": f"< {threshold:g}",
         "result": NOT_MEASURED if not math.isfinite(exponent) else MET if exponent < threshold else MISSED,
     })
     return pd.DataFrame(rows)
@@ -261,7 +264,7 @@ def write_metrics(ds: xr.Dataset, path: str | Path) -> dict[str, Any]:
     details = {
         "targets": {name: {k: (_clean(v) if isinstance(v, (float, np.floating)) else v) for k, v in row.items()} for name, row in targets.iterrows()},
         "comparisons": {str(c): {"ratio": _clean(e[0]), "ci_low": _clean(e[1]), "ci_high": _clean(e[2]),
-                                 "pairs": int(ds["comparison_pairs"].sel({"comparison": c})),
+                                 "blocks": int(ds["comparison_blocks"].sel({"comparison": c})),
                                  "result": str(ds["comparison_result"].sel({"comparison": c}).item())}
                         for c, e in zip(ds["comparison"].values, ds["comparison_estimate"].values)},
         "time_exponent": {str(m): [_clean(v) for v in row] for m, row in zip(ds["method"].values, ds["time_exponent"].values)},

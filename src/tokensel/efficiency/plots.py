@@ -82,8 +82,8 @@ def memory_vs_length(ds: xr.Dataset, path: str | Path) -> HTML:
 
 
 def target_ratios(ds: xr.Dataset, path: str | Path) -> HTML:
-    """Each paired comparison: its ratio with the interval, against its target (the control against
-    the band around its known 2x), coloured by the result."""
+    """Each paired comparison: its ratio with the interval, against its target and the margin around
+    it (the control against the band around its known 2x), coloured by the result."""
     results = comparison_table(ds)
     figure, axes = plt.subplots(len(results), 1, figsize=(8, 1.5 * len(results)), squeeze=False)
     for ax, row in zip(axes[:, 0], results.itertuples()):
@@ -94,8 +94,11 @@ def target_ratios(ds: xr.Dataset, path: str | Path) -> HTML:
         if row.comparison == CONTROL:
             tolerance = ds.attrs["control_tolerance"]
             ax.axvspan(row.threshold / (1 + tolerance), row.threshold * (1 + tolerance), color="tab:green", alpha=0.15, linewidth=0)
+        else:  # intervals reaching into the margin around the target are undecided
+            margin = ds.attrs["margin"]
+            ax.axvspan(row.threshold / (1 + margin), row.threshold * (1 + margin), color="tab:gray", alpha=0.15, linewidth=0)
         ax.axvline(row.threshold, color="black", linestyle="--", linewidth=1)
-        ax.set(yticks=[], xscale="log", title=f"{row.measures}: {row.rule} {row.threshold:g} → {row.result} ({row.pairs} pairs)")
+        ax.set(yticks=[], xscale="log", title=f"{row.measures}: {row.rule} {row.threshold:g} → {row.result} ({row.blocks} blocks)")
         ax.title.set_fontsize(9)
         ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
     axes[-1, 0].set_xlabel("ratio (log scale); dashed: target or known answer")

@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     results = repeated_results(efficiency_config.load(args.params_file), args.runs)
     for row in results.itertuples():
         print(f"run {row.run}  {row.comparison:<24} {row.ratio:8.3f} [{row.ci_low:.3f}, {row.ci_high:.3f}]  "
-              f"{row.pairs:2d} pairs  {row.rule} {row.threshold:g}: {row.result}")
+              f"{row.blocks:2d} blocks  {row.rule} {row.threshold:g}: {row.result}")
     varying = disagreements(results)
     print(f"results differ between runs for: {', '.join(varying)}" if varying else f"the same results in all {args.runs} runs")
     return 1 if varying else 0

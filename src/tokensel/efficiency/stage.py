@@ -17,9 +17,8 @@ import torch
 import xarray as xr
 from torch.nn import functional as F
 
-from tokensel.core.stats import paired_ratio
 from tokensel.core.training import make_optimizer
-from tokensel.efficiency.analysis import Comparison, analyse, comparisons, decide
+from tokensel.efficiency.analysis import Comparison, analyse, comparisons
 from tokensel.efficiency.config import METHOD_GROUPS, EfficiencyConfig
 from tokensel.efficiency.workloads import (
     forward_backward,
@@ -140,45 +139,37 @@ def prepare_method(cfg: EfficiencyConfig) -> Prepare:
     return prepare
 
 
-def measure_pair(cfg: EfficiencyConfig, comparison: Comparison) -> list[tuple[float, float]]:
-    """(numerator, denominator) seconds of alternating passes, until the ratio's interval decides
-    the comparison (at least ``min_pairs``, at most ``max_pairs``)."""
-    device = cfg.torch_device
+def _comparison_steps(cfg: EfficiencyConfig, comparison: Comparison) -> tuple[Callable[[], Any], Callable[[], Any]]:
+    """The timed steps of a comparison's numerator and denominator (each ``passes`` passes), warmed up."""
     steps = []
     for method, passes in (comparison.numerator, comparison.denominator):
         step, _ = prepare_method(cfg)(method, comparison.seq_len)
         for _ in range(cfg.warmup - 1):
-            timed(step, device)
+            timed(step, cfg.torch_device)
         steps.append(lambda step=step, passes=passes: [step() for _ in range(passes)])
-    pairs: list[tuple[float, float]] = []
-    for i in range(cfg.pairs.max_pairs):
-        first = i % 2  # which member goes first alternates, so neither always runs on a warm cache
-        seconds = [0.0, 0.0]
-        for member in (first, 1 - first):
-            seconds[member] = timed(steps[member], device)
-        pairs.append((seconds[0], seconds[1]))
-        if len(pairs) >= cfg.pairs.min_pairs:
-            estimate = paired_ratio(*np.array(pairs).T, ci=cfg.pairs.confidence)
-            if decide(estimate, comparison, cfg.pairs.control_tolerance) != "undecided":
-                break
-    return pairs
+    return steps[0], steps[1]
 
 
 def measure_comparisons(cfg: EfficiencyConfig, skipped: set[tuple[str, int]]) -> xr.Dataset:
-    """Paired timings of every comparison (targets and control); NaN where a member was skipped in the sweep."""
+    """Paired timings of every comparison (targets and control), NaN where a member was skipped in
+    the sweep. Pairs are taken in rounds, one pair of each comparison per round, so that every
+    ratio is sampled over the whole measurement; ``pairs_per_block`` consecutive rounds form a block."""
     rows = comparisons(cfg)
-    times = np.full((len(rows), cfg.pairs.max_pairs, len(MEMBERS)), np.nan)
-    for i, comparison in enumerate(rows):
-        members = {(comparison.numerator[0], comparison.seq_len), (comparison.denominator[0], comparison.seq_len)}
-        if members & skipped:
-            continue
-        pairs = measure_pair(cfg, comparison)
-        times[i, : len(pairs)] = pairs
+    measured = [i for i, c in enumerate(rows) if not {(c.numerator[0], c.seq_len), (c.denominator[0], c.seq_len)} & skipped]
+    steps = {i: _comparison_steps(cfg, rows[i]) for i in measured}
+    n_pairs = cfg.pairs.blocks * cfg.pairs.pairs_per_block
+    times = np.full((len(rows), n_pairs, len(MEMBERS)), np.nan)
+    for pair in range(n_pairs):
+        for i in measured:
+            first = pair % 2  # which member goes first alternates, so neither always runs on a warm cache
+            for member in (first, 1 - first):
+                times[i, pair, member] = timed(steps[i][member], cfg.torch_device)
     return xr.Dataset(
         {"pair_time_s": (("comparison", "pair", "member"), times)},
         coords={
             "comparison": [c.name for c in rows],
-            "pair": np.arange(cfg.pairs.max_pairs),
+            "pair": np.arange(n_pairs),
+            "block": ("pair", np.arange(n_pairs) // cfg.pairs.pairs_per_block),
             "member": list(MEMBERS),
             "comparison_description": ("comparison", [c.description for c in rows]),
             "comparison_seq_len": ("comparison", [c.seq_len for c in rows]),

@@ -30,8 +30,10 @@ def setup_text(ds: xr.Dataset, cfg: EfficiencyConfig) -> str:
         f"- Memory: {ds.attrs['memory_measure']}.\n"
         f"- Sweep: per length, {cfg.warmup} warm-up pass(es) per method, then {cfg.repeats} rounds timing every "
         f"method once; budget {cfg.max_call_seconds:g} s per pass and {cfg.max_memory_gb:g} GiB per point.\n"
-        f"- Targets: pairs of alternating passes, {cfg.pairs.min_pairs} to {cfg.pairs.max_pairs} pairs, "
-        f"{cfg.pairs.confidence:.0%} t intervals on the log ratio; control tolerance a factor {1 + cfg.pairs.control_tolerance:g}."
+        f"- Targets: pairs of alternating passes, one pair of each comparison per round, {cfg.pairs.blocks} blocks of "
+        f"{cfg.pairs.pairs_per_block} rounds; {cfg.pairs.confidence:.0%} t intervals over the block means of the log ratio; "
+        f"decided only when clear of the target by a factor {1 + cfg.pairs.margin:g}; control tolerance a factor "
+        f"{1 + cfg.pairs.control_tolerance:g}."
     )
 
 
@@ -43,11 +45,11 @@ def readable_targets(ds: xr.Dataset) -> pd.DataFrame:
     """The control and the four targets: what is measured, the value with its interval, the rule, the result."""
     control = comparison_table(ds).set_index("comparison").loc[CONTROL]
     rows = [{"target": "known-answer control", "measures": control["measures"], "value": control["ratio"],
-             "interval": _interval(control["ci_low"], control["ci_high"]), "pairs": control["pairs"],
+             "interval": _interval(control["ci_low"], control["ci_high"]), "blocks": control["blocks"],
              "rule": f"≈ {control['threshold']:g} (within a factor {1 + ds.attrs['control_tolerance']:g})", "result": control["result"]}]
     for row in target_table(ds).itertuples():
         rows.append({"target": row.target.replace("_", " "), "measures": row.measures, "value": row.value,
-                     "interval": _interval(row.ci_low, row.ci_high, 3), "pairs": row.pairs or "–", "rule": row.rule, "result": row.result})
+                     "interval": _interval(row.ci_low, row.ci_high, 3), "blocks": row.blocks or "–", "rule": row.rule, "result": row.result})
     return pd.DataFrame(rows)
 
 
