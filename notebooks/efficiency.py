@@ -87,7 +87,7 @@ display(table(tables.exponent_table(ds), digits=2))
 
 # %%
 display(plots.relative_cost(ds, out / "figures" / "relative_cost.png"))
-display(table(tables.relative_table(ds), digits=2))
+display(table(tables.relative_table(ds)))
 display(table(tables.crossover_table(ds), digits=0))
 
 # %% [markdown]

@@ -123,7 +123,9 @@ class EfficiencyConfig:
     operation moved the ratios between methods by up to 2x. ``state_size`` is N of the SSM mixers' filters;
     ``gated_conv`` and ``selective`` are the options of the two input-dependent mixers. Every sweep
     point is one warm-up pass (which also counts memory) and ``repeats`` timed passes, taken in
-    rounds across all methods at one length.
+    rounds across all methods at one length. A point whose pass would take more than
+    ``max_call_seconds`` (extrapolated from the previous length; CPU seconds on a CPU, wall
+    seconds on a GPU) or ``max_memory_gb`` is skipped, with every longer length of its method.
     """
 
     seq_lens: Lengths = (256, 512, 1024, 2048, 4096, 8192)

@@ -98,10 +98,9 @@ def target_ratios(ds: xr.Dataset, path: str | Path) -> HTML:
             margin = ds.attrs["margin"]
             ax.axvspan(row.threshold / (1 + margin), row.threshold * (1 + margin), color="tab:gray", alpha=0.15, linewidth=0)
         ax.axvline(row.threshold, color="black", linestyle="--", linewidth=1)
-        ax.set(yticks=[], xscale="log", title=f"{row.measures}: {row.rule} {row.threshold:g} → {row.result} ({row.blocks} blocks)")
+        ax.set(yticks=[], title=f"{row.measures}: {row.rule} {row.threshold:g} → {row.result} ({row.blocks} blocks)")
         ax.title.set_fontsize(9)
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
-    axes[-1, 0].set_xlabel("ratio (log scale); dashed: target or known answer")
+    axes[-1, 0].set_xlabel("ratio; dashed: target or known answer")
     figure.tight_layout()
     alt = "Each target ratio with its confidence interval against its target line, and the known-answer control against its band."
     return save_figure(figure, path, alt)

@@ -7,6 +7,7 @@ import json
 import math
 import os
 import platform
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,11 +39,18 @@ MEMBERS = ("numerator", "denominator")
 
 @dataclass
 class Point:
-    """One (method, L): the timed passes in round order, the memory of the warm-up pass, or why it was skipped."""
+    """One (method, L): the timed passes in round order (wall and CPU seconds), the memory of the
+    warm-up pass, or why it was skipped."""
 
     seconds: list[float] = field(default_factory=list)
+    cpu_seconds: list[float] = field(default_factory=list)
     memory: float = math.nan
     skip_reason: str = ""
+
+    def budget_seconds(self, device: torch.device) -> float:
+        """What the budget extrapolates: CPU time on a CPU (so a busy machine skips no more points
+        than a quiet one), wall time on a GPU (whose work the CPU clock does not see)."""
+        return float(np.median(self.cpu_seconds if device.type == "cpu" else self.seconds))
 
 
 # What a sweep needs per (name, L): a step to time and its memory (NaN when not measured).
@@ -60,7 +68,8 @@ def _estimate(previous: tuple[int, float, float] | None, name: str, length: int)
 
 def _budget_reason(cfg: EfficiencyConfig, seconds: float, memory: float) -> str:
     if seconds > cfg.max_call_seconds:
-        return f"estimated {seconds:.1f} s per pass > max_call_seconds {cfg.max_call_seconds:g}"
+        clock = "CPU s" if cfg.torch_device.type == "cpu" else "s"
+        return f"estimated {seconds:.1f} {clock} per pass > max_call_seconds {cfg.max_call_seconds:g}"
     if memory > cfg.max_memory_gb * 2**30:
         return f"estimated {memory / 2**30:.1f} GiB > max_memory_gb {cfg.max_memory_gb:g}"
     return ""
@@ -114,7 +123,9 @@ def sweep(cfg: EfficiencyConfig, names: list[str], lengths: tuple[int, ...], pre
         for round_ in range(cfg.repeats):
             for name in _rotated(list(steps), round_):
                 try:
+                    cpu_start = time.process_time()
                     points[name, length].seconds.append(timed(steps[name], device))
+                    points[name, length].cpu_seconds.append(time.process_time() - cpu_start)
                 except RuntimeError as error:
                     if not _is_out_of_memory(error):
                         raise
@@ -122,7 +133,7 @@ def sweep(cfg: EfficiencyConfig, names: list[str], lengths: tuple[int, ...], pre
                     skip(name, length, "out of memory")
         for name in steps:
             point = points[name, length]
-            last[name] = (length, float(np.median(point.seconds)), 0.0 if math.isnan(point.memory) else point.memory)
+            last[name] = (length, point.budget_seconds(device), 0.0 if math.isnan(point.memory) else point.memory)
         if device.type == "cuda":
             torch.cuda.empty_cache()
     return points

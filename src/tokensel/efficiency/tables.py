@@ -21,7 +21,7 @@ def setup_text(ds: xr.Dataset, cfg: EfficiencyConfig) -> str:
     return (
         f"- Machine: {ds.attrs['platform']}; CPU {ds.attrs['cpu']} ({ds.attrs['cpu_count']} logical cores); "
         f"device `{ds.attrs['device']}` ({ds.attrs['device_name']}); torch {ds.attrs['torch_version']} "
-        f"with {ds.attrs['torch_threads']} threads.\n"
+        f"with {ds.attrs['torch_threads']} thread{'' if ds.attrs['torch_threads'] == 1 else 's'}.\n"
         f"- dtype `{ds.attrs['dtype']}`; SDPA kernel that ran: `{ds.attrs['sdpa_backend']}` "
         "(read from the output's autograd node, not assumed).\n"
         f"- Shape: {ds.attrs['shape']}; SSM filter of the blocks and targets: `{ds.attrs['primary_filter']}`.\n"
@@ -29,7 +29,8 @@ def setup_text(ds: xr.Dataset, cfg: EfficiencyConfig) -> str:
         f"selective SSM {_options(mixers['selective'])}.\n"
         f"- Memory: {ds.attrs['memory_measure']}.\n"
         f"- Sweep: per length, {cfg.warmup} warm-up pass(es) per method, then {cfg.repeats} rounds timing every "
-        f"method once; budget {cfg.max_call_seconds:g} s per pass and {cfg.max_memory_gb:g} GiB per point.\n"
+        f"method once; budget {cfg.max_call_seconds:g} s per pass (CPU seconds on a CPU, so machine load does not "
+        f"change which points run) and {cfg.max_memory_gb:g} GiB per point.\n"
         f"- Targets: pairs of alternating passes, one pair of each comparison per round, {cfg.pairs.blocks} blocks of "
         f"{cfg.pairs.pairs_per_block} rounds; {cfg.pairs.confidence:.0%} t intervals over the block means of the log ratio; "
         f"decided only when clear of the target by a factor {1 + cfg.pairs.margin:g}; control tolerance a factor "
@@ -38,7 +39,9 @@ def setup_text(ds: xr.Dataset, cfg: EfficiencyConfig) -> str:
 
 
 def _options(options: dict) -> str:
-    return "(" + ", ".join(f"{k}: {v}" for k, v in options.items()) + ")"
+    """Set options as params keys would read (unset ones left out)."""
+    shown = lambda v: str(v).lower() if isinstance(v, bool) else v  # noqa: E731
+    return "(" + ", ".join(f"{k}: {shown(v)}" for k, v in options.items() if v is not None) + ")"
 
 
 def readable_targets(ds: xr.Dataset) -> pd.DataFrame:
@@ -65,14 +68,16 @@ def exponent_table(ds: xr.Dataset) -> pd.DataFrame:
 
 
 def relative_table(ds: xr.Dataset) -> pd.DataFrame:
-    """The input-dependent mixers' relative costs at every length, with intervals."""
+    """The input-dependent mixers' relative costs, one row per ratio and one column per length:
+    the ratio with its interval."""
     cost = ds["relative_cost"]
     rows = []
     for name in ds["pair_name"].values:
+        row = {"ratio": name}
         for length in ds["seq_len"].values:
             ratio, low, high = cost.sel({"pair_name": name, "seq_len": length}).values
-            if np.isfinite(ratio):
-                rows.append({"ratio": name, "L": int(length), "value": ratio, "interval": _interval(low, high)})
+            row[f"L={int(length)}"] = f"{ratio:.2f} {_interval(low, high)}" if np.isfinite(ratio) else "–"
+        rows.append(row)
     return pd.DataFrame(rows)
 
 
