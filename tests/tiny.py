@@ -50,3 +50,17 @@ TINY_EFFICIENCY = {
     "pairs": {"blocks": 2, "pairs_per_block": 1},
     "throughput": {"seq_lens": [16, 32], "batch_size": 2, "d_model": 16},
 }
+
+TINY_CONSTRUCTIONS = {
+    "parts": ["selection", "copy", "recall", "precision", "costs", "bridge"],
+    "dtypes": ["float32", "float64"],
+    "selection": {"windows": [1, 3], "key_dims": [2], "margin_sweep": [0.3], "sweep_window": 3, "sweep_key_dim": 2,
+                  "n_sequences": 8, "seq_len": 12},
+    "copy": {"sizes": [2, 5], "length_vocab": 5, "vocab_sizes": [5, 4096], "vocab_sweep_size": 3, "digits": [1, 2],
+             "n_answers": 64},
+    "recall": {"sizes": [2, 3], "length_vocab": 6, "vocab_sizes": [4, 300], "vocab_sweep_size": 2, "n_answers": 64},
+    "precision": {"sizes": [4], "log2_vocab": [8, 13], "n_answers": 256},
+    "costs": {"max_log2_length": 8, "max_log2_vocab": 12, "copy_size": 4, "recall_size": 2, "recall_vocab": 64},
+    "bridge": {"copy_size": 3, "copy_vocab": 4, "copy_digits": 2, "recall_size": 2, "recall_vocab": 2,
+               "sigmas": [0.0, 0.01], "seeds": [0], "steps": 3, "n_test": 16},
+}

@@ -245,7 +245,7 @@ def test_notebooks_end_to_end(tmp_path):
     assert "2-mer logistic regression" in accuracy and "GC-content threshold" in accuracy
     figures = {p.name for p in (out / "figures").glob("*.png")}
     assert {"sorted_importance.png", "top1_positions.png", "examples_planted.png", "sparsity_vs_input_dependence.png"} <= figures
-    assert "The claim" in (tmp_path / "index.html").read_text()
+    assert "Verdict: " in (tmp_path / "index.html").read_text()
     reloaded = xr.load_dataset(runs / "planted-ssm-0.nc", engine="h5netcdf")
     assert float(reloaded["importance"].sum("position").mean()) == pytest.approx(1.0, rel=1e-5)
 

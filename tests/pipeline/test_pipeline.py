@@ -157,3 +157,28 @@ def test_dvc_queue_runs_parameter_sets_side_by_side(reproduced_repo):
         run = experiments[name]["revs"][0]["data"]
         assert run["params"]["params.yaml"]["data"]["synthetic"]["train"]["steps"] == steps
         assert "reports/synthetic/metrics.json" in run["metrics"]
+
+
+@pytest.mark.slow
+def test_bad_params_stop_dvc_repro_before_training_and_delete_nothing(reproduced_repo, tmp_path):
+    work = reproduced_repo
+    params = work / "params.yaml"
+    good = params.read_text()
+    before = {p: p.read_bytes() for p in (work / "results").rglob("*.nc")} | {p: p.read_bytes() for p in (work / "reports").rglob("*.html")}
+    raw = yaml.safe_load(good)
+    raw["synthetic"]["train"]["steps"] = "lots"
+    raw["regression"]["task"]["seq_len"] = -10
+    params.write_text(yaml.safe_dump(raw, sort_keys=False))
+    try:
+        started = time.monotonic()
+        result = dvc(work, "repro", check=False)
+        assert result.returncode != 0
+        output = result.stdout + result.stderr
+        assert "'synthetic.train.steps' must be an integer, got 'lots'" in output
+        assert "'regression.task.seq_len' must be at least 1, got -10" in output
+        assert "synthetic_train" not in output.split("validate", 1)[0], "a stage ran before the validation"
+        assert time.monotonic() - started < 120
+        after = {p: p.read_bytes() for p in before if p.exists()}
+        assert after == before, "a result was deleted or changed by a failed validation"
+    finally:
+        params.write_text(good)

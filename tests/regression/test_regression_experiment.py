@@ -115,7 +115,7 @@ def test_notebooks_train_and_report(tmp_path: Path) -> None:
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["predicted_exponent"] == pytest.approx(-2 / 3, abs=1e-4)
     assert set(metrics["slopes"]) == {"ssm1/dynamic", "ssm1/fixed", "ssm2/dynamic", "ssm2/fixed", "tf/dynamic"}
-    assert metrics["verdict"]["gap_only_when_dynamic"] in (True, False)
+    assert metrics["verdict_parts"]["gap_only_when_dynamic"] in (True, False)
     for name in ("risk_vs_n.png", "approximation.png", "order_gap.png"):
         assert (out / "figures" / name).stat().st_size > 0
     assert (out / "slopes.csv").read_text().startswith("model,family,order,slope")

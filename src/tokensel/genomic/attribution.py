@@ -24,9 +24,14 @@ positions get zero importance.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import torch
-from captum.attr import InputXGradient, IntegratedGradients, Saliency
+with warnings.catch_warnings():
+    # captum imports tqdm.auto, which warns inside a kernel without ipywidgets; its bars are unused.
+    warnings.filterwarnings("ignore", message="IProgress not found")
+    from captum.attr import InputXGradient, IntegratedGradients, Saliency
 
 from tokensel.core.errors import ConfigError
 from tokensel.genomic.classifier import GenomicClassifier

@@ -234,7 +234,7 @@ def write_metrics(
             row.model: {"slope": rounded(row.slope), "ci_low": rounded(row.ci_low), "ci_high": rounded(row.ci_high)}
             for row in approximation.itertuples()
         },
-        "verdict": {k: rounded(v) for k, v in asdict(conclusion).items()},
+        "verdict_parts": {k: rounded(v) for k, v in asdict(conclusion).items()},
     }
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
