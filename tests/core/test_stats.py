@@ -29,7 +29,7 @@ def test_paired_ratio_drops_unmeasured_pairs_and_has_no_interval_from_one_pair()
     assert math.isnan(paired_ratio([np.nan], [1.0]).ratio)
 
 
-def test_blocked_pairs_rest_the_interval_on_the_block_means():
+def test_blocked_pairs_rest_the_interval_on_the_block_medians():
     # Two blocks whose ratios differ (drift between them): within-block agreement must not narrow it.
     a = np.array([2.0, 2.0, 2.0, 3.0, 3.0, 3.0])
     b = np.ones(6)
@@ -38,3 +38,9 @@ def test_blocked_pairs_rest_the_interval_on_the_block_means():
     assert blocked.n == 2 and unblocked.n == 6
     assert blocked.ratio == pytest.approx(unblocked.ratio) == pytest.approx(math.sqrt(6.0))
     assert blocked.ci_high / blocked.ci_low > unblocked.ci_high / unblocked.ci_low
+
+
+def test_a_disturbed_pair_does_not_move_its_block():
+    a = np.array([2.0, 2.0, 9.0, 2.0, 2.0, 2.0])  # one pair slowed by a burst of load
+    blocked = paired_ratio(a, np.ones(6), blocks=[0, 0, 0, 1, 1, 1])
+    assert blocked.ratio == pytest.approx(2.0) and blocked.ci_low == pytest.approx(2.0)

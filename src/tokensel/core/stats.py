@@ -116,8 +116,9 @@ def paired_ratio(numerators: np.ndarray, denominators: np.ndarray, ci: float = 0
 
     Works on log(a_i / b_i): whatever slows both members of a pair alike (machine load that drifts
     over minutes) cancels, and the interval is mean +- t * sd / sqrt(n) of the logs, mapped back by
-    exp. With ``blocks`` (a label per pair), pairs taken close together in time are averaged first
-    and the interval is over the block means: the blocks, spread over the measurement, are the
+    exp. With ``blocks`` (a label per pair), pairs taken close together in time are summarised first
+    by their median (so one pair disturbed by a burst of load does not move its block) and the
+    interval is over the block medians: the blocks, spread over the measurement, are the
     independent units, so slow drift between them widens the interval instead of hiding in it.
     Pairs with a non-finite or non-positive member are dropped.
     """
@@ -126,7 +127,7 @@ def paired_ratio(numerators: np.ndarray, denominators: np.ndarray, ci: float = 0
     logs = np.log(a[keep] / b[keep])
     if blocks is not None:
         labels = np.asarray(blocks)[keep]
-        logs = np.array([logs[labels == label].mean() for label in np.unique(labels)])
+        logs = np.array([np.median(logs[labels == label]) for label in np.unique(labels)])
     if logs.size == 0:
         return RatioEstimate(math.nan, math.nan, math.nan, 0)
     center = float(logs.mean())

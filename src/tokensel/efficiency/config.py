@@ -92,8 +92,8 @@ class PairingConfig:
     """How each target ratio is timed: its two methods alternately in one process (A B, B A, ...),
     one pair per round across all comparisons, so every ratio is sampled over the whole
     measurement; ``pairs_per_block`` consecutive rounds form a block, ``blocks`` blocks in all. The
-    interval (``confidence``) rests on the block means, so load that drifts during the measurement
-    widens it.
+    interval (``confidence``) rests on the block medians, so load that drifts during the
+    measurement widens it while a single disturbed pair does not.
 
     A target is met or missed only when the interval clears it by more than ``margin`` (relative):
     the same ratio moved that much between runs minutes apart on one shared 2-core machine (SSM
@@ -106,7 +106,7 @@ class PairingConfig:
     """
 
     blocks: Annotated[int, AtLeast(2)] = 4
-    pairs_per_block: PositiveInt = 2
+    pairs_per_block: PositiveInt = 3
     confidence: Annotated[float, Between(0.5, 0.999)] = 0.95
     margin: Annotated[float, Between(0.0, 1.0)] = 0.10
     control_tolerance: Annotated[float, Between(0.0, 1.0)] = 0.20

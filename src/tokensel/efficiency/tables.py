@@ -32,7 +32,7 @@ def setup_text(ds: xr.Dataset, cfg: EfficiencyConfig) -> str:
         f"method once; budget {cfg.max_call_seconds:g} s per pass (CPU seconds on a CPU, so machine load does not "
         f"change which points run) and {cfg.max_memory_gb:g} GiB per point.\n"
         f"- Targets: pairs of alternating passes, one pair of each comparison per round, {cfg.pairs.blocks} blocks of "
-        f"{cfg.pairs.pairs_per_block} rounds; {cfg.pairs.confidence:.0%} t intervals over the block means of the log ratio; "
+        f"{cfg.pairs.pairs_per_block} rounds; {cfg.pairs.confidence:.0%} t intervals over the block medians of the log ratio; "
         f"decided only when clear of the target by a factor {1 + cfg.pairs.margin:g}; control tolerance a factor "
         f"{1 + cfg.pairs.control_tolerance:g}."
     )
