@@ -224,10 +224,12 @@ def load(params_file: str | Path = "params.yaml") -> RegressionExperiment:
 
 
 def dry_run(section: dict) -> dict:
-    """The same target, sample sizes, widths and models with the least work: two steps, one seed, one learning rate."""
+    """The same target, widths and models with the least work: two steps, one seed, one learning
+    rate, and only the smallest and largest n (the sizes change the amount of data, not any shape)."""
     train = section.get("train", {})
     return {
         **section,
         "seeds": section["seeds"][:1],
+        "n_train": [section["n_train"][0], section["n_train"][-1]],
         "train": {**train, "min_steps": 2, "max_steps": 2, "n_evals": 1, "lrs": list(train.get("lrs", [1e-2]))[:1], "n_val": 8, "n_test": 8},
     }
