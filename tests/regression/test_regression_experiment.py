@@ -8,7 +8,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 import yaml
 
 from tokensel.core import verdicts
@@ -23,14 +22,8 @@ from tiny import TINY_REGRESSION
 TASK = TaskConfig(d=2, seq_len=8, window=4, top_j=2, max_basis=32, sigma=0.1, delta=0.02)
 MODEL = ModelConfig.from_params({"filter": "fir", "window": 4, "pre_fnn": True, "n_layers": 1, "fnn_width": 16}, "test")
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Runs are single-threaded in the pipeline's workers; two threads on a busy machine are 10x slower."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+# Runs are single-threaded in the pipeline's workers; two threads on a busy machine are 10x slower.
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def test_training_lowers_the_risk_stops_early_and_is_deterministic(monkeypatch):
