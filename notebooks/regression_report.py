@@ -67,7 +67,7 @@ display(Markdown(
     f"Tokens x_t are uniform on [0,1]^{task.d}; sequences have {task.seq_len} tokens. The importance of a token is its "
     f"last coordinate. At each of the {task.n_outputs} positions t with a full window W_t = (x_(t−{task.window - 1}), …, x_t), "
     f"Γ sorts the window by decreasing importance and keeps the top J = {task.top_j} tokens; "
-    f"F(X)_t = g(the other {task.d - 1} coordinate(s) of those tokens, rank by rank). g never reads the importance "
+    f"F(X)_t = g({'the other coordinate' if task.d == 2 else f'the other {task.d - 1} coordinates'} of each of those tokens, rank by rank). g never reads the importance "
     f"coordinate, so its input is uniform on [0,1]^{task.input_dim} under the data law. "
     f"**Margin**: a sequence is kept only if in every window consecutive sorted importances differ by at least "
     f"δ·j^(−β) = {task.delta:g}·j^(−{task.beta:g}) for ranks j = 1…J. "

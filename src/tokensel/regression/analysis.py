@@ -172,7 +172,7 @@ def verdict_parts(risk: xr.DataArray, experiment: RegressionExperiment) -> list[
         parts.append(Part("a", verdicts.UNDECIDED, f"{head}: the interval is too wide to decide"))
     level = ratio_at_largest(ssm2, tf, *boot)
     diff = slope_difference(sizes, ssm2, tf, *boot)
-    head = f"SSM+FNN / Transformer risk at n = {n_max}: {_fmt(level)}; slope difference {_fmt(diff)}"
+    head = f"SSM+FNN / Transformer risk at n = {n_max}: {_fmt(level)}; slope difference {_fmt(diff)} over n = {sizes[0]}–{n_max}"
     if level.high <= a.gap_ratio and diff.high <= tol:
         parts.append(Part("b", verdicts.REPRODUCED, f"{head}: SSM+FNN is comparable to or better than the Transformer"))
     elif level.low > a.gap_ratio or diff.low > tol:

@@ -105,7 +105,7 @@ class TrainConfig:
     batch_size: PositiveInt = 64
     lrs: Annotated[tuple[PositiveFloat, ...], NonEmpty(), Distinct()] = (3e-3, 1e-2)
     d_models: Annotated[tuple[PositiveInt, ...], NonEmpty(), Distinct()] = (32,)
-    max_epochs: PositiveFloat = 150.0
+    max_epochs: PositiveFloat = 200.0
     min_steps: PositiveInt = 400
     max_steps: PositiveInt | None = None
     n_evals: PositiveInt = 40

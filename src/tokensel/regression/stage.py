@@ -57,7 +57,9 @@ def run_model(experiment: RegressionExperiment, model: str) -> xr.Dataset:
                 curves[variable][at][: len(curve)] = curve
             n_params[w] = result.n_params
 
-    tuning = [(o, seeds[0], i, k, w) for o in orders for i in range(len(sizes)) for k in range(len(train.lrs)) for w in range(len(train.d_models))]
+    # Largest n first: the longest jobs start first and the pool's last jobs are short.
+    by_size = range(len(sizes) - 1, -1, -1)
+    tuning = [(o, seeds[0], i, k, w) for i in by_size for o in orders for k in range(len(train.lrs)) for w in range(len(train.d_models))]
     record(tuning, parallel_map(_train_job, [job(*c) for c in tuning], desc=f"{model} tuning seed"))
     if len(seeds) > 1:
         chosen = {}
@@ -65,7 +67,7 @@ def run_model(experiment: RegressionExperiment, model: str) -> xr.Dataset:
             for i in range(len(sizes)):
                 grid = values["val_risk"][ORDERS.index(o), 0, i]
                 chosen[(o, i)] = np.unravel_index(int(np.nanargmin(grid)), grid.shape)
-        rest = [(o, s, i, *chosen[(o, i)]) for o in orders for s in seeds[1:] for i in range(len(sizes))]
+        rest = [(o, s, i, *chosen[(o, i)]) for i in by_size for o in orders for s in seeds[1:]]
         record(rest, parallel_map(_train_job, [job(*c) for c in rest], desc=f"{model} seeds"))
 
     cell = ("order", "seed", "n_train", "lr", "d_model")
