@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -131,3 +132,23 @@ def test_convergence_counts_early_stops_and_flat_curves():
     assert list(table["stopped early"]) == [3, 3]
     # The validation curve keeps falling (4, 3, 2, 1): not flat at the end.
     assert list(table["flat at the end"]) == [0, 0]
+
+
+def test_the_declared_dvc_plot_columns_are_written_for_the_default_models(tmp_path):
+    import yaml
+
+    from tokensel.regression.config import load
+
+    root = Path(__file__).resolve().parents[2]
+    default = load(root / "profiles" / "default.yaml")
+    estimators = [*default.models, SIEVE, KNN]
+    data = np.ones((len(estimators), 2, 2, 1))
+    for e, name in enumerate(estimators):  # only the fixed-order models and the references ran the fixed order
+        if name not in (*default.fixed_order, SIEVE, KNN):
+            data[e, 1] = np.nan
+    risk = xr.DataArray(data, dims=("estimator", "order", "n_train", "seed"), coords={"estimator": estimators, "order": ["dynamic", "fixed"], "n_train": [64, 128], "seed": [0]})
+    header = analysis.write_plot_csv(risk, tmp_path / "risk.csv").read_text().splitlines()[0].split(",")
+    plots = yaml.safe_load((root / "dvc.yaml").read_text())["plots"]
+    declared = next(p["regression_risk_vs_n"] for p in plots if "regression_risk_vs_n" in p)
+    assert declared["x"] == header[0]
+    assert set(declared["y"]["reports/regression/risk.csv"]) == set(header[1:])

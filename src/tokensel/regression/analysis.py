@@ -223,10 +223,11 @@ def write_metrics(out_dir: str | Path, slopes: pd.DataFrame, parts: list[Part], 
 
 
 def write_plot_csv(risk: xr.DataArray, path: str | Path) -> Path:
-    """Tidy seed-mean risk per (estimator, order, n) for ``dvc plots``."""
-    frame = risk.mean("seed").to_dataframe("risk_over_var_f").dropna().reset_index()
+    """Seed-mean risk / Var F against n, one column per "<estimator> (<order>)" (for ``dvc plots``)."""
+    frame = risk.mean("seed").to_dataframe("risk").dropna().reset_index()
     frame["series"] = frame["estimator"] + " (" + frame["order"] + ")"
+    wide = frame.pivot(index="n_train", columns="series", values="risk").reset_index()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    frame[["series", "n_train", "risk_over_var_f"]].to_csv(path, index=False)
+    wide.to_csv(path, index=False, float_format="%.6g")
     return path
