@@ -19,17 +19,18 @@ TINY_SYNTHETIC = {
 }
 
 TINY_REGRESSION = {
-    "task": {"d": 2, "seq_len": 10, "window": 4, "top_j": 2, "n_sup_points": 256, "max_basis": 32},
+    "task": {"d": 2, "seq_len": 8, "window": 4, "top_j": 2, "max_basis": 64, "delta": 0.02},
     "models": {
-        "ssm2": {"filter": "fir", "n_layers": 2, "fnn_width": 8},
-        "ssm1": {"filter": "fir", "n_layers": 1, "fnn_width": 8},
+        "ssm2": {"filter": "fir", "window": 4, "pre_fnn": True, "n_layers": 2, "fnn_width": 8},
+        "ssm1": {"filter": "fir", "window": 4, "pre_fnn": True, "n_layers": 1, "fnn_width": 8},
         "tf": {"mixer": "attention", "positional": "sinusoidal", "n_heads": 2, "fnn_width": 8},
     },
+    "fixed_order": ["ssm2", "ssm1"],
     "n_train": [16, 32],
     "seeds": [0, 1],
-    "train": {"steps": 6, "eval_every": 3, "batch_size": 8, "n_val": 8, "n_test": 16, "d_model": 4, "lrs": [0.003]},
-    "width_sweep": {"models": ["ssm2"], "d_models": [4, 8]},
-    "fixed_order": {"models": ["ssm2", "ssm1"]},
+    "train": {"min_steps": 6, "max_epochs": 2, "n_evals": 3, "batch_size": 8, "n_val": 8, "n_test": 16, "d_models": [4], "lrs": [0.003, 0.01]},
+    "references": {"sieve_max_basis": 32, "knn_ks": [1, 2, 4]},
+    "analysis": {"n_boot": 50, "two_layer": "ssm2", "one_layer": "ssm1", "transformer": "tf"},
 }
 
 TINY_GENOMIC = {
@@ -50,11 +51,11 @@ TINY_EFFICIENCY = {
     "batch_size": 2,
     "d_model": 16,
     "fnn_width": 16,
-    "repeats": 1,
-    "min_repeats": 1,
+    "repeats": 2,
     "threads": 1,
-    "target_seq_len": 32,
-    "share_seq_len": 32,
+    "selective": {"state_size": 4},
+    "targets": {"seq_len": 32, "share_seq_len": 32},
+    "pairs": {"blocks": 2, "pairs_per_block": 1},
     "throughput": {"seq_lens": [16, 32], "batch_size": 2, "d_model": 16},
 }
 
