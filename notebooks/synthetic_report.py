@@ -98,7 +98,8 @@ table(per_seed.rename(columns={"x": "point"}))
 # The paper's SSMs are time-invariant: one convolution filter for every input. Two input-dependent
 # mixers, a gated long convolution (H3/Hyena-style gates around the same filter) and a selective
 # SSM (Mamba-style input-dependent step size, B and C), run as two-layer models with and without
-# FNN, beside two-layer SSM+FNN and the Transformer, at the points where they ran.
+# FNN, beside two-layer SSM+FNN and the Transformer, at the points where they ran. How many seeds,
+# tasks and learning rates they get on this profile is listed under *What this profile leaves out*.
 
 # %%
 dependent = analysis.input_dependent_models(ds)
