@@ -63,7 +63,8 @@ def accuracy_vs_axis(ds: xr.Dataset, cfg: VerdictConfig, path: str | Path, model
     if tasks is not None:
         seeds = seeds[seeds["task"].isin(tasks)]
     tasks = list(dict.fromkeys(seeds["task"]))
-    order = list(dict.fromkeys(seeds["model"]))
+    ran = list(dict.fromkeys(seeds["model"]))
+    order = [m for m in models if m in ran] if models is not None else ran  # legend in the caller's order
     palette = _palette(ds)
     shortcut = shortcut_table(ds)
     figure, axes = _panels(tasks)
