@@ -47,7 +47,7 @@ def test_early_stopping_leaves_nan_after_the_stop():
 def test_a_nan_loss_stops_with_a_clear_error(monkeypatch):
     from tokensel.synthetic import train
 
-    monkeypatch.setattr(train, "masked_loss", lambda logits, labels: logits.sum() * float("nan"))
+    monkeypatch.setattr(train, "answer_loss", lambda logits, labels: logits.sum() * float("nan"))
     with pytest.raises(TrainingDiverged, match=r"loss became nan at step 0 with lr=0.003.*Lower the learning rate \(synthetic.train.lrs\)"):
         train_run(MODEL, TASK, TRAIN, lr=3e-3, seed=0)
 

@@ -7,7 +7,6 @@ sizes below; each network is built for exactly the task it is scored on.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal

@@ -1,6 +1,6 @@
-"""Inputs for the constructions: the selection task (Lemma 3.3) and the shortcut baselines of the
-token tasks, as pure functions of their arguments. The copy and recall examples themselves come
-from the shared token tasks (``tokensel.tasks``), the same generators the trained models see.
+"""Inputs for the constructions: the selection task (Lemma 3.3), a pure function of its
+arguments. The copy and recall examples, and their no-selection shortcut scores, come from the
+shared token tasks (``tokensel.tasks``), the same generators the trained models see.
 """
 
 from __future__ import annotations
@@ -8,7 +8,6 @@ from __future__ import annotations
 import numpy as np
 
 from tokensel.constructions.selection import SelectionShape
-from tokensel.tasks import IGNORE, Batch
 
 
 def selection_batch(shape: SelectionShape, n: int, length: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -41,18 +40,3 @@ def reference_selection(inputs: np.ndarray, shape: SelectionShape) -> np.ndarray
             best = max(window, key=lambda s: float(inputs[b, t, d : 2 * d] @ inputs[b, s, :d]))
             out[b, t] = inputs[b, best, 2 * d :]
     return out
-
-
-def majority_shortcut_accuracy(batch: Batch, first_id: int, n_candidates: int) -> float:
-    """Accuracy of answering every question of an example with the most frequent token of its
-    context among ids first_id .. first_id + n_candidates - 1 (ties to the smallest id): the
-    no-selection baseline (copy: the commonest string token; recall: the commonest value)."""
-    inputs, labels = batch.inputs.numpy(), batch.labels.numpy()
-    correct = answered = 0
-    for row, answers in zip(inputs, labels):
-        own = row[(row >= first_id) & (row < first_id + n_candidates)] - first_id
-        guess = first_id + int(np.bincount(own, minlength=1).argmax()) if own.size else first_id
-        asked = answers != IGNORE
-        correct += int((answers[asked] == guess).sum())
-        answered += int(asked.sum())
-    return correct / max(answered, 1)

@@ -16,14 +16,14 @@ import torch
 
 from tokensel.constructions.copying import build_copy, copy_bits_needed
 from tokensel.constructions.costs import copy_costs, recall_costs, selection_costs
-from tokensel.constructions.data import majority_shortcut_accuracy, selection_batch
+from tokensel.constructions.data import selection_batch
 from tokensel.constructions.network import DTYPES
 from tokensel.constructions.recall import build_recall, recall_bits_needed
 from tokensel.constructions.selection import SelectionShape, build_selection, selection_bits_needed
 from tokensel.core.errors import ConfigError
 from tokensel.core.training import default_device
-from tokensel.tasks import Batch, answer_accuracy, sample
-from tokensel.tasks.copy import FIRST_DATA, CopyTask
+from tokensel.tasks import Batch, answer_accuracy, batch_shortcut_accuracy, sample
+from tokensel.tasks.copy import CopyTask
 from tokensel.tasks.recall import RecallTask
 
 MARGIN_BINS = (0.0, 0.25, 0.5, 1.0, 2.0)  # lower edges of margin / delta; the last bin is open
@@ -86,7 +86,7 @@ def copy_cell(size: int, vocab: int, layers: tuple[int, ...], digits: tuple[int,
     shape = (len(layers), len(digits), len(dtypes))
     out = {"acc": np.full(shape, np.nan), "exact": np.full(shape, np.nan), "refused": np.zeros(shape),
            "bits": [copy_bits_needed(size, vocab, m) for m in digits],
-           "shortcut": majority_shortcut_accuracy(batch, FIRST_DATA, vocab),
+           "shortcut": batch_shortcut_accuracy(task, batch),
            "n_answers": float((batch.labels >= 0).sum()), "costs": {}, "spec": {}}
     for i, n_layers in enumerate(layers):
         for j, m in enumerate(digits):
@@ -108,7 +108,7 @@ def recall_cell(size: int, vocab: int, n_queries: int | str, dtypes: tuple[str, 
     batch = sample(task, _examples(n_answers, task.queries), seed, "test")
     costs = recall_costs(size, vocab, task.queries)
     out = {"acc": [], "exact": [], "bits": recall_bits_needed(size, task.queries), **costs,
-           "shortcut": majority_shortcut_accuracy(batch, 1 + vocab, vocab), "n_answers": float((batch.labels >= 0).sum())}
+           "shortcut": batch_shortcut_accuracy(task, batch), "n_answers": float((batch.labels >= 0).sum())}
     for dtype in dtypes:
         model = build_recall(size, vocab, task.queries, dtype)
         out["spec"] = model.config.to_json()

@@ -21,7 +21,7 @@ from tokensel.constructions.evaluate import timed
 from tokensel.constructions.recall import build_recall
 from tokensel.core.training import make_optimizer, optimization_step
 from tokensel.nn.models import SequenceModel
-from tokensel.tasks import IGNORE, Task, answer_accuracy, sample
+from tokensel.tasks import Task, answer_accuracy, answer_loss, sample
 from tokensel.tasks.copy import CopyTask
 from tokensel.tasks.recall import RecallTask
 
@@ -45,11 +45,6 @@ def perturbed(model: nn.Module, sigma: float, seed: int, support_only: bool = Fa
                 noise = noise * (parameter != 0)
             parameter.add_(sigma * (nonzero_rms(parameter) or overall) * noise)
     return noisy
-
-
-def answer_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-    """Cross-entropy over the answer positions only."""
-    return nn.functional.cross_entropy(logits.flatten(0, 1), labels.flatten(), ignore_index=IGNORE)
 
 
 def bridge_task(cfg: BridgeConfig, task: str) -> tuple[Task, SequenceModel]:

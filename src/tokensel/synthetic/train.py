@@ -21,14 +21,13 @@ from typing import Any, Generator
 
 import numpy as np
 import torch
-from torch import nn
 from tqdm import tqdm  # text bars: they render in DVC logs and terminals; the runner keeps them off pages
 
 from tokensel.core.training import default_device, make_optimizer, optimization_step, pool_size
 from tokensel.nn.config import ModelConfig
 from tokensel.nn.models import SequenceModel, count_parameters
 from tokensel.synthetic.config import TrainConfig
-from tokensel.tasks import IGNORE, Task, answer_accuracy, sample
+from tokensel.tasks import Task, answer_accuracy, answer_loss, sample
 
 LR_KEY = "synthetic.train.lrs"
 
@@ -47,10 +46,6 @@ class RunResult:
     test_exact: float  # fraction of examples with every answer token right
     n_params: int
     cpu_seconds: float  # process CPU time of the run (single-threaded): the budget's currency
-
-
-def masked_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-    return nn.functional.cross_entropy(logits.flatten(0, 1), labels.flatten(), ignore_index=IGNORE)
 
 
 def train_run(
@@ -84,7 +79,7 @@ def train_run(
     progress = tqdm(range(steps), desc=f"{label} lr={lr:g}", leave=False, mininterval=2.0, disable=not progress_bar)
     for step in progress:
         batch = sample(task, train.batch_size, seed, "train", step).to(device)
-        loss = masked_loss(model(batch.inputs), batch.labels)
+        loss = answer_loss(model(batch.inputs), batch.labels)
         optimization_step(model, loss, optimizer, schedule, train.grad_clip, (label, step, lr, LR_KEY))
         running.append(loss.item())
         if step + 1 == planned[n_evals]:

@@ -9,7 +9,9 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from tokensel.core.params import build
-from tokensel.tasks.base import IGNORE, Batch, Task, answer_accuracy, sample, shortcut_accuracy, shortcut_score, split_rng
+from tokensel.tasks.base import (
+    IGNORE, Batch, Task, answer_accuracy, answer_loss, batch_shortcut_accuracy, sample, shortcut_accuracy, shortcut_score, split_rng,
+)
 from tokensel.tasks.copy import CopyTask
 from tokensel.tasks.mqar import MQARTask
 from tokensel.tasks.recall import RecallTask
@@ -27,5 +29,5 @@ def build_task(name: str, spec: Mapping[str, Any], size: int, key: str) -> Task:
 
 
 __all__ = [
-    "IGNORE", "TASKS", "Batch", "Task", "answer_accuracy", "build_task", "sample", "shortcut_accuracy", "shortcut_score", "split_rng",
+    "IGNORE", "TASKS", "Batch", "Task", "answer_accuracy", "answer_loss", "batch_shortcut_accuracy", "build_task", "sample", "shortcut_accuracy", "shortcut_score", "split_rng",
 ]

@@ -100,8 +100,17 @@ def shortcut_accuracy(inputs: np.ndarray, labels: np.ndarray, candidates: np.nda
     return float(hit.mean())
 
 
-def shortcut_score(task: Task, n: int, seed: int) -> float:
-    """``shortcut_accuracy`` of ``task`` on ``n`` examples of its test split for ``seed``."""
-    batch = sample(task, n, seed, "test")
+def batch_shortcut_accuracy(task: Task, batch: Batch) -> float:
+    """``shortcut_accuracy`` of ``task``'s no-mechanism guess on the examples of ``batch``."""
     inputs, labels = batch.inputs.numpy(), batch.labels.numpy()
     return shortcut_accuracy(inputs, labels, task.shortcut_candidates(inputs), task.n_tokens)
+
+
+def shortcut_score(task: Task, n: int, seed: int) -> float:
+    """``shortcut_accuracy`` of ``task`` on ``n`` examples of its test split for ``seed``."""
+    return batch_shortcut_accuracy(task, sample(task, n, seed, "test"))
+
+
+def answer_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy over the answer positions only (every other label is ``IGNORE``)."""
+    return nn.functional.cross_entropy(logits.flatten(0, 1), labels.flatten(), ignore_index=IGNORE)
