@@ -1,8 +1,7 @@
-"""Tests for the genomic data layer: encoding, FASTA parsing, loaders, motif planting and scanning.
+"""Tests for reading DNA: encoding, FASTA parsing, the janggu and Genomic Benchmarks loaders, GC
+helpers and motif scanning.
 
-The janggu tests fail (not skip) when janggu is missing, because the project's
-set-up installs it; the splice test skips when Debian's r-cran-mlbench data are
-absent, because that source is optional.
+The janggu tests fail (not skip) when janggu is missing, because the project's set-up installs it.
 """
 
 from __future__ import annotations
@@ -17,26 +16,11 @@ import numpy as np
 import pytest
 
 from tokensel.core.errors import ConfigError
-from tokensel.genomic import (
-    JANGGU_MOTIFS,
-    MAFK_MARE,
-    OCT4_OCTAMER,
-    PAD_ID,
-    GenomicDataset,
-    decode,
-    encode,
-    fit_to_length,
-    gc_baseline_accuracy,
-    janggu_resources_dir,
-    load_genomic_benchmark,
-    load_janggu_oct4_mafk,
-    load_splice_junctions,
-    motif_mask,
-    plant_motifs,
-    read_fasta,
-    reverse_complement,
-)
-from tokensel.genomic import datasets as gd
+from tokensel.genomic.datasets import GenomicDataset, gc_baseline_accuracy
+from tokensel.genomic.motifs import MAFK_MARE, OCT4_OCTAMER, motif_mask, parse_consensus, strand_patterns
+from tokensel.genomic.sequences import PAD_ID, decode, encode, fit_to_length, read_fasta, reverse_complement
+from tokensel.genomic.sources import janggu_resources_dir, load_genomic_benchmark, load_janggu_oct4_mafk
+from tokensel.genomic import sources as gd
 
 # Counts from research/genomic-data.md (janggu 0.10.2 wheel).
 JANGGU_COUNTS = {
@@ -282,102 +266,6 @@ def test_genomic_benchmark_loader_errors(tmp_path: Path) -> None:
         load_genomic_benchmark("badchar", "train", root=tmp_path, length=4)
 
 
-# --------------------------------------------------------------------- splice junctions (optional)
-
-
-def _splice_path() -> Path | None:
-    for cand in (os.environ.get("TOKENSEL_MLBENCH_DIR"), *map(str, gd._MLBENCH_SYSTEM)):
-        if cand and Path(cand).exists():
-            return Path(cand)
-    return None
-
-
-def test_splice_missing_names_fix(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="apt-get download r-cran-mlbench") as info:
-        load_splice_junctions("train", path=tmp_path)
-    assert "pip install rdata" in str(info.value)
-
-
-@pytest.mark.skipif(
-    _splice_path() is None or importlib.util.find_spec("rdata") is None,
-    reason="optional: needs r-cran-mlbench DNA.rda (set TOKENSEL_MLBENCH_DIR) and pip rdata",
-)
-def test_splice_junctions_loaded() -> None:
-    path = _splice_path()
-    train = load_splice_junctions("train", path=path)
-    test = load_splice_junctions("test", path=path)
-    assert train.class_names == ("ei", "ie", "n") and train.seq_len == 60
-    # 3,186 rows minus 184 duplicate copies minus both rows of the one label-conflicting sequence.
-    assert len(train) + len(test) == 3000
-    donors = [s for s, y in zip(train.strings(), train.labels) if y == 0]
-    assert np.mean([s[30:32] == "GT" for s in donors]) > 0.97
-
-
-# ---------------------------------------------------------------------------------- motif planting
-
-
-def test_planted_mask_marks_exactly_the_motif() -> None:
-    ds, mask = plant_motifs(300, 120, JANGGU_MOTIFS, gc=0.45, seed=3, n_per_seq=(1, 1))
-    assert mask.shape == ds.sequences.shape and mask.dtype == bool
-    assert ds.class_counts() == {"MafK": 150, "Oct4": 150}
-    for row, m, y in zip(ds.sequences, mask, ds.labels):
-        idx = np.flatnonzero(m)
-        assert idx.size and np.all(np.diff(idx) == 1)  # one contiguous instance
-        planted = decode(row[idx])
-        allowed = MARE_VARIANTS if ds.class_names[y] == "MafK" else {OCT4_OCTAMER}
-        assert planted in allowed | {_rc(v) for v in allowed}
-    # Both strands are planted for the non-palindromic octamer.
-    oct4 = [
-        decode(r[m])
-        for r, m, y in zip(ds.sequences, mask, ds.labels)
-        if ds.class_names[y] == "Oct4"
-    ]
-    assert 0.3 < np.mean([p == OCT4_OCTAMER for p in oct4]) < 0.7
-    # Positions depend on the input: many distinct start positions.
-    starts = mask.argmax(1)
-    assert len(set(starts.tolist())) > 50
-
-
-def test_planted_mask_matches_scanner_and_no_stray_motifs() -> None:
-    ds, mask = plant_motifs(200, 150, JANGGU_MOTIFS, gc=0.5, seed=4, n_per_seq=(1, 3))
-    for y, cls in enumerate(ds.class_names):
-        rows = ds.labels == y
-        own = motif_mask(ds.sequences[rows], JANGGU_MOTIFS[cls])
-        other = motif_mask(ds.sequences[rows], JANGGU_MOTIFS[ds.class_names[1 - y]])
-        assert np.array_equal(own, mask[rows])
-        assert not other.any()
-    oct4 = ds.labels == ds.class_names.index("Oct4")
-    counts = mask[oct4].sum(1)
-    assert set(counts.tolist()) <= {8, 16, 24} and len(set(counts.tolist())) == 3
-
-
-def test_planted_gc_matched_between_classes() -> None:
-    train, _ = plant_motifs(1000, 200, JANGGU_MOTIFS, gc=0.40, seed=5)
-    test, _ = plant_motifs(1000, 200, JANGGU_MOTIFS, gc=0.40, seed=6)
-    g = train.gc_content()
-    assert abs(g[train.labels == 0].mean() - 0.40) < 0.005
-    assert abs(g[train.labels == 0].mean() - g[train.labels == 1].mean()) < 0.005
-    assert gc_baseline_accuracy(train, test) < 0.58
-
-
-def test_plant_motifs_deterministic_by_seed() -> None:
-    a, ma = plant_motifs(100, 80, JANGGU_MOTIFS, gc=0.45, seed=7, n_per_seq=(1, 2))
-    b, mb = plant_motifs(100, 80, JANGGU_MOTIFS, gc=0.45, seed=7, n_per_seq=(1, 2))
-    c, _ = plant_motifs(100, 80, JANGGU_MOTIFS, gc=0.45, seed=8, n_per_seq=(1, 2))
-    assert np.array_equal(a.sequences, b.sequences) and np.array_equal(ma, mb)
-    assert np.array_equal(a.labels, b.labels)
-    assert not np.array_equal(a.sequences, c.sequences)
-
-
-def test_plant_motifs_rejects_bad_params() -> None:
-    with pytest.raises(ConfigError, match="do not fit"):
-        plant_motifs(10, 20, JANGGU_MOTIFS, n_per_seq=(2, 2))
-    with pytest.raises(ConfigError, match="unknown characters"):
-        plant_motifs(10, 50, {"a": "ACGX", "b": "TTT"})
-    with pytest.raises(ConfigError, match="at least two"):
-        plant_motifs(10, 50, {"a": "ACGT"})
-
-
 # ---------------------------------------------------------------------------------- motif scanning
 
 
@@ -399,3 +287,10 @@ def test_motif_mask_forward_and_reverse_complement() -> None:
         assert mm.tolist() == [False] * 4 + [True] * len(v) + [False] * 4, v
     # IUPAC: S = C or G.
     assert motif_mask(encode("TTGCTGAGTT"), "TGCTGAS").sum() == 7
+
+
+def test_strand_patterns_are_the_variants_and_their_reverse_complements() -> None:
+    tables = strand_patterns("TGCTGAS")  # S = C or G at the last position
+    words = {"".join("ACGT"[int(np.argmax(row))] if row.sum() == 1 else "S" for row in t) for t in tables}
+    assert words == {"TGCTGAS", "STCAGCA"}
+    assert len(strand_patterns("ATGCAAAT")) == 2 and len(strand_patterns("ACGT")) == 1  # ACGT is its own reverse complement
