@@ -120,3 +120,16 @@ def test_metrics_are_compact_and_details_beside_them(tmp_path) -> None:
     metrics = analysis.write_metrics(found, analysis.accuracy_table(results), SETTINGS, tmp_path)
     assert set(metrics) == {"verdict", "claim", "cases"} and metrics["verdict"] in verdicts.VERDICTS
     assert (tmp_path / "details.json").is_file()
+
+
+def test_shortcut_summary_names_the_ladder_and_the_chance_interval() -> None:
+    results = constructed(baseline=0.52, n=400)
+    text = analysis.shortcut_summary(results.assign_coords(baseline=["majority class", "1-mer"]), 0.95)
+    # 1.96 * 0.5 / sqrt(400) = 0.049
+    assert "k-mer ladder (k = 1–1) scores 0.520–0.520 (best 1-mer)" in text and "0.5 ± 0.049" in text
+
+
+def test_follow_table_has_every_run_and_method() -> None:
+    frame = analysis.follow_table(constructed(on_moved=0.9))
+    assert frame["run"].tolist() == ["motif model (known answer)", "ssm", "ssm, shuffled labels", "transformer", "transformer, shuffled labels"]
+    assert abs(frame.set_index("run").loc["ssm", "in-silico mutagenesis"] - 0.9) < 0.02
