@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 export PATH := $(BIN):$(PATH)
 export DVC_NO_ANALYTICS := 1
 
-.PHONY: env reproduce test lab site clean-env
+.PHONY: env reproduce test lab site efficiency-stability clean-env
 
 env: $(STAMP)
 
@@ -42,6 +42,11 @@ site:
 	rm -rf site && mkdir -p site
 	cd reports && find . \( -name '*.html' -o -name '*.png' \) -exec cp --parents {} ../site \;
 	@echo "site/ holds $$(find site -name '*.html' | wc -l) pages; serve with: python3 -m http.server -d site"
+
+# The efficiency targets' paired timings three times in a row on this machine: fails if any
+# target's result (met / missed / undecided) differs between the runs (about 1 to 2 min per run).
+efficiency-stability: env
+	$(BIN)/python -m tokensel.efficiency.stability params.yaml --runs 3
 
 clean-env:
 	rm -rf $(VENV)

@@ -10,18 +10,19 @@
 # ---
 
 # %% [markdown]
-# # Nonparametric regression: train one model for one seed
+# # Nonparametric regression: train one model, or fit the references
 #
-# One cell of the regression grid (`regression:` in the params file): the model is trained on the
-# piecewise gamma-smooth task at every training-set size n, at every learning rate of the sweep;
-# if it is a fixed-order control model it is also trained on the fixed-order task, and if it is in
-# the width sweep it is retrained at the largest n with every width. The seed fixes the target g,
-# the data, the initialisation and the batch order. DVC runs this notebook once per (model, seed).
+# One cell of the regression experiment (`regression:` in the params file). For a model of
+# `regression.models`: every seed, every training-set size n and, for the models listed in
+# `regression.fixed_order`, both token orders; the first seed is trained with every learning rate
+# and width of the grid and picks the pair per n on its validation split, the other seeds reuse
+# that pair. For `references`: the oracle-Γ sieve and the k-NN baseline on the same splits. DVC
+# runs this notebook once per model and once for the references; runs go to one worker process
+# per CPU core.
 
 # %% tags=["parameters"]
 params_file = "params.yaml"
 model = "ssm2_fnn"
-seed = 0
 out_path = "results/regression/runs/debug.nc"
 
 # %%
@@ -31,12 +32,12 @@ from tokensel.regression import config as regression_config
 from tokensel.regression import stage
 
 experiment = regression_config.load(params_file)
-ds = stage.run(experiment, model, int(seed))
+ds = stage.run(experiment, model)
 save(ds, resolve(out_path))
 
 # %% [markdown]
-# Test excess risk at the last checkpoint, per order, n and learning rate (the report instead
-# picks the learning rate and stopping step on the validation split).
+# Test excess risk per order, n and seed (for a model: at the learning rate and width of each run).
 
 # %%
-ds["test_risk"].isel(eval_step=-1, model=0, seed=0).to_series().dropna().unstack("lr")
+risk = ds["sieve_risk"] if model == regression_config.REFERENCES else ds["test_risk"].min(["lr", "d_model"]).squeeze("model", drop=True)
+risk.to_series().dropna().unstack("n_train")

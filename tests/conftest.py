@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -20,3 +21,12 @@ def run_notebook(tmp_path, monkeypatch):
         return execute(ROOT / "notebooks" / f"{name}.py", tmp_path / f"{name}-{len(list(tmp_path.glob('*.ipynb')))}.ipynb", parameters, html=html, log_output=False)
 
     return run
+
+
+@pytest.fixture
+def one_thread():
+    """Tiny problems gain nothing from a second thread, which only contends on a busy machine."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

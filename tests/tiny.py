@@ -12,17 +12,18 @@ TINY_SYNTHETIC = {
 }
 
 TINY_REGRESSION = {
-    "task": {"d": 2, "seq_len": 10, "window": 4, "top_j": 2, "n_sup_points": 256, "max_basis": 32},
+    "task": {"d": 2, "seq_len": 8, "window": 4, "top_j": 2, "max_basis": 64, "delta": 0.02},
     "models": {
-        "ssm2": {"filter": "fir", "n_layers": 2, "fnn_width": 8},
-        "ssm1": {"filter": "fir", "n_layers": 1, "fnn_width": 8},
+        "ssm2": {"filter": "fir", "window": 4, "pre_fnn": True, "n_layers": 2, "fnn_width": 8},
+        "ssm1": {"filter": "fir", "window": 4, "pre_fnn": True, "n_layers": 1, "fnn_width": 8},
         "tf": {"mixer": "attention", "positional": "sinusoidal", "n_heads": 2, "fnn_width": 8},
     },
+    "fixed_order": ["ssm2", "ssm1"],
     "n_train": [16, 32],
     "seeds": [0, 1],
-    "train": {"steps": 6, "eval_every": 3, "batch_size": 8, "n_val": 8, "n_test": 16, "d_model": 4, "lrs": [0.003]},
-    "width_sweep": {"models": ["ssm2"], "d_models": [4, 8]},
-    "fixed_order": {"models": ["ssm2", "ssm1"]},
+    "train": {"min_steps": 6, "max_epochs": 2, "n_evals": 3, "batch_size": 8, "n_val": 8, "n_test": 16, "d_models": [4], "lrs": [0.003, 0.01]},
+    "references": {"sieve_max_basis": 32, "knn_ks": [1, 2, 4]},
+    "analysis": {"n_boot": 50, "two_layer": "ssm2", "one_layer": "ssm1", "transformer": "tf"},
 }
 
 _TINY_RUNS = {"steps": {"ssm": 3, "tf": 3}, "lrs": {"ssm": [0.01, 0.003], "tf": [0.003]}}
@@ -50,10 +51,24 @@ TINY_EFFICIENCY = {
     "batch_size": 2,
     "d_model": 16,
     "fnn_width": 16,
-    "repeats": 1,
-    "min_repeats": 1,
+    "repeats": 2,
     "threads": 1,
-    "target_seq_len": 32,
-    "share_seq_len": 32,
+    "selective": {"state_size": 4},
+    "targets": {"seq_len": 32, "share_seq_len": 32},
+    "pairs": {"blocks": 2, "pairs_per_block": 1},
     "throughput": {"seq_lens": [16, 32], "batch_size": 2, "d_model": 16},
+}
+
+TINY_CONSTRUCTIONS = {
+    "parts": ["selection", "copy", "recall", "precision", "costs", "bridge"],
+    "dtypes": ["float32", "float64"],
+    "selection": {"windows": [1, 3], "key_dims": [2], "margin_sweep": [0.3], "sweep_window": 3, "sweep_key_dim": 2,
+                  "n_sequences": 8, "seq_len": 12},
+    "copy": {"sizes": [2, 5], "length_vocab": 5, "vocab_sizes": [5, 4096], "vocab_sweep_size": 3, "digits": [1, 2],
+             "n_answers": 64},
+    "recall": {"sizes": [2, 3], "length_vocab": 6, "vocab_sizes": [4, 300], "vocab_sweep_size": 2, "n_answers": 64},
+    "precision": {"sizes": [4], "log2_vocab": [8, 13], "n_answers": 256},
+    "costs": {"max_log2_length": 8, "max_log2_vocab": 12, "copy_size": 4, "recall_size": 2, "recall_vocab": 64},
+    "bridge": {"copy_size": 3, "copy_vocab": 4, "copy_digits": 2, "recall_size": 2, "recall_vocab": 2,
+               "sigmas": [0.0, 0.01], "seeds": [0], "steps": 3, "n_test": 16},
 }

@@ -111,15 +111,6 @@ def selection_accuracy(make_mixer, steps: int = 200, length: int = 16, values: i
         return (model(x).argmax(-1) == y).float().mean().item()
 
 
-@pytest.fixture
-def one_thread():
-    """Tiny problems gain nothing from a second thread, which only contends on a busy machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def test_a_tiny_model_learns_a_selection_task_a_time_invariant_convolution_cannot(one_thread):
     """One layer + FNN, 200 steps: the time-invariant convolution stays near chance (0.25; 0.39
     after 2000 steps), both input-dependent mixers solve the task."""

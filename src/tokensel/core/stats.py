@@ -1,7 +1,8 @@
-"""Log-log slope fits, the one statistic several experiments share (rates, scaling exponents).
+"""The statistics several experiments share: log-log slopes (rates, scaling exponents) and paired ratios.
 
 ``loglog_slope`` fits one curve; ``fit_loglog_slope`` fits the seed-mean curve and bootstraps the
-seeds for a percentile interval of the slope.
+seeds for a percentile interval of the slope; ``paired_ratio`` estimates a ratio from paired
+measurements with a t interval.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.stats import t as student_t
 
 from tokensel.core.errors import ConfigError
 
@@ -96,3 +98,40 @@ def fit_loglog_slope(
     boot_slope, _ = ols_slopes(log_n, np.log(boot_mean))
     lo, hi = np.quantile(boot_slope, [(1 - ci) / 2, (1 + ci) / 2])
     return SlopeFit(float(slope[0]), float(intercept[0]), float(lo), float(hi))
+
+
+@dataclass(frozen=True)
+class RatioEstimate:
+    """Geometric mean of paired ratios a_i / b_i with a Student-t interval (NaN bounds for one pair);
+    ``n`` counts the independent units the interval rests on (pairs, or blocks of pairs)."""
+
+    ratio: float
+    ci_low: float
+    ci_high: float
+    n: int
+
+
+def paired_ratio(numerators: np.ndarray, denominators: np.ndarray, ci: float = 0.95, blocks: np.ndarray | None = None) -> RatioEstimate:
+    """The ratio of two quantities measured in pairs (a_i, b_i), e.g. two timings taken back to back.
+
+    Works on log(a_i / b_i): whatever slows both members of a pair alike (machine load that drifts
+    over minutes) cancels, and the interval is mean +- t * sd / sqrt(n) of the logs, mapped back by
+    exp. With ``blocks`` (a label per pair), pairs taken close together in time are summarised first
+    by their median (so one pair disturbed by a burst of load does not move its block) and the
+    interval is over the block medians: the blocks, spread over the measurement, are the
+    independent units, so slow drift between them widens the interval instead of hiding in it.
+    Pairs with a non-finite or non-positive member are dropped.
+    """
+    a, b = np.asarray(numerators, dtype=float), np.asarray(denominators, dtype=float)
+    keep = np.isfinite(a) & np.isfinite(b) & (a > 0) & (b > 0)
+    logs = np.log(a[keep] / b[keep])
+    if blocks is not None:
+        labels = np.asarray(blocks)[keep]
+        logs = np.array([np.median(logs[labels == label]) for label in np.unique(labels)])
+    if logs.size == 0:
+        return RatioEstimate(math.nan, math.nan, math.nan, 0)
+    center = float(logs.mean())
+    if logs.size < 2:
+        return RatioEstimate(math.exp(center), math.nan, math.nan, 1)
+    half = float(student_t.ppf((1 + ci) / 2, logs.size - 1) * logs.std(ddof=1) / math.sqrt(logs.size))
+    return RatioEstimate(math.exp(center), math.exp(center - half), math.exp(center + half), int(logs.size))

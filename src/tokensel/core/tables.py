@@ -21,5 +21,8 @@ def readable(frame: pd.DataFrame) -> pd.DataFrame:
 def table(frame: pd.DataFrame, digits: int = 3, index: bool = False) -> HTML:
     """``frame`` as an HTML table: ``digits`` significant decimals, missing cells shown as a dash."""
     shown = readable(frame.reset_index() if index else frame)
+    for column in shown.columns:  # to_html writes <NA>, not na_rep, for missing integers
+        if isinstance(shown[column].dtype, pd.Int64Dtype) and shown[column].isna().any():
+            shown[column] = shown[column].astype(object).where(shown[column].notna(), MISSING)
     html = shown.to_html(index=False, na_rep=MISSING, float_format=lambda v: f"{v:.{digits}f}", border=0, classes="result")
     return HTML(html)

@@ -1,31 +1,147 @@
-"""From the benchmark sweep to numbers: scaling exponents, the crossover length, targets and metrics."""
+"""From the benchmark's timings to numbers: exponents, relative costs, paired target ratios, the verdict.
+
+A target is *met* or *missed* only when the confidence interval of its paired ratio lies entirely
+on one side of the target, clear of it by ``pairs.margin``; otherwise it is *undecided*, however
+close the point estimate. The verdict needs the known-answer control first: two passes of the bare FFT against
+one, timed the same way, must come out at 2x within ``pairs.control_tolerance``, or the machine's
+timings are too noisy to support any verdict.
+"""
 
 from __future__ import annotations
 
 import json
 import math
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
 from tokensel.core import verdicts
-from tokensel.core.stats import loglog_slope
+from tokensel.core.stats import RatioEstimate, fit_loglog_slope, loglog_slope, paired_ratio
 from tokensel.efficiency.config import EfficiencyConfig
-from tokensel.nn.filters import FILTERS
+
+MET, MISSED, UNDECIDED, NOT_MEASURED = "met", "missed", "undecided", "not measured"
+CONTROL = "control_two_passes"
+TARGETS = ("speedup_vs_sdpa", "ratio_vs_fft_floor", "filter_share", "memory_exponent")
+# The input-dependent mixers against the FFT SSM mixer and against SDPA, from the sweep's rounds.
+RELATIVE = {
+    "selective / SSM": ("selective", "ssm_mixer"),
+    "gated conv / SSM": ("gated_conv", "ssm_mixer"),
+    "SDPA / selective": ("sdpa", "selective"),
+    "SDPA / gated conv": ("sdpa", "gated_conv"),
+    "SDPA / SSM": ("sdpa", "ssm_mixer"),
+}
+HEADLINE_RELATIVE = {"selective_over_ssm": "selective / SSM", "sdpa_over_selective": "SDPA / selective"}
+ESTIMATE = ("ratio", "ci_low", "ci_high")
 
 
-def scaling_exponents(values: xr.DataArray) -> xr.DataArray:
-    """Per-method slope over the upper half of the length grid (where asymptotic terms dominate).
+@dataclass(frozen=True)
+class Comparison:
+    """A ratio numerator / denominator of two methods' times at one length, timed in pairs.
 
-    The middle point of an odd grid is included, so any grid of two or more lengths has a fit.
-    """
-    lengths = values["seq_len"].values
-    upper = values.sel(seq_len=lengths[(len(lengths) - 1) // 2 :])
-    slopes = [loglog_slope(upper["seq_len"].values, upper.sel({"method": m}).values) for m in values["method"].values]
-    return xr.DataArray(slopes, coords={"method": values["method"].values}, dims="method")
+    Each member is (method, passes timed as one); ``rule`` is ">=" or "<=" against ``threshold``,
+    or "≈" for the control (within a factor 1 + tolerance of ``threshold``)."""
+
+    name: str
+    description: str
+    numerator: tuple[str, int]
+    denominator: tuple[str, int]
+    seq_len: int
+    rule: str
+    threshold: float
+
+
+def comparisons(cfg: EfficiencyConfig) -> list[Comparison]:
+    """The known-answer control and the three timing targets."""
+    t, mixer = cfg.targets, f"ssm_mixer_{cfg.primary_filter}"
+    L, share = t.seq_len, t.share_seq_len
+    return [
+        Comparison(CONTROL, f"two passes / one pass of the bare FFT at L={L}", ("fft_floor", 2), ("fft_floor", 1), L, "≈", 2.0),
+        Comparison("speedup_vs_sdpa", f"SDPA time / SSM mixer time at L={L}", ("sdpa", 1), (mixer, 1), L, ">=", t.min_speedup_vs_sdpa),
+        Comparison("ratio_vs_fft_floor", f"SSM mixer time / bare FFT time at L={L}", (mixer, 1), ("fft_floor", 1), L, "<=", t.max_ratio_vs_fft_floor),
+        Comparison("filter_share", f"filter generation / SSM mixer time at L={share}", (f"filter_{cfg.primary_filter}", 1), (mixer, 1), share, "<=", t.max_filter_share),
+    ]
+
+
+def decide(estimate: RatioEstimate, comparison: Comparison, tolerance: float, margin: float) -> str:
+    """met / missed when the interval lies on one side of the target and clear of it by a factor
+    1 + ``margin``, else undecided; the control is met when its interval lies within a factor
+    1 + ``tolerance`` of its known answer."""
+    low, high = estimate.ci_low, estimate.ci_high
+    if not math.isfinite(estimate.ratio):
+        return NOT_MEASURED
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return UNDECIDED
+    below, above = comparison.threshold / (1 + margin), comparison.threshold * (1 + margin)
+    if comparison.rule == ">=":
+        met, missed = low >= above, high < below
+    elif comparison.rule == "<=":
+        met, missed = high <= below, low > above
+    else:
+        band_low, band_high = comparison.threshold / (1 + tolerance), comparison.threshold * (1 + tolerance)
+        met, missed = band_low <= low and high <= band_high, high < band_low or low > band_high
+    return MET if met else MISSED if missed else UNDECIDED
+
+
+def comparison_results(ds: xr.Dataset, cfg: EfficiencyConfig) -> pd.DataFrame:
+    """One row per comparison: its description, ratio and interval, blocks it rests on, rule and result."""
+    rows = []
+    for comparison in comparisons(cfg):
+        times = ds["pair_time_s"].sel({"comparison": comparison.name})
+        estimate = paired_ratio(times.sel(member="numerator").values, times.sel(member="denominator").values,
+                                cfg.pairs.confidence, blocks=ds["block"].values)
+        rows.append({
+            "comparison": comparison.name, "measures": comparison.description,
+            "ratio": estimate.ratio, "ci_low": estimate.ci_low, "ci_high": estimate.ci_high, "blocks": estimate.n,
+            "rule": comparison.rule, "threshold": comparison.threshold,
+            "result": decide(estimate, comparison, cfg.pairs.control_tolerance, cfg.pairs.margin),
+        })
+    return pd.DataFrame(rows)
+
+
+def time_exponents(ds: xr.Dataset) -> xr.DataArray:
+    """Per method, the log-log slope of time against L over the upper half of the grid (where the
+    asymptotic terms dominate; the middle point of an odd grid included), with an interval from
+    resampling the rounds (``fit_loglog_slope``: the rounds play the seeds). NaN with fewer than
+    two measured lengths."""
+    lengths = ds["seq_len"].values
+    upper = ds["time_s"].sel(seq_len=lengths[(len(lengths) - 1) // 2 :])
+    rows = []
+    for method in ds["method"].values:
+        times = upper.sel({"method": method})
+        measured = times.notnull().all("repeat")
+        if int(measured.sum()) < 2:
+            rows.append([math.nan] * 3)
+            continue
+        fit = fit_loglog_slope(times["seq_len"].values[measured.values], times.values[measured.values], seed_axis=1)
+        rows.append([fit.slope, fit.ci_low, fit.ci_high])
+    return xr.DataArray(rows, coords={"method": ds["method"].values, "estimate": list(ESTIMATE)}, dims=("method", "estimate"))
+
+
+def memory_exponents(memory: xr.DataArray) -> xr.DataArray:
+    """Per method, the log-log slope of memory against L over the upper half of the grid (memory
+    counts are deterministic, so there is no interval)."""
+    lengths = memory["seq_len"].values
+    upper = memory.sel(seq_len=lengths[(len(lengths) - 1) // 2 :])
+    slopes = [loglog_slope(upper["seq_len"].values, upper.sel({"method": m}).values) for m in memory["method"].values]
+    return xr.DataArray(slopes, coords={"method": memory["method"].values}, dims="method")
+
+
+def relative_costs(ds: xr.Dataset, cfg: EfficiencyConfig) -> xr.DataArray:
+    """The ``RELATIVE`` ratios at every length, paired by sweep round, with their intervals."""
+    mixer = f"ssm_mixer_{cfg.primary_filter}"
+    values = np.full((len(RELATIVE), ds.sizes["seq_len"], len(ESTIMATE)), np.nan)
+    for i, (numerator, denominator) in enumerate(RELATIVE.values()):
+        a = ds["time_s"].sel({"method": numerator.replace("ssm_mixer", mixer)})
+        b = ds["time_s"].sel({"method": denominator.replace("ssm_mixer", mixer)})
+        for j in range(ds.sizes["seq_len"]):
+            estimate = paired_ratio(a.values[j], b.values[j], cfg.pairs.confidence)
+            values[i, j] = [estimate.ratio, estimate.ci_low, estimate.ci_high]
+    return xr.DataArray(values, coords={"pair_name": list(RELATIVE), "seq_len": ds["seq_len"].values, "estimate": list(ESTIMATE)},
+                        dims=("pair_name", "seq_len", "estimate"))
 
 
 def crossover_length(ssm: xr.DataArray, attention: xr.DataArray) -> tuple[float, str]:
@@ -44,132 +160,130 @@ def crossover_length(ssm: xr.DataArray, attention: xr.DataArray) -> tuple[float,
         return math.nan, f"attention is as fast or faster at the longest measured length (L={int(lengths[-1])})"
     slower = np.nonzero(log_ratio >= 0)[0]
     if slower.size == 0:
-        return float(lengths[0]), f"the SSM is faster at every measured length (from L={int(lengths[0])})"
+        return float(lengths[0]), f"faster at every measured length (from L={int(lengths[0])})"
     i = slower[-1]
     fraction = log_ratio[i] / (log_ratio[i] - log_ratio[i + 1])
     crossover = float(np.exp(np.log(lengths[i]) + fraction * (np.log(lengths[i + 1]) - np.log(lengths[i]))))
     return crossover, f"interpolated between L={int(lengths[i])} and L={int(lengths[i + 1])}"
 
 
-def _at(ds: xr.Dataset, method: str, length: int) -> float:
-    if length not in ds["seq_len"].values:
-        return math.nan
-    return float(ds["time_s"].sel({"method": method, "seq_len": length, "stat": "median"}))
-
-
-def targets(ds: xr.Dataset, cfg: EfficiencyConfig) -> xr.Dataset:
-    """The four targets: measured value, threshold, rule and whether it is met (NaN: not measured)."""
-    mixer = f"ssm_mixer_{cfg.primary_filter}"
-    L, share_L = cfg.target_seq_len, cfg.share_seq_len
-    rows = [
-        ("speedup_vs_sdpa", f"SDPA time / SSM mixer time at L={L}", _at(ds, "sdpa", L) / _at(ds, mixer, L), ">=", cfg.min_speedup_vs_sdpa),
-        ("ratio_vs_fft_floor", f"SSM mixer time / FFT floor time at L={L}", _at(ds, mixer, L) / _at(ds, "fft_floor", L), "<=", cfg.max_ratio_vs_fft_floor),
-        ("filter_share", f"filter generation / SSM mixer time at L={share_L}", _at(ds, f"filter_{cfg.primary_filter}", share_L) / _at(ds, mixer, share_L), "<=", cfg.max_filter_share),
-        ("memory_exponent", "log-log slope of SSM mixer memory vs L (upper half of grid)", float(ds["memory_exponent"].sel({"method": mixer})), "<", cfg.max_memory_exponent),
-    ]
-    compare = {">=": np.greater_equal, "<=": np.less_equal, "<": np.less}
-    met = [float(compare[rule](value, threshold)) if np.isfinite(value) else math.nan for _, _, value, rule, threshold in rows]
-    return xr.Dataset(
-        {
-            "target_value": ("target", [r[2] for r in rows]),
-            "target_threshold": ("target", [r[4] for r in rows]),
-            "target_met": ("target", met),
-        },
-        coords={"target": [r[0] for r in rows], "target_rule": ("target", [r[3] for r in rows]), "target_description": ("target", [r[1] for r in rows])},
-    )
-
-
 def analyse(ds: xr.Dataset, cfg: EfficiencyConfig) -> xr.Dataset:
-    """Add scaling exponents, the SSM/SDPA crossover, filter shares and the targets to ``ds``."""
-    median = ds["time_s"].sel(stat="median", drop=True)
-    ds = ds.assign(time_exponent=scaling_exponents(median), memory_exponent=scaling_exponents(ds["memory_bytes"]))
-    ds["filter_share"] = xr.DataArray(
-        [(median.sel({"method": f"filter_{f}"}) / median.sel({"method": f"ssm_mixer_{f}"})).values for f in FILTERS],
-        coords={"filter": list(FILTERS), "seq_len": ds["seq_len"].values}, dims=("filter", "seq_len"),
+    """Add medians, exponents, relative costs, crossovers, comparison results and targets to ``ds``."""
+    median = ds["time_s"].median("repeat")
+    ds = ds.assign(
+        time_median=median,
+        time_min=ds["time_s"].min("repeat"),
+        time_max=ds["time_s"].max("repeat"),
+        time_exponent=time_exponents(ds),
+        memory_exponent=memory_exponents(ds["memory_bytes"]),
+        relative_cost=relative_costs(ds, cfg),
+        tokens_per_s=(cfg.throughput.batch_size * ds["train_seq_len"] / ds["step_time_s"].median("repeat")).transpose("model", "train_seq_len"),
     )
-    crossover, note = crossover_length(median.sel({"method": f"ssm_mixer_{cfg.primary_filter}"}), median.sel({"method": "sdpa"}))
-    ds.attrs.update(crossover_seq_len=crossover, crossover_note=note, primary_filter=cfg.primary_filter,
+    mixer = f"ssm_mixer_{cfg.primary_filter}"
+    crossovers = {m: crossover_length(median.sel({"method": m}), median.sel({"method": "sdpa"})) for m in (mixer, "gated_conv", "selective")}
+    ds["crossover_seq_len"] = xr.DataArray([c[0] for c in crossovers.values()], coords={"crossover_method": list(crossovers)}, dims="crossover_method")
+    ds["crossover_note"] = xr.DataArray([c[1] for c in crossovers.values()], coords={"crossover_method": list(crossovers)}, dims="crossover_method")
+    results = comparison_results(ds, cfg).set_index("comparison")
+    ds["comparison_estimate"] = (("comparison", "estimate"), results[list(ESTIMATE)].loc[ds["comparison"].values].to_numpy())
+    ds["comparison_result"] = ("comparison", results["result"].loc[ds["comparison"].values].to_numpy().astype(str))
+    ds["comparison_blocks"] = ("comparison", results["blocks"].loc[ds["comparison"].values].to_numpy())
+    ds.attrs.update(primary_filter=cfg.primary_filter, confidence=cfg.pairs.confidence, margin=cfg.pairs.margin,
+                    control_tolerance=cfg.pairs.control_tolerance, max_memory_exponent=cfg.targets.max_memory_exponent,
                     shape=f"B={cfg.batch_size}, d={cfg.d_model}, heads={cfg.n_heads}, state_size={cfg.state_size}")
-    return ds.merge(targets(ds, cfg))
+    return ds
 
 
-def summary(ds: xr.Dataset) -> dict[str, Any]:
-    """Targets and headline numbers as plain JSON values, with a one-line ``claim``."""
-    clean = lambda v: None if v is None or not np.isfinite(v) else round(float(v), 4)  # noqa: E731
-    rows = {
-        str(t): {
-            "description": str(ds["target_description"].sel(target=t).item()),
-            "value": clean(float(ds["target_value"].sel(target=t))),
-            "rule": str(ds["target_rule"].sel(target=t).item()),
-            "target": float(ds["target_threshold"].sel(target=t)),
-            "met": None if np.isnan(m := float(ds["target_met"].sel(target=t))) else bool(m),
-        }
-        for t in ds["target"].values
-    }
-    measured = [r for r in rows.values() if r["met"] is not None]
-    claim = f"{sum(r['met'] for r in measured)} of {len(rows)} targets met"
-    if len(measured) < len(rows):
-        claim += f" ({len(rows) - len(measured)} not measured)"
-    parts = [verdicts.REPRODUCED if r["met"] else verdicts.NOT_REPRODUCED for r in measured]
-    return {
-        **verdicts.summary(verdicts.combine(parts or [verdicts.UNDECIDED]), claim),
-        "targets": rows,
-        "crossover_seq_len": clean(ds.attrs["crossover_seq_len"]),
-        "crossover_note": ds.attrs["crossover_note"],
-        "time_exponent": {str(m): clean(v) for m, v in ds["time_exponent"].to_series().items()},
-        "memory_exponent": {str(m): clean(v) for m, v in ds["memory_exponent"].to_series().items()},
-        "tokens_per_s": {f"{m}/L={L}": clean(v) for (m, L), v in ds["tokens_per_s"].to_series().items()},
-        "machine": {k: np.asarray(ds.attrs[k]).item() for k in ("platform", "cpu_count", "torch_threads", "torch_version", "device_name", "dtype", "sdpa_backend")},
-    }
+def comparison_table(ds: xr.Dataset) -> pd.DataFrame:
+    """The rows of ``comparison_results``, read back from an analysed Dataset."""
+    estimate = ds["comparison_estimate"]
+    return pd.DataFrame({
+        "comparison": ds["comparison"].values, "measures": ds["comparison_description"].values,
+        **{name: estimate.sel(estimate=name).values for name in ESTIMATE},
+        "blocks": ds["comparison_blocks"].values, "rule": ds["rule"].values, "threshold": ds["threshold"].values,
+        "result": ds["comparison_result"].values,
+    })
 
 
-RESULT_WORDS = {True: "pass", False: "miss", None: "not measured"}
-_TARGET_WORDS = {  # heading, number format, unit
-    "speedup_vs_sdpa": ("Speed against attention", ".2f", "x"),
-    "ratio_vs_fft_floor": ("Overhead over the bare FFT", ".2f", "x"),
-    "filter_share": ("Filter generation", ".1%", ""),
-    "memory_exponent": ("Memory growth", ".2f", ""),
-}
+def target_table(ds: xr.Dataset) -> pd.DataFrame:
+    """The four targets: the three paired timing ratios and the memory exponent (a deterministic count)."""
+    rows = []
+    for name in TARGETS[:3]:
+        ratio, low, high = ds["comparison_estimate"].sel({"comparison": name}).values
+        rows.append({
+            "target": name, "measures": str(ds["comparison_description"].sel({"comparison": name}).item()),
+            "value": ratio, "ci_low": low, "ci_high": high, "blocks": int(ds["comparison_blocks"].sel({"comparison": name})),
+            "rule": f"{ds['rule'].sel({'comparison': name}).item()} {float(ds['threshold'].sel({'comparison': name})):g}",
+            "result": str(ds["comparison_result"].sel({"comparison": name}).item()),
+        })
+    mixer = f"ssm_mixer_{ds.attrs['primary_filter']}"
+    exponent = float(ds["memory_exponent"].sel({"method": mixer}))
+    threshold = ds.attrs["max_memory_exponent"]
+    rows.append({
+        "target": "memory_exponent", "measures": "log-log slope of SSM mixer memory against L (upper half of the grid)",
+        "value": exponent, "ci_low": math.nan, "ci_high": math.nan, "blocks": 0, "rule": f"< {threshold:g}",
+        "result": NOT_MEASURED if not math.isfinite(exponent) else MET if exponent < threshold else MISSED,
+    })
+    return pd.DataFrame(rows)
+
+
+_RESULT_VERDICT = {MET: verdicts.REPRODUCED, MISSED: verdicts.NOT_REPRODUCED, UNDECIDED: verdicts.UNDECIDED}
+
+
+def verdict_and_claim(ds: xr.Dataset) -> tuple[str, str]:
+    """The verdict on the targets, and one sentence with the counts and the control."""
+    control = ds["comparison_estimate"].sel({"comparison": CONTROL}).values
+    control_text = f"known-answer control {control[0]:.2f}x [{control[1]:.2f}, {control[2]:.2f}] for 2x"
+    if str(ds["comparison_result"].sel({"comparison": CONTROL}).item()) != MET:
+        tolerance = ds.attrs["control_tolerance"]
+        return verdicts.UNDECIDED, (
+            f"No verdict: two passes of the bare FFT against one timed {control[0]:.2f}x [{control[1]:.2f}, {control[2]:.2f}], "
+            f"not within a factor {1 + tolerance:g} of the known 2x, so these timings cannot decide the targets"
+        )
+    results = target_table(ds)["result"]
+    parts = [_RESULT_VERDICT[r] for r in results if r in _RESULT_VERDICT]
+    counts = ", ".join(f"{int((results == r).sum())} {r}" for r in (MISSED, UNDECIDED, NOT_MEASURED) if (results == r).any())
+    claim = f"{int((results == MET).sum())} of {len(results)} targets met" + (f", {counts}" if counts else "") + f" ({control_text})"
+    return verdicts.combine(parts or [verdicts.UNDECIDED]), claim
+
+
+def _clean(value: Any) -> Any:
+    return None if value is None or (isinstance(value, float) and not math.isfinite(value)) else round(float(value), 4)
 
 
 def write_metrics(ds: xr.Dataset, path: str | Path) -> dict[str, Any]:
-    """``metrics.json`` for ``dvc metrics``: ``summary(ds)`` written with sorted keys."""
-    metrics = summary(ds)
+    """``metrics.json`` (verdict, claim, headline numbers) and ``details.json`` beside it (everything else)."""
+    verdict, claim = verdict_and_claim(ds)
+    targets = target_table(ds).set_index("target")
+    relative = ds["relative_cost"].sel(estimate="ratio")
+    lengths = [L for L in (1024, 8192) if L in ds["seq_len"].values]
+    metrics = {
+        **verdicts.summary(verdict, claim),
+        **{name: _clean(row["value"]) for name, row in targets.iterrows()},
+        **{f"{key}_L{L}": _clean(relative.sel({"pair_name": pair, "seq_len": L}).item()) for key, pair in HEADLINE_RELATIVE.items() for L in lengths},
+    }
+    details = {
+        "targets": {name: {k: (_clean(v) if isinstance(v, (float, np.floating)) else v) for k, v in row.items()} for name, row in targets.iterrows()},
+        "comparisons": {str(c): {"ratio": _clean(e[0]), "ci_low": _clean(e[1]), "ci_high": _clean(e[2]),
+                                 "blocks": int(ds["comparison_blocks"].sel({"comparison": c})),
+                                 "result": str(ds["comparison_result"].sel({"comparison": c}).item())}
+                        for c, e in zip(ds["comparison"].values, ds["comparison_estimate"].values)},
+        "time_exponent": {str(m): [_clean(v) for v in row] for m, row in zip(ds["method"].values, ds["time_exponent"].values)},
+        "memory_exponent": {str(m): _clean(v) for m, v in ds["memory_exponent"].to_series().items()},
+        "relative_cost": {f"{p} @ L={int(L)}": [_clean(v) for v in ds["relative_cost"].sel({"pair_name": p, "seq_len": L}).values]
+                          for p in ds["pair_name"].values for L in ds["seq_len"].values},
+        "crossover_seq_len": {str(m): _clean(v) for m, v in ds["crossover_seq_len"].to_series().items()},
+        "tokens_per_s": {f"{m} @ L={L}": _clean(v) for (m, L), v in ds["tokens_per_s"].to_series().items()},
+        "machine": {k: np.asarray(ds.attrs[k]).item() for k in ("platform", "cpu_count", "torch_threads", "torch_version", "device_name", "dtype", "sdpa_backend")},
+    }
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")
+    path.with_name("details.json").write_text(json.dumps(details, indent=2, sort_keys=True) + "\n")
     return metrics
 
 
-def target_table(metrics: Mapping[str, Any]) -> pd.DataFrame:
-    """One row per target: what is measured, the value, the rule and pass / miss / not measured."""
-    return pd.DataFrame(
-        [
-            {"target": name, "measures": row["description"], "value": row["value"],
-             "rule": f"{row['rule']} {row['target']:g}", "result": RESULT_WORDS[row["met"]]}
-            for name, row in metrics["targets"].items()
-        ]
-    ).set_index("target")
-
-
-def verdict_lines(metrics: Mapping[str, Any]) -> list[str]:
-    """The verdict in words, every number taken from ``metrics``."""
-    number = lambda v, fmt: "not measured" if v is None else format(v, fmt)  # noqa: E731
-    lines = [f"**{metrics['claim']}.**"]
-    for name, row in metrics["targets"].items():
-        heading, fmt, unit = _TARGET_WORDS[name]
-        lines.append(
-            f"- {heading}: {row['description']} = {number(row['value'], fmt)}{unit} "
-            f"(target {row['rule']} {format(row['target'], fmt)}{unit}): {RESULT_WORDS[row['met']]}."
-        )
-    exponents = metrics["memory_exponent"]
-    lines.append(
-        f"- For comparison, the memory exponents of SDPA and naive attention are "
-        f"{number(exponents.get('sdpa'), '.2f')} and {number(exponents.get('naive_attention'), '.2f')}."
-    )
-    crossover = metrics["crossover_seq_len"]
-    lines.append(
-        f"- Crossover: the SSM mixer is faster than SDPA from L ≈ {crossover:.0f} ({metrics['crossover_note']})."
-        if crossover is not None else f"- Crossover: none measured ({metrics['crossover_note']})."
-    )
-    return lines
+def write_plot_data(ds: xr.Dataset, path: str | Path) -> None:
+    """Median seconds per pass, one column per method and one row per length, for ``dvc plots``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ds["time_median"].transpose("seq_len", "method").to_pandas().to_csv(path, float_format="%.6g")

@@ -1,24 +1,26 @@
-"""The benchmark sweep: every method at every length within the time and memory budget, and training throughput."""
+"""The benchmark run: the scaling sweep, the paired target timings and training throughput."""
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 import os
 import platform
-from dataclasses import dataclass
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import numpy as np
 import torch
 import xarray as xr
 from torch.nn import functional as F
-from tqdm import tqdm
 
 from tokensel.core.training import make_optimizer
-from tokensel.efficiency.analysis import analyse
-from tokensel.efficiency.config import METHOD_GROUPS, STATS, EfficiencyConfig
+from tokensel.efficiency.analysis import Comparison, analyse, comparisons
+from tokensel.efficiency.config import METHOD_GROUPS, EfficiencyConfig
 from tokensel.efficiency.workloads import (
     forward_backward,
     make_workload,
@@ -32,32 +34,45 @@ from tokensel.nn.models import SequenceModel
 # anything that attends; FFT work is L log L, rounded up). Memory of SDPA is taken as quadratic
 # too because the math backend materialises the scores.
 _QUADRATIC = {"sdpa", "naive_attention", "transformer_block"}
+MEMBERS = ("numerator", "denominator")
 
 
 @dataclass
 class Point:
-    seconds: list[float]
-    memory: float
+    """One (method, L): the timed passes in round order (wall and CPU seconds), the memory of the
+    warm-up pass, or why it was skipped."""
+
+    seconds: list[float] = field(default_factory=list)
+    cpu_seconds: list[float] = field(default_factory=list)
+    memory: float = math.nan
     skip_reason: str = ""
 
-    def stats(self) -> list[float]:
-        if not self.seconds:
-            return [math.nan] * len(STATS)
-        q25, median, q75 = np.percentile(self.seconds, [25, 50, 75])
-        return [float(median), float(q25), float(q75), float(q75 - q25)]
+    def budget_seconds(self, device: torch.device) -> float:
+        """What the budget extrapolates: CPU time on a CPU (so a busy machine skips no more points
+        than a quiet one), wall time on a GPU (whose work the CPU clock does not see)."""
+        return float(np.median(self.cpu_seconds if device.type == "cpu" else self.seconds))
 
 
-def _skipped(reason: str) -> Point:
-    return Point([], math.nan, reason)
+# What a sweep needs per (name, L): a step to time and its memory (NaN when not measured).
+Prepare = Callable[[str, int], tuple[Callable[[], Any], float]]
 
 
-def _estimate(previous: tuple[int, float, float] | None, method: str, length: int) -> tuple[float, float]:
+def _estimate(previous: tuple[int, float, float] | None, name: str, length: int) -> tuple[float, float]:
     """(seconds, bytes) extrapolated from the method's last measured length; 0 when there is none."""
     if previous is None:
         return 0.0, 0.0
     prev_len, prev_seconds, prev_memory = previous
-    growth = (length / prev_len) ** (2.0 if method in _QUADRATIC else 1.1)
+    growth = (length / prev_len) ** (2.0 if name in _QUADRATIC else 1.1)
     return prev_seconds * growth, prev_memory * growth
+
+
+def _budget_reason(cfg: EfficiencyConfig, seconds: float, memory: float) -> str:
+    if seconds > cfg.max_call_seconds:
+        clock = "CPU s" if cfg.torch_device.type == "cpu" else "s"
+        return f"estimated {seconds:.1f} {clock} per pass > max_call_seconds {cfg.max_call_seconds:g}"
+    if memory > cfg.max_memory_gb * 2**30:
+        return f"estimated {memory / 2**30:.1f} GiB > max_memory_gb {cfg.max_memory_gb:g}"
+    return ""
 
 
 def _is_out_of_memory(error: RuntimeError) -> bool:
@@ -65,60 +80,114 @@ def _is_out_of_memory(error: RuntimeError) -> bool:
     return "out of memory" in text or "can't allocate memory" in text
 
 
-def measure_point(cfg: EfficiencyConfig, method: str, length: int, step: Callable[[], Any] | None = None) -> Point:
-    """Warm-up (with memory) then ``repeats`` timed passes, as many as fit ``seconds_per_point``.
+def _rotated(names: list[str], k: int) -> list[str]:
+    k = k % len(names) if names else 0
+    return names[k:] + names[:k]
 
-    ``step`` replaces the workload's forward + backward (the throughput benchmark passes a
-    training step); memory is then not measured.
+
+def sweep(cfg: EfficiencyConfig, names: list[str], lengths: tuple[int, ...], prepare: Prepare) -> dict[tuple[str, int], Point]:
+    """Every (name, L): L by L, a warm-up per name, then ``repeats`` rounds that time each name
+    once, every round led by the next name, so that load drifting over a length's minute reaches
+    all names alike and the passes of one round can be compared pairwise.
+
+    A name stops at the first length whose extrapolated cost exceeds the budget (or that ran out
+    of memory): that length and every longer one are recorded as skipped with the reason.
     """
     device = cfg.torch_device
-    try:
-        if step is None:
-            work = make_workload(cfg, method, length)
-            step = lambda: forward_backward(work)  # noqa: E731
-            first, memory = warmup_memory(work, device)
-        else:
-            first, memory = timed(step, device), math.nan
-        for _ in range(cfg.warmup - 1):
-            first = timed(step, device)
-        n = int(min(cfg.repeats, max(cfg.min_repeats, cfg.seconds_per_point // max(first, 1e-9))))
-        return Point([timed(step, device) for _ in range(n)], memory)
-    except RuntimeError as error:
-        if not _is_out_of_memory(error):
-            raise
-        return _skipped("out of memory")
-    finally:
-        if device.type == "cuda":
-            torch.cuda.empty_cache()
-
-
-def _budget_reason(cfg: EfficiencyConfig, seconds: float, memory: float) -> str:
-    if seconds > cfg.max_call_seconds:
-        return f"estimated {seconds:.1f} s per pass > max_call_seconds {cfg.max_call_seconds:g}"
-    if memory > cfg.max_memory_gb * 2**30:
-        return f"estimated {memory / 2**30:.1f} GiB > max_memory_gb {cfg.max_memory_gb:g}"
-    return ""
-
-
-def sweep(cfg: EfficiencyConfig, methods: list[str], lengths: tuple[int, ...], run_point: Callable[[str, int], Point], desc: str) -> dict[tuple[str, int], Point]:
-    """Every (method, L), L outermost so that drifting machine load spreads over all methods.
-
-    A method stops at the first length whose extrapolated cost exceeds the budget (or that ran
-    out of memory): that length and every longer one are recorded as skipped with the reason.
-    """
     points: dict[tuple[str, int], Point] = {}
     last: dict[str, tuple[int, float, float]] = {}
     stopped: dict[str, str] = {}
-    for length, method in tqdm([(L, m) for L in lengths for m in methods], desc=desc, mininterval=1.0):
-        reason = stopped.get(method) or _budget_reason(cfg, *_estimate(last.get(method), method, length))
-        point = _skipped(reason) if reason else run_point(method, length)
-        if point.skip_reason:
-            stopped.setdefault(method, f"skipped from L={length}: {point.skip_reason}")
-            point.skip_reason = stopped[method]
-        else:
-            last[method] = (length, float(np.median(point.seconds)), 0.0 if math.isnan(point.memory) else point.memory)
-        points[method, length] = point
+
+    def skip(name: str, length: int, reason: str) -> None:
+        stopped.setdefault(name, f"skipped from L={length}: {reason}")
+        points[name, length] = Point(skip_reason=stopped[name])
+
+    for length in lengths:
+        steps: dict[str, Callable[[], Any]] = {}
+        for name in names:
+            reason = stopped.get(name) or _budget_reason(cfg, *_estimate(last.get(name), name, length))
+            if reason:
+                skip(name, length, reason)
+                continue
+            try:
+                steps[name], memory = prepare(name, length)
+                for _ in range(cfg.warmup - 1):
+                    timed(steps[name], device)
+            except RuntimeError as error:
+                if not _is_out_of_memory(error):
+                    raise
+                steps.pop(name, None)
+                skip(name, length, "out of memory")
+                continue
+            points[name, length] = Point(memory=memory)
+        for round_ in range(cfg.repeats):
+            for name in _rotated(list(steps), round_):
+                try:
+                    cpu_start = time.process_time()
+                    points[name, length].seconds.append(timed(steps[name], device))
+                    points[name, length].cpu_seconds.append(time.process_time() - cpu_start)
+                except RuntimeError as error:
+                    if not _is_out_of_memory(error):
+                        raise
+                    del steps[name]
+                    skip(name, length, "out of memory")
+        for name in steps:
+            point = points[name, length]
+            last[name] = (length, point.budget_seconds(device), 0.0 if math.isnan(point.memory) else point.memory)
+        if device.type == "cuda":
+            torch.cuda.empty_cache()
     return points
+
+
+def prepare_method(cfg: EfficiencyConfig) -> Prepare:
+    """A method's forward + backward pass; its warm-up pass counts its memory."""
+
+    def prepare(method: str, length: int) -> tuple[Callable[[], Any], float]:
+        work = make_workload(cfg, method, length)
+        _, memory = warmup_memory(work, cfg.torch_device)
+        return (lambda: forward_backward(work)), memory
+
+    return prepare
+
+
+def _comparison_steps(cfg: EfficiencyConfig, comparison: Comparison) -> tuple[Callable[[], Any], Callable[[], Any]]:
+    """The timed steps of a comparison's numerator and denominator (each ``passes`` passes), warmed up."""
+    steps = []
+    for method, passes in (comparison.numerator, comparison.denominator):
+        step, _ = prepare_method(cfg)(method, comparison.seq_len)
+        for _ in range(cfg.warmup - 1):
+            timed(step, cfg.torch_device)
+        steps.append(lambda step=step, passes=passes: [step() for _ in range(passes)])
+    return steps[0], steps[1]
+
+
+def measure_comparisons(cfg: EfficiencyConfig, skipped: set[tuple[str, int]]) -> xr.Dataset:
+    """Paired timings of every comparison (targets and control), NaN where a member was skipped in
+    the sweep. Pairs are taken in rounds, one pair of each comparison per round, so that every
+    ratio is sampled over the whole measurement; ``pairs_per_block`` consecutive rounds form a block."""
+    rows = comparisons(cfg)
+    measured = [i for i, c in enumerate(rows) if not {(c.numerator[0], c.seq_len), (c.denominator[0], c.seq_len)} & skipped]
+    steps = {i: _comparison_steps(cfg, rows[i]) for i in measured}
+    n_pairs = cfg.pairs.blocks * cfg.pairs.pairs_per_block
+    times = np.full((len(rows), n_pairs, len(MEMBERS)), np.nan)
+    for pair in range(n_pairs):
+        for i in measured:
+            first = pair % 2  # which member goes first alternates, so neither always runs on a warm cache
+            for member in (first, 1 - first):
+                times[i, pair, member] = timed(steps[i][member], cfg.torch_device)
+    return xr.Dataset(
+        {"pair_time_s": (("comparison", "pair", "member"), times)},
+        coords={
+            "comparison": [c.name for c in rows],
+            "pair": np.arange(n_pairs),
+            "block": ("pair", np.arange(n_pairs) // cfg.pairs.pairs_per_block),
+            "member": list(MEMBERS),
+            "comparison_description": ("comparison", [c.description for c in rows]),
+            "comparison_seq_len": ("comparison", [c.seq_len for c in rows]),
+            "rule": ("comparison", [c.rule for c in rows]),
+            "threshold": ("comparison", [c.threshold for c in rows]),
+        },
+    )
 
 
 def training_step(model: SequenceModel, cfg: EfficiencyConfig, length: int) -> Callable[[], float]:
@@ -137,11 +206,18 @@ def training_step(model: SequenceModel, cfg: EfficiencyConfig, length: int) -> C
     return step
 
 
-def throughput_point(cfg: EfficiencyConfig, name: str, length: int) -> Point:
+def prepare_training(cfg: EfficiencyConfig) -> Prepare:
+    """A whole model's training step (its first call is the warm-up); memory is not measured."""
     tp = cfg.throughput
-    torch.manual_seed(cfg.seed)
-    model = SequenceModel(tp.models[name], tp.vocab_size, tp.d_model, length).to(cfg.torch_device, cfg.torch_dtype)
-    return measure_point(cfg, name, length, step=training_step(model, cfg, length))
+
+    def prepare(name: str, length: int) -> tuple[Callable[[], Any], float]:
+        torch.manual_seed(cfg.seed)
+        model = SequenceModel(tp.models[name], tp.vocab_size, tp.d_model, length).to(cfg.torch_device, cfg.torch_dtype)
+        step = training_step(model, cfg, length)
+        timed(step, cfg.torch_device)
+        return step, math.nan
+
+    return prepare
 
 
 def cpu_name() -> str:
@@ -168,47 +244,67 @@ def machine_info(cfg: EfficiencyConfig) -> dict[str, Any]:
         "sdpa_backend": sdpa_backend(cfg, cfg.seq_lens[0]),
         "memory_measure": "cuda max_memory_allocated above baseline" if device.type == "cuda"
         else "activation bytes: tensors saved for backward + output (not process peak)",
-        "config": str(dataclasses.asdict(cfg)),
+        "config": json.dumps(dataclasses.asdict(cfg), sort_keys=True, default=str),
+    }
+
+
+@contextmanager
+def torch_threads(n: int) -> Iterator[None]:
+    threads = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _grid(points: dict[tuple[str, int], Point], names: list[str], lengths: tuple[int, ...], repeats: int) -> dict[str, np.ndarray]:
+    seconds = np.full((len(names), len(lengths), repeats), np.nan)
+    for i, name in enumerate(names):
+        for j, length in enumerate(lengths):
+            timed_passes = points[name, length].seconds
+            seconds[i, j, : len(timed_passes)] = timed_passes
+    return {
+        "seconds": seconds,
+        "memory": np.array([[points[n, L].memory for L in lengths] for n in names]),
+        "skip_reason": np.array([[points[n, L].skip_reason for L in lengths] for n in names]).astype(str),
     }
 
 
 def run(cfg: EfficiencyConfig) -> xr.Dataset:
-    """Run the whole benchmark and return the raw measurements with their analysis (``analyse``)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(cfg.threads)
-    try:
-        methods = list(METHOD_GROUPS)
-        points = sweep(cfg, methods, cfg.seq_lens, lambda m, L: measure_point(cfg, m, L), "fwd+bwd")
-        models = list(cfg.throughput.models)
-        trained = sweep(cfg, models, cfg.throughput.seq_lens, lambda m, L: throughput_point(cfg, m, L), "training steps")
-        attrs = machine_info(cfg)
-    finally:
-        torch.set_num_threads(threads)
-    grid = lambda f, ms, ls, pts: np.array([[f(pts[m, L]) for L in ls] for m in ms])  # noqa: E731
+    """The whole benchmark: raw timings (sweep, pairs, throughput) with their analysis (``analyse``)."""
+    methods, models = list(METHOD_GROUPS), list(cfg.throughput.models)
     tp = cfg.throughput
-    step_s = grid(lambda p: p.stats()[0], models, tp.seq_lens, trained)
+    with torch_threads(cfg.threads):
+        points = sweep(cfg, methods, cfg.seq_lens, prepare_method(cfg))
+        skipped = {key for key, point in points.items() if point.skip_reason}
+        pairs = measure_comparisons(cfg, skipped)
+        trained = sweep(cfg, models, tp.seq_lens, prepare_training(cfg))
+        attrs = machine_info(cfg)
+    sweep_grid = _grid(points, methods, cfg.seq_lens, cfg.repeats)
+    train_grid = _grid(trained, models, tp.seq_lens, cfg.repeats)
     ds = xr.Dataset(
         {
-            "time_s": (("method", "seq_len", "stat"), grid(Point.stats, methods, cfg.seq_lens, points)),
-            "memory_bytes": (("method", "seq_len"), grid(lambda p: p.memory, methods, cfg.seq_lens, points)),
-            "n_repeats": (("method", "seq_len"), grid(lambda p: len(p.seconds), methods, cfg.seq_lens, points)),
-            "skip_reason": (("method", "seq_len"), grid(lambda p: p.skip_reason, methods, cfg.seq_lens, points).astype(str)),
-            "tokens_per_s": (("model", "train_seq_len"), tp.batch_size * np.asarray(tp.seq_lens)[None, :] / step_s),
+            "time_s": (("method", "seq_len", "repeat"), sweep_grid["seconds"]),
+            "memory_bytes": (("method", "seq_len"), sweep_grid["memory"]),
+            "skip_reason": (("method", "seq_len"), sweep_grid["skip_reason"]),
+            "step_time_s": (("model", "train_seq_len", "repeat"), train_grid["seconds"]),
         },
         coords={
             "method": methods,
             "seq_len": list(cfg.seq_lens),
-            "stat": list(STATS),
+            "repeat": np.arange(cfg.repeats),
             "group": ("method", [METHOD_GROUPS[m] for m in methods]),
             "model": models,
             "train_seq_len": list(tp.seq_lens),
-            "model_spec": ("model", [str(dataclasses.asdict(tp.models[m])) for m in models]),
+            "model_spec": ("model", [tp.models[m].to_json() for m in models]),
         },
         attrs=attrs,
-    )
-    ds["time_s"].attrs["description"] = "forward+backward wall time over the timed repeats (median, quartiles, IQR)"
+    ).merge(pairs)
+    ds["time_s"].attrs["description"] = "forward+backward wall time of each timed pass, in rounds across methods"
     ds["memory_bytes"].attrs["description"] = attrs["memory_measure"]
-    ds["tokens_per_s"].attrs["description"] = "training tokens per second (forward, backward, AdamW step), median step"
+    ds["step_time_s"].attrs["description"] = "wall time of one training step (forward, backward, AdamW)"
+    ds["pair_time_s"].attrs["description"] = "wall time of alternating passes of a comparison's two members"
     return analyse(ds, cfg)
 
 

@@ -19,7 +19,9 @@ from tokensel.nn.mixers.attention import (
     CausalSelfAttention,
     naive_attention,
 )
+from tokensel.nn.mixers.gated_conv import GatedConvMixer
 from tokensel.nn.mixers.long_conv import LongConvMixer, LongConvOptions, fft_causal_conv
+from tokensel.nn.mixers.selective import SelectiveSSMMixer
 from tokensel.nn.models import Block
 
 
@@ -49,6 +51,10 @@ def _module(cfg: EfficiencyConfig, method: str, length: int) -> nn.Module:
         return LongConvMixer(d, conv(method.removeprefix("ssm_mixer_")), length)
     if method.startswith("filter_"):
         return make_filter(conv(method.removeprefix("filter_")), d, length)
+    if method == "gated_conv":
+        return GatedConvMixer(d, cfg.gated_conv, length)
+    if method == "selective":
+        return SelectiveSSMMixer(d, cfg.selective, length)
     if method == "sdpa":
         return CausalSelfAttention(d, attention, length)
     if method == "naive_attention":

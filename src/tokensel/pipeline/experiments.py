@@ -25,6 +25,7 @@ EXPERIMENTS: dict[str, str] = {
     "regression": "Nonparametric regression on piecewise γ-smooth functions (Theorems 4.5, 4.6)",
     "genomic": "Genomic sequences: sparse, input-dependent important tokens (Section 7)",
     "efficiency": "Efficiency: SSM+FNN against attention from short to long sequences",
+    "constructions": "Constructions: selection, copying and recall with weights set by formula (Lemma 3.3, Theorems 3.1, 3.2)",
 }
 
 

@@ -1,9 +1,11 @@
-"""From combined regression runs to numbers: validation selection, slopes, the gap, the verdict.
+"""From the runs to numbers: validation choices, normalised risks, slopes, ratios, convergence, verdict.
 
-Theorem 4.6 bounds the excess risk of ERM by n^{-2a/(2a+1)} up to poly-log factors (a = a-dagger);
-we compare the fitted log-log slope of the test excess risk against that exponent. The slope is
-fitted on the seed-mean risk, with a percentile interval from resampling seeds
-(``tokensel.core.stats.fit_loglog_slope``).
+Theorem 4.6 bounds the expected excess risk of empirical risk minimisation over SSM+FNN networks by
+n^(-2a†/(2a†+1)) up to poly-log factors. We compare log-log slopes of the test excess risk,
+normalised by Var F per seed (1 - R^2), over the fit range: of the networks, of the oracle-Gamma
+sieve (the positive control: it must show the predicted slope) and of the no-Gamma k-NN baseline.
+Slopes are fitted to the seed-mean risk; intervals resample whole seeds (paired across estimators
+where two are compared), so the correlation between sizes and estimators within a seed is kept.
 """
 
 from __future__ import annotations
@@ -17,226 +19,215 @@ import pandas as pd
 import xarray as xr
 
 from tokensel.core import verdicts
-from tokensel.core.stats import fit_loglog_slope
-from tokensel.nn.families import SSM1_FNN, SSM2_FNN, TRANSFORMER, model_families
-from tokensel.regression.config import ORDERS, RegressionExperiment
-from tokensel.regression.smooth import a_dagger, predicted_exponent
+from tokensel.core.stats import fit_loglog_slope, ols_slopes
+from tokensel.regression.config import RegressionExperiment
+from tokensel.regression.smooth import predicted_exponent
 
-FASTER, CONSISTENT, SLOWER = "faster than predicted", "consistent with the prediction", "slower than predicted"
-
-
-def select_by_validation(ds: xr.Dataset) -> xr.Dataset:
-    """Per (model, seed, order, n_train): the (lr, stopping step) with the lowest validation risk.
-
-    Returns ``test_risk``, ``val_risk``, ``best_lr`` and ``best_step``; cells that were not run
-    stay NaN. The test split is never looked at when choosing.
-    """
-    val = ds["val_risk"]
-    ran = val.notnull().any(["lr", "eval_step"])
-    idx = val.fillna(np.inf).argmin(dim=["lr", "eval_step"])
-    chosen = ds[["test_risk", "val_risk"]].isel(idx).drop_vars(["lr", "eval_step"])
-    chosen["best_lr"] = ds["lr"].isel(lr=idx["lr"]).drop_vars("lr")
-    chosen["best_step"] = ds["eval_step"].isel(eval_step=idx["eval_step"]).drop_vars("eval_step")
-    return chosen.where(ran)
+SIEVE = "oracle sieve"
+KNN = "k-NN without Γ"
 
 
-def select_width(ds: xr.Dataset) -> xr.Dataset:
-    """Width sweep per (model, seed, width): test risk at the validation-chosen stopping step."""
-    val = ds["width_val_risk"]
-    ran = val.notnull().any("eval_step")
-    idx = val.fillna(np.inf).argmin("eval_step")
-    chosen = ds[["width_test_risk", "width_val_risk"]].isel(eval_step=idx).drop_vars("eval_step")
-    chosen["width_n_params"] = ds["width_n_params"]
-    return chosen.where(ran).dropna("model", how="all", subset=["width_test_risk"])
+def chosen_runs(ds: xr.Dataset) -> xr.Dataset:
+    """Per (model, order, n): the (lr, d_model) with the smallest validation risk of the tuning
+    (first) seed, and every seed's run with it. Dims (model, order, n_train, seed)."""
+    val = ds["val_risk"].isel(seed=0, drop=True).stack(pair=("lr", "d_model"))
+    ran = val.notnull().any("pair")
+    best = val.fillna(np.inf).argmin("pair").drop_vars(["pair", "lr", "d_model"], errors="ignore")
+    picked = ds.drop_vars(["n_params", "target_variance"]).stack(pair=("lr", "d_model")).isel(pair=best)
+    picked = picked.reset_coords(["lr", "d_model"]).drop_vars("pair")
+    return picked.where(ran)
 
 
-def rate_status(slope: float, ci_low: float, ci_high: float, predicted: float) -> str:
-    """Where ``predicted`` falls against the slope's interval (the point slope when there is none)."""
-    lo, hi = (slope, slope) if np.isnan(ci_low) else (ci_low, ci_high)
-    if hi < predicted:
-        return FASTER
-    if lo > predicted:
-        return SLOWER
-    return CONSISTENT
+def normalised_risks(chosen: xr.Dataset, refs: xr.Dataset) -> xr.DataArray:
+    """Test excess risk / Var F per seed, dims (estimator, order, n_train, seed); NaN where not run."""
+    networks = chosen["test_risk"].rename(model="estimator")
+    sieve = refs["sieve_risk"].expand_dims(estimator=[SIEVE])
+    knn = refs["knn_risk"].expand_dims(estimator=[KNN])
+    risk = xr.concat([networks.drop_vars("model_spec", errors="ignore"), sieve, knn], dim="estimator", join="outer")
+    return (risk / refs["target_variance"]).transpose("estimator", "order", "n_train", "seed")
 
 
-def slope_table(selected: xr.Dataset, experiment: RegressionExperiment) -> pd.DataFrame:
-    """One row per (model, order) that ran: fitted slope with CI beside -2a/(2a+1), over the fit range."""
-    families = model_families(selected["model"].values, selected["model_spec"].values)
-    predicted = predicted_exponent(experiment.task)
-    sizes = list(experiment.fit_sizes)
-    analysis = experiment.analysis
-    rows = []
-    for model in selected["model"].values:
-        for order in ORDERS:
-            risk = selected["test_risk"].sel(model=model, order=order, n_train=sizes).transpose("n_train", "seed")
-            if risk.isnull().any():
-                continue
-            fit = fit_loglog_slope(np.asarray(sizes), risk.values, n_boot=analysis.n_boot, ci=analysis.ci)
-            rows.append(
-                {
-                    "model": str(model),
-                    "family": families[str(model)],
-                    "order": order,
-                    "slope": fit.slope,
-                    "ci_low": fit.ci_low,
-                    "ci_high": fit.ci_high,
-                    "intercept": fit.intercept,
-                    "predicted": predicted,
-                    "status": rate_status(fit.slope, fit.ci_low, fit.ci_high, predicted),
-                    "n_min": sizes[0],
-                    "n_max": sizes[-1],
-                    "n_seeds": int(risk.sizes["seed"]),
-                    "risk_at_n_max": float(risk.isel(n_train=-1).mean()),
-                }
-            )
-    return pd.DataFrame(rows)
-
-
-def approximation_table(width: xr.Dataset) -> pd.DataFrame:
-    """Slope of log test risk against log parameter count per width-swept model (seed bootstrap)."""
-    rows = []
-    for model in width["model"].values:
-        cell = width.sel(model=model)
-        n_params = cell["width_n_params"].isel(seed=0).values
-        fit = fit_loglog_slope(n_params, cell["width_test_risk"].transpose("width", "seed").values)
-        rows.append({"model": str(model), "slope": fit.slope, "ci_low": fit.ci_low, "ci_high": fit.ci_high})
-    return pd.DataFrame(rows)
-
-
-def _first_of_family(models: list[str], families: dict[str, str], family: str) -> str | None:
-    return next((m for m in models if families[m] == family), None)
-
-
-def gap_table(selected: xr.Dataset, experiment: RegressionExperiment) -> pd.DataFrame:
-    """Seed-mean risk of the one- and two-layer SSM+FNN control models per order and n, and their ratio."""
-    families = model_families(selected["model"].values, selected["model_spec"].values)
-    controls = list(experiment.fixed_order.models)
-    one = _first_of_family(controls, families, SSM1_FNN)
-    two = _first_of_family(controls, families, SSM2_FNN)
-    if one is None or two is None:
-        return pd.DataFrame(columns=["order", "n_train", "one_layer", "two_layer", "ratio"])
-    mean = selected["test_risk"].mean("seed")
-    frame = pd.DataFrame(
-        {
-            "one_layer": mean.sel(model=one).to_series(),
-            "two_layer": mean.sel(model=two).to_series(),
-        }
-    ).reset_index()
-    frame["ratio"] = frame["one_layer"] / frame["two_layer"]
-    frame.attrs.update(one_layer_model=one, two_layer_model=two)
-    return frame
-
-
-def _first_row(table: pd.DataFrame, family: str) -> pd.Series | None:
-    rows = table[table["family"] == family] if len(table) else table
-    return rows.iloc[0] if len(rows) else None
+def _seed_matrix(risk: xr.DataArray, estimator: str, order: str, sizes: list[int]) -> np.ndarray | None:
+    """(n_sizes, n_seeds) risks, or None where the estimator did not run this order everywhere."""
+    values = risk.sel(estimator=estimator, order=order, n_train=sizes).values
+    return None if np.isnan(values).any() else values
 
 
 @dataclass(frozen=True)
-class RegressionVerdict:
-    """The report's conclusions, each computed from the tables (``None`` = not assessable)."""
+class Comparison:
+    """A statistic of two estimators on the same seeds, with a paired seed-bootstrap interval."""
 
-    predicted: float
-    two_layer_status: str | None
-    same_rate_as_transformer: bool | None
-    slope_difference: float | None
-    gap_dynamic: float | None
-    gap_fixed: float | None
-    gap_only_when_dynamic: bool | None
-
-    @property
-    def verdict(self) -> str:
-        if self.same_rate_as_transformer is None or self.two_layer_status is None:
-            return verdicts.UNDECIDED
-        if not self.same_rate_as_transformer:
-            return verdicts.NOT_REPRODUCED
-        return verdicts.REPRODUCED if self.two_layer_status == CONSISTENT else verdicts.PARTIALLY_REPRODUCED
-
-    @property
-    def claim(self) -> str:
-        """One line for the index page: does SSM+FNN reach the Transformer's rate, and the theorem's?"""
-        if self.same_rate_as_transformer is None or self.two_layer_status is None:
-            return "not assessed (the grid lacks a two-layer SSM+FNN or a Transformer)"
-        if not self.same_rate_as_transformer:
-            return f"not reproduced (the two-layer SSM+FNN rate differs from the Transformer's by {self.slope_difference:+.2f})"
-        if self.two_layer_status == CONSISTENT:
-            return "reproduced (same rate as the Transformer, consistent with the predicted exponent)"
-        return f"partially reproduced (same rate as the Transformer; the two-layer SSM+FNN is {self.two_layer_status} on this profile)"
-
-    def lines(self, tolerance: float, gap_ratio: float) -> list[str]:
-        """The verdict in words with its numbers."""
-        out = []
-        if self.two_layer_status is None:
-            out.append("The rate of the two-layer SSM+FNN was not assessed (no such model in the grid).")
-        else:
-            out.append(
-                f"Two-layer SSM+FNN: the fitted slope is **{self.two_layer_status}** "
-                f"(predicted exponent {self.predicted:.3f})."
-            )
-        if self.same_rate_as_transformer is not None:
-            word = "the same" if self.same_rate_as_transformer else "NOT the same"
-            out.append(
-                f"Against the Transformer the slopes differ by {self.slope_difference:+.3f}: {word} rate "
-                f"within our tolerance of {tolerance:.2f}."
-            )
-        if self.gap_only_when_dynamic is not None:
-            opens = "opens only when the order is dynamic" if self.gap_only_when_dynamic else "does NOT open only when the order is dynamic"
-            out.append(
-                f"One-layer / two-layer risk at the largest n: {self.gap_dynamic:.2f} (dynamic order) vs "
-                f"{self.gap_fixed:.2f} (fixed order); with a gap threshold of {gap_ratio:.2f} the gap {opens}."
-            )
-        return out
+    value: float
+    low: float
+    high: float
 
 
-def verdict(slopes: pd.DataFrame, gaps: pd.DataFrame, experiment: RegressionExperiment) -> RegressionVerdict:
-    """Combine the slope and gap tables into the verdict (margins from ``regression.analysis``)."""
-    dynamic = slopes[slopes["order"] == "dynamic"] if len(slopes) else slopes
-    two, tf = (_first_row(dynamic, family) for family in (SSM2_FNN, TRANSFORMER))
-    difference = None if two is None or tf is None else float(two["slope"] - tf["slope"])
-    largest = gaps[gaps["n_train"] == experiment.n_train[-1]].set_index("order")["ratio"] if len(gaps) else None
-    gap_dynamic = None if largest is None else float(largest.get("dynamic", np.nan))
-    gap_fixed = None if largest is None else float(largest.get("fixed", np.nan))
-    ratio = experiment.analysis.gap_ratio
-    return RegressionVerdict(
-        predicted=predicted_exponent(experiment.task),
-        two_layer_status=None if two is None else str(two["status"]),
-        same_rate_as_transformer=None if difference is None else abs(difference) <= experiment.analysis.slope_tolerance,
-        slope_difference=difference,
-        gap_dynamic=gap_dynamic,
-        gap_fixed=gap_fixed,
-        gap_only_when_dynamic=None if largest is None else bool(gap_dynamic >= ratio and gap_fixed < ratio),
+def _paired(a: np.ndarray, b: np.ndarray, statistic, n_boot: int, ci: float) -> Comparison:
+    value = statistic(a, b)
+    n_seeds = a.shape[1]
+    if n_seeds < 2:
+        return Comparison(value, np.nan, np.nan)
+    idx = np.random.default_rng(0).integers(0, n_seeds, size=(n_boot, n_seeds))
+    boot = np.array([statistic(a[:, i], b[:, i]) for i in idx])
+    low, high = np.quantile(boot, [(1 - ci) / 2, (1 + ci) / 2])
+    return Comparison(float(value), float(low), float(high))
+
+
+def _slope(log_n: np.ndarray, r: np.ndarray) -> float:
+    return float(ols_slopes(log_n, np.log(r.mean(axis=1))[:, None])[0][0])
+
+
+def ratio_at_largest(a: np.ndarray, b: np.ndarray, n_boot: int, ci: float) -> Comparison:
+    """Seed-mean risk of a over that of b at the largest n (rows: sizes, columns: seeds)."""
+    return _paired(a, b, lambda x, y: float(x[-1].mean() / y[-1].mean()), n_boot, ci)
+
+
+def slope_difference(sizes: list[int], a: np.ndarray, b: np.ndarray, n_boot: int, ci: float) -> Comparison:
+    """Slope of a minus slope of b (positive: a decreases more slowly)."""
+    log_n = np.log(np.asarray(sizes, dtype=float))
+    return _paired(a, b, lambda x, y: _slope(log_n, x) - _slope(log_n, y), n_boot, ci)
+
+
+def slope_table(risk: xr.DataArray, experiment: RegressionExperiment) -> pd.DataFrame:
+    """One row per (estimator, order) that ran everywhere in the fit range: slope, CI, level at the largest n."""
+    sizes, analysis = list(experiment.fit_sizes), experiment.analysis
+    rows = []
+    for order in risk["order"].values:
+        for estimator in risk["estimator"].values:
+            values = _seed_matrix(risk, str(estimator), str(order), sizes)
+            if values is None:
+                continue
+            fit = fit_loglog_slope(np.asarray(sizes), values, n_boot=analysis.n_boot, ci=analysis.ci)
+            rows.append({
+                "estimator": str(estimator), "order": str(order), "slope": fit.slope, "ci_low": fit.ci_low, "ci_high": fit.ci_high,
+                "risk_at_largest_n": float(values[-1].mean()), "r2_at_largest_n": float(1 - values[-1].mean()), "seeds": values.shape[1],
+            })
+    return pd.DataFrame(rows)
+
+
+def convergence_table(chosen: xr.Dataset, flat_tolerance: float) -> pd.DataFrame:
+    """Per (model, order, n): how many chosen runs stopped before the cap, and how many ended on a
+    flat validation curve (best of the last quarter of checks within ``flat_tolerance`` of the best before)."""
+    rows = []
+    for model in chosen["model"].values:
+        for order in chosen["order"].values:
+            for n in chosen["n_train"].values:
+                run = chosen.sel(model=model, order=order, n_train=n)
+                if run["test_risk"].isnull().all():
+                    continue
+                stopped = flat = 0
+                for seed in run["seed"].values:
+                    one = run.sel(seed=seed)
+                    curve = one["curve_val"].values
+                    curve = curve[~np.isnan(curve)]
+                    quarter = max(1, len(curve) // 4)
+                    stopped += int(one["steps_run"] < one["step_cap"])
+                    flat += int(len(curve) > quarter and curve[-quarter:].min() >= (1 - flat_tolerance) * curve[:-quarter].min())
+                seeds = int(run["seed"].size)
+                rows.append({
+                    "model": str(model), "order": str(order), "n": int(n), "seeds": seeds, "stopped early": stopped, "flat at the end": flat,
+                    "chosen step / cap": float((run["best_step"] / run["step_cap"]).median()), "lr": float(run["lr"].values.flat[0]),
+                    "d_model": int(run["d_model"].values.flat[0]),
+                })
+    return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True)
+class Part:
+    """One part of the verdict: its word from ``tokensel.core.verdicts`` and the sentence behind it."""
+
+    name: str
+    verdict: str
+    text: str
+
+
+def _fmt(c: Comparison, digits: int = 2) -> str:
+    interval = "" if np.isnan(c.low) else f" [{c.low:.{digits}f}, {c.high:.{digits}f}]"
+    return f"{c.value:.{digits}f}{interval}"
+
+
+def verdict_parts(risk: xr.DataArray, experiment: RegressionExperiment) -> list[Part]:
+    """(a) network vs oracle sieve, (b) SSM+FNN vs Transformer, (c) two vs one layer by order."""
+    a = experiment.analysis
+    sizes, n_max = list(experiment.fit_sizes), experiment.fit_sizes[-1]
+    tol, boot = a.slope_tolerance, (a.n_boot, a.ci)
+    predicted = predicted_exponent(experiment.task)
+    m = lambda name, order: _seed_matrix(risk, name, order, sizes)  # noqa: E731
+    sieve, ssm2, tf = m(SIEVE, "dynamic"), m(a.two_layer, "dynamic"), m(a.transformer, "dynamic")
+    sieve_slope = _slope(np.log(np.asarray(sizes, dtype=float)), sieve)
+    if abs(sieve_slope - predicted) > tol:
+        text = f"the oracle sieve's slope {sieve_slope:.2f} misses the predicted {predicted:.2f} by more than {tol}: the data do not show the rate in this range, so no network slope is read"
+        return [Part(p, verdicts.UNDECIDED, text) for p in ("a", "b", "c")]
+    parts = []
+    ratio = ratio_at_largest(ssm2, sieve, *boot)
+    diff = slope_difference(sizes, ssm2, sieve, *boot)
+    head = f"two-layer SSM+FNN risk is {_fmt(ratio, 1)}× the oracle sieve's at n = {n_max}; slope difference {_fmt(diff)}"
+    if ratio.low > a.level_ratio:
+        parts.append(Part("a", verdicts.UNDECIDED, f"{head}: more than {a.level_ratio:g}× above the oracle, the networks have not reached the estimation regime, so their slope is not the rate"))
+    elif abs(diff.value) <= tol and diff.low <= tol:
+        parts.append(Part("a", verdicts.REPRODUCED, f"{head}: the network decreases at the oracle's rate"))
+    elif diff.low > tol:
+        parts.append(Part("a", verdicts.NOT_REPRODUCED, f"{head}: the network decreases more slowly than the oracle"))
+    else:
+        parts.append(Part("a", verdicts.UNDECIDED, f"{head}: the interval is too wide to decide"))
+    level = ratio_at_largest(ssm2, tf, *boot)
+    diff = slope_difference(sizes, ssm2, tf, *boot)
+    head = f"SSM+FNN / Transformer risk at n = {n_max}: {_fmt(level)}; slope difference {_fmt(diff)} over n = {sizes[0]}–{n_max}"
+    if level.high <= a.gap_ratio and diff.high <= tol:
+        parts.append(Part("b", verdicts.REPRODUCED, f"{head}: SSM+FNN is comparable to or better than the Transformer"))
+    elif level.low > a.gap_ratio or diff.low > tol:
+        parts.append(Part("b", verdicts.NOT_REPRODUCED, f"{head}: SSM+FNN is worse than the Transformer"))
+    else:
+        parts.append(Part("b", verdicts.UNDECIDED, f"{head}: the intervals straddle the margins"))
+    gaps = {order: (ratio_at_largest(m(a.one_layer, order), m(a.two_layer, order), *boot) if m(a.one_layer, order) is not None and m(a.two_layer, order) is not None else None) for order in ("dynamic", "fixed")}
+    dyn, fix = gaps["dynamic"], gaps["fixed"]
+    if dyn is None or fix is None:
+        return parts + [Part("c", verdicts.UNDECIDED, "one- and two-layer SSM+FNN did not both run on both orders")]
+    head = f"one-layer / two-layer risk at n = {n_max}: {_fmt(dyn)} (dynamic order), {_fmt(fix)} (fixed order)"
+    if dyn.low > a.gap_ratio and fix.high <= a.gap_ratio:
+        parts.append(Part("c", verdicts.REPRODUCED, f"{head}: the second layer helps only when the tokens must be selected"))
+    elif dyn.high <= a.gap_ratio:
+        parts.append(Part("c", verdicts.NOT_REPRODUCED, f"{head}: one layer does as well as two even when the tokens must be selected"))
+    else:
+        parts.append(Part("c", verdicts.UNDECIDED, f"{head}: the intervals straddle the margin {a.gap_ratio:g}"))
+    return parts
+
+
+def claim(slopes: pd.DataFrame, parts: list[Part], experiment: RegressionExperiment) -> str:
+    """The one-line claim of metrics.json, with the numbers behind it."""
+    a = experiment.analysis
+    row = lambda est: slopes[(slopes.estimator == est) & (slopes.order == "dynamic")].iloc[0]  # noqa: E731
+    sieve, ssm2, tf = row(SIEVE), row(a.two_layer), row(a.transformer)
+    return (
+        f"Predicted slope {predicted_exponent(experiment.task):.2f}; oracle sieve {sieve.slope:.2f}; "
+        f"two-layer SSM+FNN {ssm2.slope:.2f} at {ssm2.risk_at_largest_n / sieve.risk_at_largest_n:.0f}× the oracle's risk, "
+        f"Transformer {tf.slope:.2f} at {tf.risk_at_largest_n / sieve.risk_at_largest_n:.0f}× (n = {experiment.fit_sizes[0]}–{experiment.fit_sizes[-1]}, "
+        f"{int(ssm2.seeds)} seeds); parts a/b/c: {', '.join(p.verdict for p in parts)}."
     )
 
 
-def write_metrics(
-    slopes: pd.DataFrame,
-    approximation: pd.DataFrame,
-    conclusion: RegressionVerdict,
-    experiment: RegressionExperiment,
-    path: str | Path,
-) -> dict:
-    """``metrics.json`` for ``dvc metrics``: slopes with CIs, the predicted exponent, the verdict."""
-    rounded = lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else (round(v, 4) if isinstance(v, float) else v)  # noqa: E731
+def write_metrics(out_dir: str | Path, slopes: pd.DataFrame, parts: list[Part], experiment: RegressionExperiment) -> dict:
+    """``metrics.json`` (verdict, claim, headline slopes) and ``details.json`` (every slope and part)."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    headline = {f"slope {r.estimator} ({r.order})": round(float(r.slope), 3) for r in slopes.itertuples()}
     metrics = {
-        **verdicts.summary(conclusion.verdict, conclusion.claim),
-        "a_dagger": rounded(a_dagger(experiment.task)),
-        "predicted_exponent": rounded(predicted_exponent(experiment.task)),
-        "fit_n_range": [experiment.fit_sizes[0], experiment.fit_sizes[-1]],
-        "slopes": {
-            f"{row.model}/{row.order}": {
-                "slope": rounded(row.slope), "ci_low": rounded(row.ci_low), "ci_high": rounded(row.ci_high),
-                "status": row.status, "risk_at_n_max": rounded(row.risk_at_n_max),
-            }
-            for row in slopes.itertuples()
-        },
-        "approximation_slopes": {
-            row.model: {"slope": rounded(row.slope), "ci_low": rounded(row.ci_low), "ci_high": rounded(row.ci_high)}
-            for row in approximation.itertuples()
-        },
-        "verdict_parts": {k: rounded(v) for k, v in asdict(conclusion).items()},
+        **verdicts.summary(verdicts.combine([p.verdict for p in parts]), claim(slopes, parts, experiment)),
+        "predicted_slope": round(predicted_exponent(experiment.task), 3),
+        **headline,
     }
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    details = {"parts": [asdict(p) for p in parts], "slopes": slopes.round(4).to_dict(orient="records")}
+    (out / "details.json").write_text(json.dumps(details, indent=2) + "\n")
+    return metrics
+
+
+def write_plot_csv(risk: xr.DataArray, path: str | Path) -> Path:
+    """Seed-mean risk / Var F against n, one column per "<estimator> (<order>)" (for ``dvc plots``)."""
+    frame = risk.mean("seed").to_dataframe("risk").dropna().reset_index()
+    frame["series"] = frame["estimator"] + " (" + frame["order"] + ")"
+    wide = frame.pivot(index="n_train", columns="series", values="risk").reset_index()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")
-    return metrics
+    wide.to_csv(path, index=False, float_format="%.6g")
+    return path

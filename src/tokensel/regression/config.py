@@ -1,17 +1,17 @@
 """The ``regression:`` section of the params file as typed, validated dataclasses.
 
 The paper states Theorems 4.5 (approximation) and 4.6 (estimation) without an experiment; this
-experiment is ours. Every default here is our documented choice.
+experiment is ours, and every default here is our documented choice (see ``profiles/default.yaml``).
 """
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Literal
 
 from tokensel.core.params import (
+    AtLeast,
     Between,
     Distinct,
     NonEmpty,
@@ -26,54 +26,49 @@ from tokensel.nn.config import ModelConfig
 
 KEY = "regression"
 ORDERS = ("dynamic", "fixed")
+# The run file (and DVC cell) of the known-rate references; no model may take this name.
+REFERENCES = "references"
 
 
 @dataclass(frozen=True)
-class RegressionTaskConfig:
-    """Parameters of the piecewise gamma-smooth regression task (``regression.task``).
+class TaskConfig:
+    """The piecewise γ-smooth target (``regression.task``).
+
+    Tokens x_t are uniform on [0,1]^d. The importance of a token is its last coordinate,
+    mu(x) = x_d; F(X)_t = g(Gamma(W_t)) reads the other d-1 coordinates of the top_j tokens of the
+    window W_t = (x_{t-V+1}, ..., x_t), sorted by decreasing importance. g never reads the
+    importance coordinate, so its input is uniform on [0,1]^((d-1) J) whatever the margin rejection
+    keeps.
 
     Attributes:
-        d: token dimension d (>= 2 when ``importance == "sine"``).
-        seq_len: number of tokens per sequence (>= window).
-        window: V, tokens per window W_t (V <= seq_len).
-        top_j: J, tokens kept by Gamma (J <= V).
-        a0: scale of the smoothness, a_{ij} = a0 * j^alpha * (1 + kappa (i-1)).
-        alpha: growth of the smoothness with the importance rank j.
-        kappa: growth of the smoothness with the token dimension i.
-        smoothness: "mixed" (gamma(s) = sum a_k s_k) or "anisotropic" (max a_k s_k).
-        t_max: truncation level T_max of the trigonometric series (blocks with gamma(s) < T_max).
-            ``None`` picks the largest level that keeps at most ``max_basis`` basis functions.
-        max_basis: ceiling on the number of basis functions; protects against a t_max that would
-            build an enormous series (the count grows like 2^{T_max / a-dagger}).
-        sigma: noise standard deviation.
-        importance: mu, "linear" (mu(x) = x_1) or "sine" (mu(x) = x_1/2 + sin(2 pi x_2)/4).
-        context_dependent: if True, mu(X)_j = mu(x_j) + CONTEXT_WEIGHT * mu(x_{j-1}).
-        delta: well-separatedness margin; sequences with a window whose sorted gaps violate
-            mu_(j) - mu_(j+1) >= delta * j^{-beta} (j = 1..J) are resampled. 0 disables it.
-        beta: polynomial decay of the required gap with the rank.
-        fixed_order: control task: g is applied to (x_t, x_{t-1}, ..., x_{t-J+1}) with no sorting.
-        b_f: B_f, the sup-norm of g after rescaling.
-        n_sup_points: Monte-Carlo points used to estimate sup |g| before rescaling.
+        d: token dimension (one importance coordinate plus d-1 value coordinates).
+        seq_len: tokens per sequence; outputs exist at the seq_len - window + 1 positions with a
+            full window.
+        window: V, tokens per window.
+        top_j: J, tokens kept by Gamma.
+        a0, alpha, kappa: smoothness a_ij = a0 * j^alpha * (1 + kappa (i-1)) of value coordinate i
+            of the rank-j token (the most important token is the least smooth direction).
+        smoothness: "mixed" (gamma(s) = sum a s) or "anisotropic" (gamma(s) = max a s).
+        max_basis: g is the random series on the blocks of smallest gamma(s) that together hold at
+            most this many basis functions; it must stay well above what the oracle sieve selects
+            at the largest n, or the rate turns parametric.
+        sigma: noise standard deviation; g has unit variance, so sigma^2 is the noise-to-signal ratio.
+        delta, beta: the well-separatedness margin. A sequence is kept only if in every window
+            mu_(j) - mu_(j+1) >= delta * j^(-beta) for j = 1..J (0 disables the rejection).
     """
 
-    d: PositiveInt = 2
-    seq_len: PositiveInt = 32
-    window: PositiveInt = 8
-    top_j: PositiveInt = 3
+    d: Annotated[int, AtLeast(2)] = 2
+    seq_len: PositiveInt = 12
+    window: PositiveInt = 4
+    top_j: PositiveInt = 2
     a0: PositiveFloat = 1.0
     alpha: NonNegativeFloat = 1.0
     kappa: NonNegativeFloat = 0.5
     smoothness: Literal["mixed", "anisotropic"] = "mixed"
-    t_max: PositiveFloat | None = None
-    max_basis: PositiveInt = 256
-    sigma: NonNegativeFloat = 0.1
-    importance: Literal["linear", "sine"] = "linear"
-    context_dependent: bool = False
-    delta: NonNegativeFloat = 0.0
-    beta: NonNegativeFloat = 1.0
-    fixed_order: bool = False
-    b_f: PositiveFloat = 1.0
-    n_sup_points: PositiveInt = 16384
+    max_basis: PositiveInt = 1024
+    sigma: NonNegativeFloat = 0.5
+    delta: NonNegativeFloat = 0.05
+    beta: NonNegativeFloat = 0.0
 
     def __post_init__(self) -> None:
         check(
@@ -84,95 +79,104 @@ class RegressionTaskConfig:
             self.top_j <= self.window, "top_j",
             f"(J = {self.top_j}) exceeds window (V = {self.window}): Gamma keeps J of the V window tokens. Use top_j <= window",
         )
-        check(
-            not (self.importance == "sine" and self.d < 2), "importance",
-            f"'sine' uses x_2 and needs d >= 2, got d = {self.d}. Use importance 'linear' or d >= 2",
-        )
 
     @property
     def input_dim(self) -> int:
-        """Dimension d*J of g's input."""
-        return self.d * self.top_j
+        """Dimension (d-1) * J of g's input."""
+        return (self.d - 1) * self.top_j
+
+    @property
+    def n_outputs(self) -> int:
+        """Output positions per sequence (those with a full window)."""
+        return self.seq_len - self.window + 1
 
 
 @dataclass(frozen=True)
-class RegressionTrainConfig:
-    """Minibatch AdamW on a fixed training set; ``lrs`` is swept and chosen on validation.
+class TrainConfig:
+    """Minibatch AdamW on a fixed training set, run until validation stops improving.
 
-    ``steps`` is the same for every n, so a small training set is seen for many epochs; the
-    stopping step is chosen on the validation split among the ``eval_every`` checkpoints, the
-    SGD stand-in for the theorem's complexity choice T ~ log n / (2 a-dagger + 1).
+    The step cap is ``max(min_steps, max_epochs * n / batch)`` (capped again by ``max_steps``), so
+    it grows with n; the validation risk is measured ``n_evals`` times over the cap, training stops
+    after ``patience`` evaluations without improvement, and the best-validation weights are
+    scored. Learning rate and width (``lrs`` x ``d_models``) are chosen per n on the validation
+    split of the first seed (the tuning seed); the other seeds train with that choice.
     """
 
-    steps: PositiveInt = 300
-    batch_size: PositiveInt = 32
-    lrs: Annotated[tuple[PositiveFloat, ...], NonEmpty(), Distinct()] = (1e-3, 3e-3)
+    batch_size: PositiveInt = 64
+    lrs: Annotated[tuple[PositiveFloat, ...], NonEmpty(), Distinct()] = (3e-3, 1e-2)
+    d_models: Annotated[tuple[PositiveInt, ...], NonEmpty(), Distinct()] = (32,)
+    max_epochs: PositiveFloat = 200.0
+    min_steps: PositiveInt = 400
+    max_steps: PositiveInt | None = None
+    n_evals: PositiveInt = 40
+    patience: PositiveInt = 10
     weight_decay: NonNegativeFloat = 0.01
     warmup_fraction: Annotated[float, Between(0, 0.99)] = 0.05
     grad_clip: PositiveFloat = 1.0
-    eval_every: PositiveInt = 50
     n_val: PositiveInt = 256
-    n_test: PositiveInt = 1024
-    d_model: PositiveInt = 16
+    n_test: PositiveInt = 512
 
-    @property
-    def eval_steps(self) -> tuple[int, ...]:
-        """Checkpoints at which validation and test risks are recorded (always including the last)."""
-        return tuple(sorted({*range(self.eval_every, self.steps + 1, self.eval_every), self.steps}))
+    def step_cap(self, n: int) -> int:
+        """Training steps allowed at n training sequences."""
+        batches_per_epoch = n / min(self.batch_size, n)
+        cap = max(self.min_steps, round(self.max_epochs * batches_per_epoch))
+        return min(cap, self.max_steps) if self.max_steps else cap
 
 
 @dataclass(frozen=True)
-class WidthSweepConfig:
-    """Approximation study (Theorem 4.5): train at the largest n with embedding widths ``d_models``.
+class ReferencesConfig:
+    """Known-rate references on the networks' splits (``regression.references``).
 
-    The FNN width scales with d_model in the ratio the model has at ``train.d_model``, so the
-    architecture keeps its shape while its parameter count grows.
+    sieve_max_basis: the oracle sieve chooses its truncation among the first this-many basis
+        functions (in gamma order; also at most half the training rows).
+    ridges: ridge penalties the sieve chooses from on validation.
+    knn_ks: neighbour counts the no-Gamma k-NN baseline chooses from on validation.
     """
 
-    models: tuple[str, ...] = ()
-    d_models: Annotated[tuple[PositiveInt, ...], Distinct()] = ()
-
-    def __post_init__(self) -> None:
-        check(not self.models or len(self.d_models) >= 2, "d_models", "needs at least two widths when width_sweep.models is set")
-
-
-@dataclass(frozen=True)
-class FixedOrderConfig:
-    """Control: these models are also trained on F_fix(X)_t = g(x_t, ..., x_{t-J+1}) (no sorting)."""
-
-    models: tuple[str, ...] = ()
+    sieve_max_basis: PositiveInt = 256
+    ridges: Annotated[tuple[PositiveFloat, ...], NonEmpty(), Distinct()] = (1e-3, 1e-1, 10.0)
+    knn_ks: Annotated[tuple[PositiveInt, ...], NonEmpty(), Distinct()] = (1, 2, 4, 8, 16, 32, 64, 128)
 
 
 @dataclass(frozen=True)
 class AnalysisConfig:
-    """How the report fits slopes and words its verdict (margins are ours, not the paper's).
+    """How the report fits slopes and words its verdict (every margin is ours, not the paper's).
 
-    fit_n_min / fit_n_max: the n range of the log-log fit (null = the ends of the grid); the
-    truncated g has finitely many parameters, so the curve eventually flattens or turns
-    parametric, and the fitted range must be stated.
-    slope_tolerance: two slopes within this of each other count as "the same rate".
-    gap_ratio: one-layer risk / two-layer risk at the largest n above this counts as a gap.
+    fit_n_min / fit_n_max: the n range of the log-log fits (null = the ends of the grid).
+    slope_tolerance: two slopes this close count as the same rate; also the margin within which
+        the oracle sieve must match the predicted exponent to count as a working control.
+    level_ratio: a network whose risk at the largest n is more than this times the sieve's has
+        not reached the estimation regime there; its slope is then not read as a rate.
+    gap_ratio: a risk ratio (one-layer / two-layer, SSM / Transformer) above this is a gap.
+    flat_tolerance: a run has converged if the best validation risk of its last quarter of
+        evaluations is within this relative margin of the best before.
+    two_layer, one_layer, transformer: the models the three verdict parts compare.
     """
 
     fit_n_min: PositiveInt | None = None
     fit_n_max: PositiveInt | None = None
     n_boot: PositiveInt = 2000
-    ci: Annotated[float, Between(0.01, 0.999)] = 0.95
-    slope_tolerance: NonNegativeFloat = 0.15
-    gap_ratio: Annotated[float, Between(1, 1e9)] = 1.25
+    ci: Annotated[float, Between(0.5, 0.999)] = 0.95
+    slope_tolerance: NonNegativeFloat = 0.1
+    level_ratio: Annotated[float, AtLeast(1)] = 3.0
+    gap_ratio: Annotated[float, AtLeast(1)] = 1.25
+    flat_tolerance: NonNegativeFloat = 0.01
+    two_layer: str = "ssm2_fnn"
+    one_layer: str = "ssm1_fnn"
+    transformer: str = "transformer"
 
 
 @dataclass(frozen=True)
 class RegressionExperiment:
     """The whole ``regression:`` section of a params file."""
 
-    task: RegressionTaskConfig
+    task: TaskConfig
     models: Annotated[dict[str, ModelConfig], NonEmpty()]
     n_train: Annotated[tuple[PositiveInt, ...], NonEmpty()]
     seeds: Annotated[tuple[int, ...], NonEmpty(), Distinct()]
-    train: RegressionTrainConfig = field(default_factory=RegressionTrainConfig)
-    width_sweep: WidthSweepConfig = field(default_factory=WidthSweepConfig)
-    fixed_order: FixedOrderConfig = field(default_factory=FixedOrderConfig)
+    fixed_order: tuple[str, ...] = ()
+    train: TrainConfig = field(default_factory=TrainConfig)
+    references: ReferencesConfig = field(default_factory=ReferencesConfig)
     analysis: AnalysisConfig = field(default_factory=AnalysisConfig)
 
     def __post_init__(self) -> None:
@@ -180,14 +184,17 @@ class RegressionExperiment:
             len(self.n_train) >= 2 and list(self.n_train) == sorted(set(self.n_train)), "n_train",
             f"must be at least two increasing sizes, got {list(self.n_train)}",
         )
-        for section, names in (("width_sweep", self.width_sweep.models), ("fixed_order", self.fixed_order.models)):
-            for name in names:
-                check(name in self.models, f"{section}.models", f"names '{name}', which is not in regression.models ({', '.join(self.models)})")
+        check(REFERENCES not in self.models, "models", f"'{REFERENCES}' names the reference run file; rename that model")
+        for name in self.fixed_order:
+            check(name in self.models, "fixed_order", f"names '{name}', which is not in regression.models ({', '.join(self.models)})")
+        analysis = self.analysis
+        for role in ("two_layer", "one_layer", "transformer"):
+            name = getattr(analysis, role)
+            check(name in self.models, f"analysis.{role}", f"names '{name}', which is not in regression.models ({', '.join(self.models)})")
         for name, model in self.models.items():
-            widths = (self.train.d_model, *(self.width_sweep.d_models if name in self.width_sweep.models else ()))
-            for width in widths:
-                n_heads = model.option("n_heads")
-                check(n_heads is None or width % n_heads == 0, f"models.{name}.n_heads", f"= {n_heads} does not divide d_model = {width}")
+            n_heads = model.option("n_heads")
+            for width in self.train.d_models:
+                check(n_heads is None or width % n_heads == 0, f"models.{name}.n_heads", f"= {n_heads} does not divide d_model = {width} (train.d_models)")
         check(len(self.fit_sizes) >= 2, "analysis", f"fit range keeps {list(self.fit_sizes)}; it needs >= 2 sizes of n_train")
 
     @property
@@ -197,15 +204,13 @@ class RegressionExperiment:
         hi = self.analysis.fit_n_max or self.n_train[-1]
         return tuple(n for n in self.n_train if lo <= n <= hi)
 
-    def model(self, name: str) -> ModelConfig:
-        return self.models[name]
-
     def orders(self, name: str) -> tuple[str, ...]:
         """The task orders model ``name`` is trained on."""
-        return ORDERS if name in self.fixed_order.models else ORDERS[:1]
+        return ORDERS if name in self.fixed_order else ORDERS[:1]
 
-    def task_for(self, order: str) -> RegressionTaskConfig:
-        return dataclasses.replace(self.task, fixed_order=order == "fixed")
+    @property
+    def all_orders(self) -> tuple[str, ...]:
+        return ORDERS if self.fixed_order else ORDERS[:1]
 
 
 def from_params(section, key: str = KEY) -> RegressionExperiment:
@@ -219,10 +224,12 @@ def load(params_file: str | Path = "params.yaml") -> RegressionExperiment:
 
 
 def dry_run(section: dict) -> dict:
-    """The same target, sample sizes and models with the least work: 2 steps, one seed and learning rate."""
+    """The same target, widths and models with the least work: two steps, one seed, one learning
+    rate, and only the smallest and largest n (the sizes change the amount of data, not any shape)."""
     train = section.get("train", {})
     return {
         **section,
         "seeds": section["seeds"][:1],
-        "train": {**train, "steps": 2, "eval_every": 1, "lrs": list(train.get("lrs", [1e-3]))[:1], "n_val": 8, "n_test": 8},
+        "n_train": [section["n_train"][0], section["n_train"][-1]],
+        "train": {**train, "min_steps": 2, "max_steps": 2, "n_evals": 1, "lrs": list(train.get("lrs", [1e-2]))[:1], "n_val": 8, "n_test": 8},
     }

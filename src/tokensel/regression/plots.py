@@ -1,4 +1,4 @@
-"""Seaborn figures of the regression experiment: rate, approximation curve, fixed vs dynamic gap."""
+"""Seaborn figures of the regression report: normalised risk against n, and the convergence check."""
 
 from __future__ import annotations
 
@@ -11,49 +11,58 @@ import xarray as xr
 from IPython.display import HTML
 
 from tokensel.core.figures import save_figure
-from tokensel.core.runs import tidy
+from tokensel.regression.analysis import SIEVE
 
 
-def risk_vs_n(selected: xr.Dataset, slopes: pd.DataFrame, path: str | Path, order: str = "dynamic") -> HTML:
-    """Test excess risk against n (log-log), seed mean and sd, with fitted and predicted slopes.
+def risk_vs_n(risk: xr.DataArray, slopes: pd.DataFrame, labels: dict[str, str], predicted: float, path: str | Path) -> HTML:
+    """Risk / Var F against n on log axes, one panel per order: seed means (lines) and seeds (dots).
 
-    Each model's fitted line is drawn over the fit range (dashed); the predicted exponent is a
-    dotted line through the fitted line's left end, so only its slope, not its level, is compared.
+    Panel titles give each estimator's fitted slope; the dotted grey line has the predicted slope
+    and passes through the oracle sieve's first point, so only its slope is compared.
     """
-    frame = tidy(selected.sel(order=order), ["test_risk"])
+    frame = risk.to_dataframe("risk").dropna().reset_index()
+    slope_of = {(r.estimator, r.order): r.slope for r in slopes.itertuples()}
+    frame["series"] = [labels.get(e, e) for e in frame["estimator"]]
     grid = sns.relplot(
-        data=frame, x="n_train", y="test_risk", hue="model", style="model", kind="line",
-        markers=True, dashes=False, errorbar="sd", height=4.0, aspect=1.3,
+        data=frame, x="n_train", y="risk", hue="series", style="series", col="order", kind="line",
+        estimator="mean", errorbar=None, markers=True, dashes=False, height=3.8, aspect=1.15,
     )
-    ax = grid.ax
-    colors = dict(zip(grid.hue_names or sorted(frame["model"].unique()), sns.color_palette()))
-    for row in slopes[slopes["order"] == order].itertuples():
-        n = np.geomspace(row.n_min, row.n_max, 20)
-        fitted = np.exp(row.intercept) * n**row.slope
-        ax.plot(n, fitted, "--", color=colors[row.model], linewidth=1)
-        ax.plot(n, fitted[0] * (n / n[0]) ** row.predicted, ":", color="grey", linewidth=1)
-    ax.set(xscale="log", yscale="log", xlabel="training sequences n", ylabel="test excess risk")
-    ax.set_title(f"{order} order: fitted (dashed) vs predicted slope (dotted grey)")
-    return save_figure(grid, path, "Test excess risk against training set size on log axes for every model, with fitted and predicted slopes.")
+    for ax, order in zip(grid.axes.flat, grid.col_names):
+        part = frame[frame["order"] == order]
+        ax.scatter(part["n_train"], part["risk"], s=6, color="grey", alpha=0.35, zorder=1)
+        sieve = part[part["series"] == labels.get(SIEVE, SIEVE)].groupby("n_train")["risk"].mean()
+        n = np.asarray(sieve.index, dtype=float)
+        if len(n):
+            ax.plot(n, sieve.iloc[0] * (n / n[0]) ** predicted, ":", color="grey", linewidth=1.5)
+        legend = [f"{labels.get(e, e)}: {slope_of[(e, o)]:+.2f}" for (e, o) in slope_of if o == order]
+        ax.set_title(f"{order} order — slopes: " + "; ".join(legend), fontsize=7, wrap=True)
+        ax.set(xscale="log", yscale="log", xlabel="training sequences n", ylabel="test excess risk / Var F")
+    return save_figure(grid, path, f"Test excess risk divided by Var F against the number of training sequences, log-log, one panel per token order, for the networks, the oracle sieve and the k-NN baseline; grey dots are seeds, the dotted line has the predicted slope {predicted:.2f}.")
 
 
-def approximation_curve(width: xr.Dataset, path: str | Path) -> HTML:
-    """Test excess risk against parameter count at the largest n (the width sweep), log-log."""
-    frame = tidy(width, ["width_test_risk", "width_n_params"])
+def training_curves(chosen: xr.Dataset, labels: dict[str, str], variance: xr.DataArray, path: str | Path) -> HTML:
+    """Training loss and validation risk (both / Var F) against step at the largest n, every seed.
+
+    The chosen (best-validation) step of each run is marked; a flat validation curve there, and
+    a stop before the step cap, say the run converged.
+    """
+    n_max = int(chosen["n_train"].max())
+    part = chosen.sel(n_train=n_max)
+    frames = []
+    for name, label in (("curve_train_loss", "training loss"), ("curve_val", "validation risk")):
+        frame = (part[name] / variance).to_dataframe("value").join(part["curve_step"].to_dataframe("step")[["step"]]).dropna().reset_index()
+        frame["curve"] = label
+        frames.append(frame)
+    frame = pd.concat(frames)
+    frame["run"] = [f"{labels.get(m, m)}, {o}" for m, o in zip(frame["model"], frame["order"])]
     grid = sns.relplot(
-        data=frame, x="width_n_params", y="width_test_risk", hue="model", style="model", kind="line",
-        markers=True, dashes=False, errorbar="sd", height=4.0, aspect=1.3,
+        data=frame, x="step", y="value", hue="curve", units="seed", estimator=None, col="run", col_wrap=3,
+        kind="line", height=2.8, aspect=1.3, alpha=0.7, facet_kws={"sharex": False, "sharey": False},
     )
-    grid.set(xscale="log", yscale="log", xlabel="parameters", ylabel="test excess risk (largest n)")
-    return save_figure(grid, path, "Test excess risk against the number of parameters at the largest training set (approximation).")
-
-
-def order_gap(selected: xr.Dataset, models: list[str], path: str | Path) -> HTML:
-    """Risk against n of the control models, one panel per order: does depth matter only when dynamic?"""
-    frame = tidy(selected.sel(model=models), ["test_risk"])
-    grid = sns.relplot(
-        data=frame, x="n_train", y="test_risk", hue="model", style="model", col="order", kind="line",
-        markers=True, dashes=False, errorbar="sd", height=3.6, aspect=1.2,
-    )
-    grid.set(xscale="log", yscale="log", xlabel="training sequences n", ylabel="test excess risk")
-    return save_figure(grid, path, "Excess risk under dynamic and fixed token order for the one- and two-layer models.")
+    for ax, run in zip(grid.axes.flat, grid.col_names):
+        model, order = next((m, o) for m in part["model"].values for o in part["order"].values if f"{labels.get(str(m), m)}, {o}" == run)
+        for step in part["best_step"].sel(model=model, order=order).values:
+            ax.axvline(step, color="black", linewidth=0.6, alpha=0.5)
+        ax.set_title(run, fontsize=8)
+        ax.set(yscale="log", xlabel="step", ylabel="MSE / Var F")
+    return save_figure(grid, path, f"Training loss and validation risk divided by Var F against training step at n = {n_max}, one panel per model and order, one line per seed; vertical lines mark the validation-chosen steps.")

@@ -1,10 +1,10 @@
-"""One DVC cell of the regression experiment: one model and seed over every n, learning rate and order.
+"""One DVC cell of the regression experiment: one network over every order, seed and n, or the references.
 
-The model is trained on nested training sets of every size in ``n_train`` (samples are
-prefix-consistent), at every learning rate of a small sweep, on the dynamic-order task and, for
-the control models, on the fixed-order task; the width sweep (approximation) runs at the largest
-n. Every random draw follows from the seed: the target g, the splits, the initialisation and the
-minibatch order.
+A network cell first trains the tuning seed (the first seed) at every training-set size with every
+learning rate and width of the grid, picks per (order, n) the pair with the smallest validation
+risk, and trains the other seeds with that pair. Training sets are nested (prefixes of one sample),
+and every random draw follows from the seed: the target g, the splits, the initialisation and the
+minibatch order. The reference cell fits the oracle sieve and the k-NN baseline on the same splits.
 """
 
 from __future__ import annotations
@@ -13,96 +13,115 @@ import numpy as np
 import xarray as xr
 
 from tokensel.core.training import parallel_map
-from tokensel.nn.config import ModelConfig
-from tokensel.regression.config import ORDERS, RegressionExperiment
+from tokensel.regression.config import ORDERS, REFERENCES, RegressionExperiment
 from tokensel.regression.data import make_splits
-from tokensel.regression.train import fit, scaled_width
+from tokensel.regression.references import knn_no_gamma, oracle_sieve
+from tokensel.regression.train import TrainResult, fit, scaled_width
+
+RESULT_FIELDS = ("test_risk", "val_risk", "train_risk", "best_step", "steps_run", "step_cap", "seconds")
+CURVE_FIELDS = {"steps": "curve_step", "train_loss": "curve_train_loss", "val_curve": "curve_val"}
 
 
-def run(experiment: RegressionExperiment, model: str, seed: int) -> xr.Dataset:
-    """Train ``model`` for one seed on every n, learning rate and order, plus its width sweep.
-
-    Dimensions of the result: (model, seed, order, n_train, lr, eval_step) for the estimation
-    curves, (model, seed, width, eval_step) for the width sweep. Cells a model does not run (the
-    fixed order, the width sweep) are NaN, so every run file has the same shape and
-    ``xr.combine_by_coords`` stacks them over model and seed.
-    """
-    config = experiment.model(model)
+def _splits(experiment: RegressionExperiment, order: str, seed: int):
     train = experiment.train
-    n_max = experiment.n_train[-1]
-    n_steps = len(train.eval_steps)
+    return make_splits(experiment.task, order, experiment.n_train[-1], train.n_val, train.n_test, seed)
 
-    shape = (len(ORDERS), len(experiment.n_train), len(train.lrs))
-    curves = {name: np.full((*shape, n_steps), np.nan) for name in ("train_loss", "val_risk", "test_risk")}
-    seconds = np.full(shape, np.nan)
-    widths = experiment.width_sweep.d_models
-    width_curves = {name: np.full((len(widths), n_steps), np.nan) for name in ("width_val_risk", "width_test_risk")}
-    width_params = np.full(len(widths), np.nan)
 
-    sweep = model in experiment.width_sweep.models
-    splits = {order: make_splits(experiment.task_for(order), n_max, train.n_val, train.n_test, seed) for order in experiment.orders(model)}
+def _train_job(experiment: RegressionExperiment, model: str, order: str, seed: int, splits, n: int, lr: float, d_model: int) -> TrainResult:
+    """One network fit (a worker-process job)."""
+    config = scaled_width(experiment.models[model], experiment.train.d_models[0], d_model)
+    label = f"regression/{model}/{order}/seed={seed}/n={n}/lr={lr:g}/d_model={d_model}"
+    return fit(config, experiment.task, experiment.train, splits.train.head(n), splits.val, splits.test, lr, d_model, seed, label)
 
-    def job(order: str, n: int, lr: float, label: str, config: ModelConfig = config, d_model: int | None = None) -> dict:
-        return dict(config=config, task=experiment.task_for(order), train=train, splits=splits[order], n=n, lr=lr, seed=seed, label=label, d_model=d_model)
 
-    cells = [(order, i, k) for order in splits for i in range(len(experiment.n_train)) for k in range(len(train.lrs))]
-    jobs = [job(order, experiment.n_train[i], train.lrs[k], f"regression/{model}/{order}/n={experiment.n_train[i]}/seed={seed}") for order, i, k in cells]
-    runs = parallel_map(fit, jobs, desc=f"{model}/seed={seed}")
-    for (order, i, k), run in zip(cells, runs):
-        o = ORDERS.index(order)
-        for name in curves:
-            curves[name][o, i, k] = getattr(run, name)
-        seconds[o, i, k] = run.seconds
-    n_params = runs[0].n_params
+def run_model(experiment: RegressionExperiment, model: str) -> xr.Dataset:
+    """Train ``model`` on its orders, every seed and n; dims (model, order, seed, n_train, lr, d_model[, check])."""
+    train, seeds, sizes = experiment.train, experiment.seeds, experiment.n_train
+    orders = experiment.orders(model)
+    splits = {(o, s): _splits(experiment, o, s) for o in orders for s in seeds}
+    shape = (len(ORDERS), len(seeds), len(sizes), len(train.lrs), len(train.d_models))
+    values = {name: np.full(shape, np.nan) for name in RESULT_FIELDS}
+    curves = {name: np.full((*shape, train.n_evals), np.nan) for name in CURVE_FIELDS.values()}
+    n_params = np.full(len(train.d_models), np.nan)
 
-    if sweep:
-        # The width sweep reuses the learning rate that validation chose at the largest n.
-        o = ORDERS.index("dynamic")
-        k_best = int(np.nanmin(curves["val_risk"][o, -1], axis=-1).argmin())
-        # The run at the base width already is the sweep's point there (same seed, data and lr).
-        others = [width for width in widths if width != train.d_model]
-        width_jobs = [
-            job("dynamic", n_max, train.lrs[k_best], f"regression/{model}/width={width}/seed={seed}", scaled_width(config, train.d_model, width), width)
-            for width in others
-        ]
-        width_runs = dict(zip(others, parallel_map(fit, width_jobs, desc=f"{model}/seed={seed} widths")))
-        for w, width in enumerate(widths):
-            if width in width_runs:
-                run = width_runs[width]
-                width_curves["width_val_risk"][w], width_curves["width_test_risk"][w] = run.val_risk, run.test_risk
-                width_params[w] = run.n_params
-            else:
-                width_curves["width_val_risk"][w] = curves["val_risk"][o, -1, k_best]
-                width_curves["width_test_risk"][w] = curves["test_risk"][o, -1, k_best]
-                width_params[w] = n_params
+    def job(o: str, s: int, i: int, k: int, w: int) -> dict:
+        return dict(experiment=experiment, model=model, order=o, seed=s, splits=splits[(o, s)], n=sizes[i], lr=train.lrs[k], d_model=train.d_models[w])
 
-    cell = ("order", "n_train", "lr")
+    def record(cells: list[tuple], results: list[TrainResult]) -> None:
+        for (o, s, i, k, w), result in zip(cells, results):
+            at = (ORDERS.index(o), seeds.index(s), i, k, w)
+            for name in RESULT_FIELDS:
+                values[name][at] = getattr(result, name)
+            for name, variable in CURVE_FIELDS.items():
+                curve = getattr(result, name)
+                curves[variable][at][: len(curve)] = curve
+            n_params[w] = result.n_params
+
+    # Largest n first: the longest jobs start first and the pool's last jobs are short.
+    by_size = range(len(sizes) - 1, -1, -1)
+    tuning = [(o, seeds[0], i, k, w) for i in by_size for o in orders for k in range(len(train.lrs)) for w in range(len(train.d_models))]
+    record(tuning, parallel_map(_train_job, [job(*c) for c in tuning], desc=f"{model} tuning seed"))
+    if len(seeds) > 1:
+        chosen = {}
+        for o in orders:
+            for i in range(len(sizes)):
+                grid = values["val_risk"][ORDERS.index(o), 0, i]
+                chosen[(o, i)] = np.unravel_index(int(np.nanargmin(grid)), grid.shape)
+        rest = [(o, s, i, *chosen[(o, i)]) for i in by_size for o in orders for s in seeds[1:]]
+        record(rest, parallel_map(_train_job, [job(*c) for c in rest], desc=f"{model} seeds"))
+
+    cell = ("order", "seed", "n_train", "lr", "d_model")
     ds = xr.Dataset(
         {
-            **{name: ((*cell, "eval_step"), value) for name, value in curves.items()},
-            "seconds": (cell, seconds),
-            "n_params": ((), n_params),
-            **{name: (("width", "eval_step"), value) for name, value in width_curves.items()},
-            "width_n_params": ("width", width_params),
+            **{name: (cell, value) for name, value in values.items()},
+            **{name: ((*cell, "check"), value) for name, value in curves.items()},
+            "n_params": (("d_model",), n_params),
+            "target_variance": (("seed",), [splits[(orders[0], s)].g.variance for s in seeds]),
         },
-        coords={
-            "order": list(ORDERS),
-            "n_train": list(experiment.n_train),
-            "lr": list(train.lrs),
-            "eval_step": list(train.eval_steps),
-            "width": list(widths),
-        },
+        coords={"order": list(ORDERS), "seed": list(seeds), "n_train": list(sizes), "lr": list(train.lrs), "d_model": list(train.d_models)},
     )
-    # Variable-length (object) strings: a fixed-width dtype in one file's encoding can truncate
-    # longer model names when files are combined and written again.
-    ds = ds.expand_dims(model=np.array([model], dtype=object), seed=[seed])
-    ds = ds.assign_coords(model_spec=("model", [config.to_json()]))
-    ds["val_risk"].attrs["description"] = "MSE against noisy validation targets (selects lr and stopping step)"
-    ds["test_risk"].attrs["description"] = "excess risk: mean over valid positions of (F_hat - F)^2, fresh test split"
-    ds["width_test_risk"].attrs["description"] = "excess risk at the largest n_train, per embedding width"
+    # Variable-length strings: a fixed width inherited from one file could truncate longer names.
+    ds = ds.expand_dims(model=np.array([model], dtype=object))
+    ds = ds.assign_coords(model_spec=("model", [experiment.models[model].to_json()]))
+    ds["test_risk"].attrs["description"] = "excess risk E(F_hat - F)^2 on the test split at the best-validation weights"
+    ds["val_risk"].attrs["description"] = "MSE against noisy validation targets (picks the stopping step, lr and width)"
+    ds["train_risk"].attrs["description"] = "excess risk on the training inputs at the best-validation weights"
     return ds
 
 
+def _reference_job(experiment: RegressionExperiment, order: str, seed: int) -> dict:
+    splits = _splits(experiment, order, seed)
+    sieve = oracle_sieve(splits, experiment.n_train, experiment.references)
+    knn = knn_no_gamma(experiment.task, splits, experiment.n_train, experiment.references)
+    return {
+        "sieve_risk": [f.risk for f in sieve], "sieve_basis": [f.size for f in sieve], "sieve_ridge": [f.ridge for f in sieve],
+        "knn_risk": [f.risk for f in knn], "knn_k": [f.size for f in knn], "target_variance": splits.g.variance,
+    }
+
+
+def run_references(experiment: RegressionExperiment) -> xr.Dataset:
+    """The oracle sieve and the k-NN baseline on every order's splits; dims (order, seed, n_train)."""
+    orders, seeds = experiment.all_orders, experiment.seeds
+    jobs = [dict(experiment=experiment, order=o, seed=s) for o in orders for s in seeds]
+    results = parallel_map(_reference_job, jobs, desc="references")
+    shape = (len(orders), len(seeds), len(experiment.n_train))
+    names = ("sieve_risk", "sieve_basis", "sieve_ridge", "knn_risk", "knn_k")
+    values = {name: np.array([r[name] for r in results], dtype=float).reshape(shape) for name in names}
+    variance = np.array([r["target_variance"] for r in results]).reshape(shape[:2])[0]
+    ds = xr.Dataset(
+        {**{name: (("order", "seed", "n_train"), value) for name, value in values.items()}, "target_variance": (("seed",), variance)},
+        coords={"order": list(orders), "seed": list(seeds), "n_train": list(experiment.n_train)},
+    )
+    ds["sieve_risk"].attrs["description"] = "excess risk of the oracle-Gamma sieve (true basis, true selected tokens)"
+    ds["knn_risk"].attrs["description"] = "excess risk of k-NN on the raw window in position order (no Gamma)"
+    return ds
+
+
+def run(experiment: RegressionExperiment, model: str) -> xr.Dataset:
+    """One DVC cell: a network from ``regression.models``, or ``references``."""
+    return run_references(experiment) if model == REFERENCES else run_model(experiment, model)
+
+
 def cells(experiment: RegressionExperiment) -> list[dict]:
-    """The DVC matrix of ``regression_train``: one cell per model x seed."""
-    return [{"model": model, "seed": seed} for model in experiment.models for seed in experiment.seeds]
+    """The cells of ``regression_train``: one per model, and the references."""
+    return [{"model": model} for model in experiment.models] + [{"model": REFERENCES}]

@@ -1,0 +1,109 @@
+"""The report page's tables and set-up text, every number read from the analysed Dataset."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from tokensel.efficiency.analysis import CONTROL, comparison_table, target_table
+from tokensel.efficiency.config import EfficiencyConfig
+
+
+def _interval(low: float, high: float, digits: int = 2) -> str:
+    return f"[{low:.{digits}f}, {high:.{digits}f}]" if np.isfinite(low) and np.isfinite(high) else "–"
+
+
+def setup_text(ds: xr.Dataset, cfg: EfficiencyConfig) -> str:
+    mixers = json.loads(ds.attrs["config"])
+    return (
+        f"- Machine: {ds.attrs['platform']}; CPU {ds.attrs['cpu']} ({ds.attrs['cpu_count']} logical cores); "
+        f"device `{ds.attrs['device']}` ({ds.attrs['device_name']}); torch {ds.attrs['torch_version']} "
+        f"with {ds.attrs['torch_threads']} thread{'' if ds.attrs['torch_threads'] == 1 else 's'}.\n"
+        f"- dtype `{ds.attrs['dtype']}`; SDPA kernel that ran: `{ds.attrs['sdpa_backend']}` "
+        "(read from the output's autograd node, not assumed).\n"
+        f"- Shape: {ds.attrs['shape']}; SSM filter of the blocks and targets: `{ds.attrs['primary_filter']}`.\n"
+        f"- Input-dependent mixers: gated convolution {_options(mixers['gated_conv'])}; "
+        f"selective SSM {_options(mixers['selective'])}.\n"
+        f"- Memory: {ds.attrs['memory_measure']}.\n"
+        f"- Sweep: per length, {cfg.warmup} warm-up pass(es) per method, then {cfg.repeats} rounds timing every "
+        f"method once; budget {cfg.max_call_seconds:g} s per pass (CPU seconds on a CPU, so machine load does not "
+        f"change which points run) and {cfg.max_memory_gb:g} GiB per point.\n"
+        f"- Targets: pairs of alternating passes, one pair of each comparison per round, {cfg.pairs.blocks} blocks of "
+        f"{cfg.pairs.pairs_per_block} rounds; {cfg.pairs.confidence:.0%} t intervals over the block medians of the log ratio; "
+        f"decided only when clear of the target by a factor {1 + cfg.pairs.margin:g}; control tolerance a factor "
+        f"{1 + cfg.pairs.control_tolerance:g}."
+    )
+
+
+def _options(options: dict) -> str:
+    """Set options as params keys would read (unset ones left out)."""
+    shown = lambda v: str(v).lower() if isinstance(v, bool) else v  # noqa: E731
+    return "(" + ", ".join(f"{k}: {shown(v)}" for k, v in options.items() if v is not None) + ")"
+
+
+def readable_targets(ds: xr.Dataset) -> pd.DataFrame:
+    """The control and the four targets: what is measured, the value with its interval, the rule, the result."""
+    control = comparison_table(ds).set_index("comparison").loc[CONTROL]
+    rows = [{"target": "known-answer control", "measures": control["measures"], "value": control["ratio"],
+             "interval": _interval(control["ci_low"], control["ci_high"]), "blocks": control["blocks"],
+             "rule": f"≈ {control['threshold']:g} (within a factor {1 + ds.attrs['control_tolerance']:g})", "result": control["result"]}]
+    for row in target_table(ds).itertuples():
+        rows.append({"target": row.target.replace("_", " "), "measures": row.measures, "value": row.value,
+                     "interval": _interval(row.ci_low, row.ci_high, 3), "blocks": row.blocks or "–", "rule": row.rule, "result": row.result})
+    return pd.DataFrame(rows)
+
+
+def exponent_table(ds: xr.Dataset) -> pd.DataFrame:
+    """Per method: the time exponent with its interval and the memory exponent."""
+    time = ds["time_exponent"]
+    return pd.DataFrame({
+        "method": ds["method"].values, "group": ds["group"].values,
+        "time exponent": time.sel(estimate="ratio").values,
+        "interval": [_interval(lo, hi) for lo, hi in zip(time.sel(estimate="ci_low").values, time.sel(estimate="ci_high").values)],
+        "memory exponent": ds["memory_exponent"].values,
+    })
+
+
+def relative_table(ds: xr.Dataset) -> pd.DataFrame:
+    """The input-dependent mixers' relative costs, one row per ratio and one column per length:
+    the ratio with its interval."""
+    cost = ds["relative_cost"]
+    rows = []
+    for name in ds["pair_name"].values:
+        row = {"ratio": name}
+        for length in ds["seq_len"].values:
+            ratio, low, high = cost.sel({"pair_name": name, "seq_len": length}).values
+            row[f"L={int(length)}"] = f"{ratio:.2f} {_interval(low, high)}" if np.isfinite(ratio) else "–"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def crossover_table(ds: xr.Dataset) -> pd.DataFrame:
+    return pd.DataFrame({
+        "mixer": ds["crossover_method"].values,
+        "faster than SDPA from L": ds["crossover_seq_len"].values,
+        "note": ds["crossover_note"].values,
+    })
+
+
+def throughput_table(ds: xr.Dataset) -> pd.DataFrame:
+    frame = ds["tokens_per_s"].to_pandas()
+    frame.columns = [f"L={L}" for L in frame.columns]
+    return frame.reset_index()
+
+
+def median_table(ds: xr.Dataset) -> pd.DataFrame:
+    frame = (ds["time_median"] * 1e3).drop_vars("group").to_pandas()
+    frame.columns = [f"L={L}" for L in frame.columns]
+    return frame.reset_index()
+
+
+def skipped_text(ds: xr.Dataset) -> str:
+    skipped = ds["skip_reason"].to_series()
+    first = skipped[skipped != ""].groupby(level="method").first()
+    if first.empty:
+        return "Every point on the grid was measured."
+    return "\n".join(f"- `{method}`: {reason}." for method, reason in first.items())

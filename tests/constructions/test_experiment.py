@@ -1,0 +1,123 @@
+"""The experiment around the constructions: params checks, the stage's parts, the bridge, the
+verdict logic on constructed results (every outcome) and one end-to-end notebook run."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+import xarray as xr
+import yaml
+
+from tiny import TINY_CONSTRUCTIONS
+from tokensel.constructions import analysis
+from tokensel.constructions.config import dry_run, from_params, load
+from tokensel.constructions.copying import build_copy
+from tokensel.constructions.stage import cells, run
+from tokensel.constructions.train import perturbed
+from tokensel.core import verdicts
+from tokensel.core.errors import ConfigError
+from tokensel.core.nbrun import execute
+from tokensel.core.runs import combine, save
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("section, key", [
+    ({"copy": {"sizes": [0]}}, "'constructions.copy.sizes[0]' must be at least 1"),
+    ({"copy": {"joint": [[4]]}}, "'constructions.copy.joint' must list [size, vocab_size] pairs"),
+    ({"recall": {"vocab_sizes": [2], "vocab_sweep_size": 4}}, "'constructions.recall.vocab_sizes' has 2 keys for 4 pairs"),
+    ({"recall": {"joint": [[9, 4]]}}, "'constructions.recall.joint' has 4 keys for 9 pairs"),
+    ({"selection": {"margin": 0}}, "'constructions.selection.margin' must be greater than 0"),
+    ({"parts": ["copy", "train"]}, "'constructions.parts[1]'"),
+    ({"dtypes": ["float16"]}, "'constructions.dtypes[0]'"),
+    ({"bridge": {"copy_digits": 5, "copy_vocab": 16}}, "'constructions.bridge.copy_digits' (5) exceeds the 4 bits"),
+    ({"bridge": {"recall_size": 5, "recall_vocab": 4}}, "'constructions.bridge.recall_vocab' (4) must be at least recall_size"),
+    ({"verdict": {"max_powr": 0.2}}, "Did you mean 'max_power'?"),
+])
+def test_bad_params_are_named_by_their_key(section, key):
+    with pytest.raises(ConfigError) as error:
+        from_params(section)
+    assert key in str(error.value)
+
+
+def test_the_default_and_tiny_sections_load_and_the_dry_run_caps_sizes(tmp_path):
+    params = tmp_path / "params.yaml"
+    params.write_text(yaml.safe_dump({"constructions": TINY_CONSTRUCTIONS}))
+    assert load(params).copy.cells()[-1] == ("vocabulary", 3, 4096)
+    shrunk = from_params(dry_run({"copy": {"sizes": [2048], "joint": [[2048, 65536]]}, "recall": {}}))
+    assert shrunk.copy.sizes == (128,) and shrunk.copy.joint == ((128, 4096),) and shrunk.copy.n_answers == 1
+    assert [c["part"] for c in cells(from_params({}))] == ["selection", "copy", "recall", "precision", "costs", "bridge"]
+
+
+def test_noise_of_size_zero_changes_nothing_and_support_noise_keeps_the_zeros():
+    model = build_copy(3, 5, 1, 2, "float32")
+    same = perturbed(model, 0.0, seed=1)
+    support = perturbed(model, 0.1, seed=1, support_only=True)
+    for a, b, c in zip(model.parameters(), same.parameters(), support.parameters()):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
+        assert bool(((a == 0) == (c == 0)).all())
+
+
+@pytest.fixture(scope="module")
+def tiny_results(tmp_path_factory) -> xr.Dataset:
+    experiment = from_params(TINY_CONSTRUCTIONS)
+    folder = tmp_path_factory.mktemp("runs")
+    for cell in cells(experiment):
+        save(run(experiment, **cell, workers=1), folder / f"{cell['part']}.nc")
+    return combine(sorted(folder.glob("*.nc")))
+
+
+def test_the_tiny_parts_are_exact_and_float32_fails_only_where_predicted(tiny_results):
+    ds = tiny_results
+    assert np.nanmin(ds["copy_acc"].values) == 1.0 and np.nanmin(ds["recall_acc"].values) == 1.0
+    assert (ds["sel_acc_above"].values == 1.0).all()
+    refused = ds["copy_refused"].sel(dtype="float32", digits=1).values.max(axis=-1) == 1
+    assert refused.tolist() == (ds["copy_bits"].sel(digits=1).values > 24).tolist()
+    assert ds["copy_refused"].sel(dtype="float64").sum() == 0
+    predicted = ds["prec_bits"].values > 24
+    assert (ds["prec_acc"].values[~predicted] == 1).all() and (ds["prec_acc"].values[predicted] < 1).all()
+    assert ds["bridge_acc_before"].sel(bridge_start="all", bridge_sigma=0.0).min() == 1.0
+
+
+def test_the_verdict_follows_the_evidence(tiny_results):
+    experiment = from_params(TINY_CONSTRUCTIONS)
+    parts = analysis.verdicts(tiny_results, experiment)
+    assert parts["Theorem 3.2 (recall)"] == {"verdict": verdicts.PARTIALLY_REPRODUCED, "exact": True,
+                                             "polylog_in_vocab": True, "polylog_in_length": False}
+    assert parts["Lemma 3.3 (selection)"]["verdict"] == verdicts.REPRODUCED
+    broken = tiny_results.copy(deep=True)
+    broken["copy_acc"][0, 0, 0, 1] = 0.5
+    assert analysis.verdicts(broken, experiment)["Theorem 3.1 (copying)"]["verdict"] == verdicts.NOT_REPRODUCED
+    blind = tiny_results.copy(deep=True)
+    blind["prec_acc"][:] = 1.0  # the scoring never sees a failure: no verdict
+    assert {p["verdict"] for p in analysis.verdicts(blind, experiment).values()} == {verdicts.UNDECIDED}
+
+
+def test_part_verdicts():
+    assert analysis.part_verdict(True, True, True) == verdicts.REPRODUCED
+    assert analysis.part_verdict(True, True, False) == verdicts.PARTIALLY_REPRODUCED
+    assert analysis.part_verdict(True, False, False) == verdicts.NOT_REPRODUCED
+    assert analysis.part_verdict(False, True, True) == verdicts.NOT_REPRODUCED
+
+
+@pytest.mark.slow
+def test_notebooks_build_and_report(tmp_path, tiny_results):
+    params = tmp_path / "params.yaml"
+    params.write_text(yaml.safe_dump({"constructions": TINY_CONSTRUCTIONS}))
+    # One part through the notebook (a kernel start costs seconds); the others come from the fixture.
+    execute(ROOT / "notebooks" / "constructions_train.py", tmp_path / "train-copy.ipynb",
+            {"params_file": str(params), "part": "copy", "out_path": str(tmp_path / "copy.nc")}, log_output=False)
+    assert xr.load_dataset(tmp_path / "copy.nc", engine="h5netcdf")["copy_acc"].notnull().any()
+    results = save(tiny_results, tmp_path / "results.nc")
+    out = tmp_path / "report"
+    execute(ROOT / "notebooks" / "constructions_report.py", tmp_path / "report.ipynb",
+            {"params_file": str(params), "results_file": str(results), "out_dir": str(out)},
+            html=out / "index.html", log_output=False)
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["verdict"] == verdicts.PARTIALLY_REPRODUCED and metrics["claim"]
+    for name in ("selection_margin", "accuracy", "costs_vs_length", "costs_vs_vocabulary", "precision", "bounds", "bridge"):
+        assert (out / "figures" / f"{name}.png").stat().st_size > 0
+    assert (out / "width_vs_length.csv").read_text().startswith("L,copy_2_layers,copy_1_layer,recall")
+    assert "Verdict" in (out / "index.html").read_text()
