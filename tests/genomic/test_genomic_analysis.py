@@ -133,3 +133,13 @@ def test_follow_table_has_every_run_and_method() -> None:
     frame = analysis.follow_table(constructed(on_moved=0.9))
     assert frame["run"].tolist() == ["motif model (known answer)", "ssm", "ssm, shuffled labels", "transformer", "transformer, shuffled labels"]
     assert abs(frame.set_index("run").loc["ssm", "in-silico mutagenesis"] - 0.9) < 0.02
+
+
+def test_claim_says_why_a_case_is_undecided() -> None:
+    found = analysis.all_verdicts(constructed(accuracy=0.6, baseline=0.6), SETTINGS)
+    assert "does not beat the 6-mer baseline's 0.600" in analysis.claim(found + analysis.all_verdicts(constructed(), SETTINGS)[:1], "ism")
+
+
+def test_method_comparison_names_every_method() -> None:
+    text = analysis.method_comparison(constructed(on_moved=0.9), "ism")
+    assert text.startswith("motif order (planted): on the trained models, in-silico mutagenesis puts 0.9")

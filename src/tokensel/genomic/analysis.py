@@ -218,7 +218,7 @@ def profile_summary(results: xr.Dataset, experiment: GenomicExperiment) -> str:
             f"{int(ds['n_test'])} test sequences; {int(ds['n_attributed'])} attributed, {int(ds['n_moved'])} of them moved "
             f"(chance share on a moved motif {chance_share(results, str(name)):.2f})."
         )
-    return " ".join(parts)
+    return "\n\n".join(parts)
 
 
 def measures_table(results: xr.Dataset, method: str) -> pd.DataFrame:
@@ -309,9 +309,18 @@ def claim(found: list[FamilyVerdict], method: str) -> str:
         f"{span([v.on_moved_motif for v in decided])} of the top-k importance on a moved motif, "
         f"{span([v.retention for v in decided])} left behind)"
     )
+    open_cases = [v for v in paper if v.outcome == verdicts.UNDECIDED]
+    if open_cases:
+        text += "; undecided: " + ", ".join(f"{v.family} on {dataset_title(v.dataset)} ({_why_undecided(v)})" for v in open_cases)
     if other:
         text += f"; input-dependent mixers: {sum(v.outcome == verdicts.REPRODUCED for v in other)} of {len(other)}"
     return text + "."
+
+
+def _why_undecided(v: FamilyVerdict) -> str:
+    if not v.learned:
+        return f"accuracy {v.accuracy:.3f} does not beat the {v.best_baseline} baseline's {v.baseline_accuracy:.3f}"
+    return "the controls do not separate"
 
 
 def write_metrics(found: list[FamilyVerdict], accuracy: pd.DataFrame, settings: VerdictSettings, out_dir: str | Path) -> dict:
@@ -373,7 +382,23 @@ def shortcut_summary(results: xr.Dataset, ci: float) -> str:
             f"(best {kmers.idxmax()}), the best baseline is {accuracies.idxmax()} at {accuracies.max():.3f}; "
             f"chance is 0.5 ± {z * 0.5 / np.sqrt(n):.3f} ({ci:.0%} binomial interval, {n} test sequences)."
         )
-    return " ".join(parts)
+    return "\n\n".join(parts)
+
+
+def method_comparison(results: xr.Dataset, verdict_method: str) -> str:
+    """How much of the top-k importance each method puts on the moved motif for the trained
+    models: a method can separate the two controls and still miss what a trained model uses."""
+    parts = []
+    for dataset in results["dataset"].values:
+        ds = one_dataset(results, str(dataset))
+        shares = ds["follow_moved"].sel(control=TRAINED).mean(["seed", "moved"])
+        spans = {str(m): f"{float(shares.sel({'method': m}).min()):.2f}–{float(shares.sel({'method': m}).max()):.2f}" for m in ds["method"].values}
+        others = ", ".join(f"{METHOD_TITLES[m]} {span}" for m, span in spans.items() if m != verdict_method)
+        parts.append(
+            f"{dataset_title(str(dataset))}: on the trained models, {METHOD_TITLES[verdict_method]} puts {spans[verdict_method]} of the "
+            f"top-k importance on the moved motif (range over families); {others}."
+        )
+    return "\n\n".join(parts)
 
 
 def follow_table(results: xr.Dataset) -> pd.DataFrame:
