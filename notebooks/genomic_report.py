@@ -139,10 +139,11 @@ table(analysis.follow_table(results))
 
 # %% [markdown]
 # The share on the moved motif per run and method, above, against the chance share. The known-answer
-# model is multilinear in the one-hot bases, so every gradient method is exact on it and all four
-# methods separate the controls; what tells them apart is how much of a trained model's decision they
-# find on the motif, which on the motif-order task must be all of it (its background carries no
-# label information):
+# model is multilinear in the one-hot bases, so every gradient method is exact on it, and the
+# gradient methods separate the controls on the motif AUROC and the moved-motif share (not always on
+# the mass fraction: *Controls* above). What tells the methods apart is how much of a trained
+# model's decision they find on the motif, which on the motif-order task must be all of it (its
+# background carries no label information):
 
 # %%
 display(Markdown(analysis.method_comparison(results, settings.method)))
