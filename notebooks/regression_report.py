@@ -102,7 +102,7 @@ display(Markdown(
 # point. The table gives every slope over the fit range with its interval, and R² at the largest n.
 
 # %%
-plots.risk_vs_n(risk, slopes, labels, predicted, out / "figures" / "risk_vs_n.png")
+plots.risk_vs_n(risk, labels, predicted, out / "figures" / "risk_vs_n.png")
 
 # %%
 shown = slopes.assign(estimator=slopes["estimator"].map(labels))

@@ -14,14 +14,13 @@ from tokensel.core.figures import save_figure
 from tokensel.regression.analysis import SIEVE
 
 
-def risk_vs_n(risk: xr.DataArray, slopes: pd.DataFrame, labels: dict[str, str], predicted: float, path: str | Path) -> HTML:
+def risk_vs_n(risk: xr.DataArray, labels: dict[str, str], predicted: float, path: str | Path) -> HTML:
     """Risk / Var F against n on log axes, one panel per order: seed means (lines) and seeds (dots).
 
-    Panel titles give each estimator's fitted slope; the dotted grey line has the predicted slope
-    and passes through the oracle sieve's first point, so only its slope is compared.
+    The fitted slopes are in the table beside the figure; the dotted grey line has the predicted
+    slope and passes through the oracle sieve's first point, so only its slope is compared.
     """
     frame = risk.to_dataframe("risk").dropna().reset_index()
-    slope_of = {(r.estimator, r.order): r.slope for r in slopes.itertuples()}
     frame["series"] = [labels.get(e, e) for e in frame["estimator"]]
     grid = sns.relplot(
         data=frame, x="n_train", y="risk", hue="series", style="series", col="order", kind="line",
@@ -34,8 +33,7 @@ def risk_vs_n(risk: xr.DataArray, slopes: pd.DataFrame, labels: dict[str, str], 
         n = np.asarray(sieve.index, dtype=float)
         if len(n):
             ax.plot(n, sieve.iloc[0] * (n / n[0]) ** predicted, ":", color="grey", linewidth=1.5)
-        legend = [f"{labels.get(e, e)}: {slope_of[(e, o)]:+.2f}" for (e, o) in slope_of if o == order]
-        ax.set_title(f"{order} order — slopes: " + "; ".join(legend), fontsize=7, wrap=True)
+        ax.set_title(f"{order} order")
         ax.set(xscale="log", yscale="log", xlabel="training sequences n", ylabel="test excess risk / Var F")
     return save_figure(grid, path, f"Test excess risk divided by Var F against the number of training sequences, log-log, one panel per token order, for the networks, the oracle sieve and the k-NN baseline; grey dots are seeds, the dotted line has the predicted slope {predicted:.2f}.")
 
@@ -65,4 +63,5 @@ def training_curves(chosen: xr.Dataset, labels: dict[str, str], variance: xr.Dat
             ax.axvline(step, color="black", linewidth=0.6, alpha=0.5)
         ax.set_title(run, fontsize=8)
         ax.set(yscale="log", xlabel="step", ylabel="MSE / Var F")
+    grid.figure.subplots_adjust(hspace=0.45)
     return save_figure(grid, path, f"Training loss and validation risk divided by Var F against training step at n = {n_max}, one panel per model and order, one line per seed; vertical lines mark the validation-chosen steps.")
