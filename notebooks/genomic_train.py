@@ -10,19 +10,17 @@
 # ---
 
 # %% [markdown]
-# # Genomic experiment: train one classifier and attribute its decisions
+# # Genomic experiment: train and attribute every model on one dataset
 #
-# One cell of the genomic grid (paper §7): a model from `genomic.models` trained on one DNA
-# classification dataset with one seed, scored on the held-out test split, then explained
-# token by token (gradient norm, gradient x input, integrated gradients) on a fixed subset of
-# test inputs. DVC runs this notebook once per (dataset, model, seed); in JupyterLab, change
-# the parameters below and re-run.
+# One cell of the genomic grid: on one DNA classification dataset, the baseline ladder, the
+# known-answer motif model, and every model of `genomic.models` (two seeds, and a run on shuffled
+# labels as the negative control), each scored on the test split and explained base by base on the
+# attributed test inputs and on copies of them with the motif moved. DVC runs this notebook once
+# per dataset; in JupyterLab, change the parameters below and re-run.
 
 # %% tags=["parameters"]
 params_file = "params.yaml"
-dataset = "janggu"
-model = "ssm"
-seed = 0
+dataset = "motif_order"
 out_path = "results/genomic/runs/debug.nc"
 
 # %%
@@ -32,21 +30,14 @@ from tokensel.genomic import config as genomic_config
 from tokensel.genomic import stage
 
 experiment = genomic_config.load(params_file)
-ds = stage.run(experiment, dataset, model, int(seed))
+ds = stage.run(experiment, dataset)
 save(ds, resolve(out_path))
 
 # %% [markdown]
-# Test scores, and the size and training time of the model.
+# Test accuracy of every run, and of the baselines.
 
 # %%
-ds[["test_acc", "test_auroc", "n_params", "seconds"]].squeeze(drop=True).to_pandas()
-
-# %% [markdown]
-# Importance per attribution method, averaged over the attributed test inputs:
-# `mass_fraction_50`/`_90` is the fraction of tokens carrying 50%/90% of the attribution mass
-# (uniform importance: 0.5/0.9), `motif_auroc` the agreement with the motif bases (0.5 = chance),
-# `input_dependence` 0 when every input has the same top positions and 1 at chance overlap.
+ds["test_acc"].squeeze("dataset", drop=True).to_dataframe().dropna().unstack("control")
 
 # %%
-measures = ["mass_fraction_50", "mass_fraction_90", "gini", "motif_auroc", "jaccard_pairs", "input_dependence", "top1_entropy"]
-ds[measures].mean("example").squeeze(drop=True).to_dataframe()[measures]
+ds["baseline_acc"].squeeze("dataset", drop=True).to_series()

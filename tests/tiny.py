@@ -33,16 +33,23 @@ TINY_REGRESSION = {
     "analysis": {"n_boot": 50, "two_layer": "ssm2", "one_layer": "ssm1", "transformer": "tf"},
 }
 
+_TINY_RUNS = {"steps": {"ssm": 3, "tf": 3}, "lrs": {"ssm": [0.01, 0.003], "tf": [0.003]}}
 TINY_GENOMIC = {
-    "datasets": {"planted": {"kind": "planted", "n_train": 96, "n_test": 32, "length": 40, "n_per_seq": [1, 1]}},
     "models": {
-        "ssm": {"mixer": "ssm", "filter": "s4d", "fnn_width": 16},
-        "transformer": {"mixer": "attention", "positional": "learned", "fnn_width": 16, "n_heads": 2},
+        "ssm": {"mixer": "ssm", "filter": "s4d", "state_size": 4, "fnn_width": 8},
+        "tf": {"mixer": "attention", "positional": "learned", "fnn_width": 8, "n_heads": 2},
     },
-    "seeds": [0],
-    "train": {"steps": 4, "batch_size": 8, "d_model": 8, "log_every": 2},
-    "attribution": {"n_examples": 6, "ig_steps": 4, "top_k": 3},
-    "baselines": {"kmer": 2, "max_iter": 200},
+    "datasets": {
+        "motif_order": {"kind": "motif_order", "n_train": 64, "n_val": 8, "n_test": 16, "length": 36, "min_gap": 2,
+                        "n_attributed": 4, "n_moved": 2, **_TINY_RUNS},
+        "janggu": {"kind": "janggu", "length": 40, "n_attributed": 4, "n_moved": 2, **_TINY_RUNS},
+    },
+    "seeds": [0, 1],
+    "control_seeds": [0],
+    "train": {"batch_size": 8, "d_model": 8, "stem_width": 4, "log_every": 1, "eval_every": 2},
+    "attribution": {"ig_steps": 2, "control_examples": 2, "shown": 1},
+    "baselines": {"max_k": 2, "max_iter": 100},
+    "verdict": {"n_boot": 50},
 }
 
 # One thread: tiny problems gain nothing from two, and a busy test machine makes two contend.

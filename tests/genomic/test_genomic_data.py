@@ -1,401 +1,131 @@
-"""Tests for the genomic data layer: encoding, FASTA parsing, loaders, motif planting and scanning.
-
-The janggu tests fail (not skip) when janggu is missing, because the project's
-set-up installs it; the splice test skips when Debian's r-cran-mlbench data are
-absent, because that source is optional.
-"""
+"""The experiment's tasks: the motif-order label rule, its k-mer blindness, relocation, real data."""
 
 from __future__ import annotations
-
-import importlib.metadata
-import importlib.util
-import os
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from tokensel.core.errors import ConfigError
-from tokensel.genomic import (
-    JANGGU_MOTIFS,
-    MAFK_MARE,
-    OCT4_OCTAMER,
-    PAD_ID,
-    GenomicDataset,
-    decode,
-    encode,
-    fit_to_length,
-    gc_baseline_accuracy,
-    janggu_resources_dir,
-    load_genomic_benchmark,
-    load_janggu_oct4_mafk,
-    load_splice_junctions,
-    motif_mask,
-    plant_motifs,
-    read_fasta,
-    reverse_complement,
-)
-from tokensel.genomic import datasets as gd
+from tokensel.genomic import data
+from tokensel.genomic.baselines import kmer_logistic_regression
+from tokensel.genomic.datasets import GenomicDataset, gc_baseline_accuracy
+from tokensel.genomic.motifs import motif_mask, union_motif_mask
+from tokensel.genomic.sequences import decode, encode
 
-# Counts from research/genomic-data.md (janggu 0.10.2 wheel).
-JANGGU_COUNTS = {
-    "sample.fa": 3897,
-    "sample2.fa": 3900,
-    "sample_test.fa": 100,
-    "sample2_test.fa": 100,
-}
+A, B = "ATGCAAAT", "TGCTGACTCA"
 
-MARE_VARIANTS = {"TGCTGATCAGCA", "TGCTGACTCAGCA", "TGCTGAGTCAGCA", "TGCTGACGTCAGCA"}
+
+@pytest.fixture(scope="module")
+def sample() -> data.OrderSample:
+    return data.motif_order_sample(400, 60, A, B, gc=0.42, min_gap=6, seed=3)
 
 
 def _rc(s: str) -> str:
     return s[::-1].translate(str.maketrans("ACGT", "TGCA"))
 
 
-def _janggu_dir() -> Path:
-    try:
-        return janggu_resources_dir()
-    except ConfigError as exc:  # fail with the install instruction rather than skip
-        pytest.fail(f"janggu data unavailable: {exc}")
-
-
-@pytest.fixture(scope="module")
-def janggu_splits() -> tuple[GenomicDataset, GenomicDataset]:
-    _janggu_dir()
-    return load_janggu_oct4_mafk("train", seed=0), load_janggu_oct4_mafk("test", seed=0)
-
-
-# ---------------------------------------------------------------------------------------- encoding
-
-
-def test_encode_decode_roundtrip_and_soft_mask() -> None:
-    toks = encode("acgtNACGT")
-    assert toks.dtype == np.int64
-    assert toks.tolist() == [0, 1, 2, 3, 4, 0, 1, 2, 3]
-    assert decode(toks) == "ACGTNACGT"
-    assert decode(reverse_complement(encode("AACGN"))) == "NCGTT"
-    with pytest.raises(ConfigError, match="'R'"):
-        encode("ACGR")
-
-
-def test_fit_to_length_pad_and_truncate() -> None:
-    t = encode("ACGTAC")
-    assert decode(fit_to_length(t, 8)) == "ACGTAC--"
-    assert decode(fit_to_length(t, 8, pad_side="left")) == "--ACGTAC"
-    assert decode(fit_to_length(t, 4, truncation="end")) == "ACGT"
-    assert decode(fit_to_length(t, 4, truncation="center")) == "CGTA"
-    with pytest.raises(ConfigError, match="longer than length=4"):
-        fit_to_length(t, 4)
-
-
-# ----------------------------------------------------------------------------------- FASTA parsing
-
-
-def test_read_fasta_accepts_soft_masked_multiline(tmp_path: Path) -> None:
-    f = tmp_path / "ok.fa"
-    f.write_text(">r1 desc\nacgT\nNNac\n\n>r2\r\nGGGG\r\n")
-    recs = read_fasta(f)
-    assert [(r.name, r.seq) for r in recs] == [("r1 desc", "ACGTNNAC"), ("r2", "GGGG")]
-    assert read_fasta(f, fixed_length=None) == recs
-
-
-@pytest.mark.parametrize(
-    ("text", "fixed_length", "must_contain"),
-    [
-        (">a\nACGT\n>b\nACXZ-T\n", None, ["record 2", "'b'", "'-'", "'X'", "'Z'", "line 4"]),
-        (">a\nACGT\n>empty\n>c\nAC\n", None, ["record 2", "'empty'", "empty", "line 3"]),
-        ("ACGT\n>a\nACGT\n", None, ["line 1", "before any '>' header"]),
-        (">a\nACGT\n>b\nACG\n", 4, ["record 2", "'b'", "length 3", "length 4"]),
-        (">a\nACGT\n>\nACGT\n", None, ["record 2", "line 3", "empty name"]),
-        ("\n\n", None, ["no FASTA records"]),
-    ],
-    ids=[
-        "unknown-chars",
-        "empty-record",
-        "seq-before-header",
-        "length-mismatch",
-        "empty-name",
-        "empty-file",
-    ],
-)
-def test_read_fasta_rejects_malformed(
-    tmp_path: Path, text: str, fixed_length: int | None, must_contain: list[str]
-) -> None:
-    f = tmp_path / "bad_input.fa"
-    f.write_text(text)
-    with pytest.raises(ConfigError) as info:
-        read_fasta(f, fixed_length=fixed_length)
-    msg = str(info.value)
-    assert "bad_input.fa" in msg
-    assert "Fix" in msg
-    for part in must_contain:
-        assert part in msg, (part, msg)
-
-
-def test_read_fasta_missing_file_says_where_it_looked(tmp_path: Path) -> None:
-    missing = tmp_path / "nope" / "x.fa"
-    with pytest.raises(ConfigError, match="looked at") as info:
-        read_fasta(missing)
-    assert str(missing) in str(info.value)
-
-
-# ------------------------------------------------------------------------------------------ janggu
-
-
-def test_janggu_files_found_and_parsed() -> None:
-    res = _janggu_dir()
-    # Locating the data must not import janggu (its import needs TensorFlow).
-    assert "janggu" not in sys.modules
-    for fname, count in JANGGU_COUNTS.items():
-        recs = read_fasta(res / fname, fixed_length=200)
-        assert len(recs) == count, fname
-        assert all(r.name.startswith("chr") for r in recs)
-        assert set("".join(r.seq for r in recs)) <= set("ACGT")  # upper-cased, no N
-
-
-def test_janggu_loader_split(janggu_splits: tuple[GenomicDataset, GenomicDataset]) -> None:
-    train, test = janggu_splits
-    assert train.class_names == test.class_names == ("MafK", "Oct4")
-    assert train.seq_len == test.seq_len == 200
-    total = {c: train.class_counts()[c] + test.class_counts()[c] for c in train.class_names}
-    assert total == {"MafK": 3900 + 100, "Oct4": 3897 + 100}
-    assert test.class_counts() == {"MafK": 800, "Oct4": 799}  # round(0.2 * n_c)
-    assert not set(train.ids) & set(test.ids)
-    # Shuffled: the first 100 training rows are not one class.
-    assert 0 < train.labels[:100].mean() < 1
-    again = load_janggu_oct4_mafk("test", seed=0)
-    assert again.ids == test.ids and np.array_equal(again.sequences, test.sequences)
-    assert load_janggu_oct4_mafk("test", seed=1).ids != test.ids
-    up = load_janggu_oct4_mafk("test", upstream_split=True)
-    assert up.class_counts() == {"MafK": 100, "Oct4": 100}
-
-
-def test_janggu_missing_names_install_command(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None)
-
-    def no_dist(name: str):
-        raise importlib.metadata.PackageNotFoundError(name)
-
-    monkeypatch.setattr(importlib.metadata, "distribution", no_dist)
-    with pytest.raises(ConfigError, match=r"pip install --no-deps janggu==0\.10\.2"):
-        gd.janggu_resources_dir()
-
-
-def test_gc_content_and_baseline(janggu_splits: tuple[GenomicDataset, GenomicDataset]) -> None:
-    train, test = janggu_splits
-    for ds in (train, test):
-        g = ds.gc_content()
-        assert g.shape == (len(ds),) and np.all((g >= 0) & (g <= 1))
-    g = train.gc_content()
-    gc_mafk, gc_oct4 = g[train.labels == 0].mean(), g[train.labels == 1].mean()
-    assert abs(gc_mafk - 0.388) < 0.01 and abs(gc_oct4 - 0.460) < 0.01
-    acc = gc_baseline_accuracy(train, test)
-    assert 0.0 <= acc <= 1.0
-    assert 0.65 < acc < 0.78  # genomic-data.md measured 0.71
-
-    # Hand-made: PAD and N do not count towards GC.
-    seqs = np.stack([fit_to_length(encode(s), 6) for s in ["GGCC", "ACGT", "ANNT", "GCNA"]])
-    ds = GenomicDataset("t", seqs, np.array([0, 1, 0, 1]), ("a", "b"), "train", "hand-made")
-    assert ds.gc_content().tolist() == [1.0, 0.5, 0.0, pytest.approx(2 / 3)]
-
-
-def test_janggu_known_motif_frequencies() -> None:
-    """Scanner agrees with the frequencies measured independently in genomic-data.md."""
-    ds = load_janggu_oct4_mafk("train", upstream_split=True)
-    frac = {
-        m: [motif_mask(ds.sequences[ds.labels == y], m).any(1).mean() for y in (0, 1)]
-        for m in (OCT4_OCTAMER, "TGCTGAS", "TGCTGASTCA")
-    }
-    assert frac[OCT4_OCTAMER] == [pytest.approx(0.020, abs=0.002), pytest.approx(0.158, abs=0.002)]
-    assert frac["TGCTGAS"] == [pytest.approx(0.694, abs=0.002), pytest.approx(0.096, abs=0.002)]
-    assert frac["TGCTGASTCA"] == [pytest.approx(0.271, abs=0.002), pytest.approx(0.003, abs=0.002)]
-
-
-# ----------------------------------------------------------------------- Genomic Benchmarks layout
-
-
-def _write_gb(root: Path, name: str, layout: dict[str, dict[str, list[str]]]) -> None:
-    for split, classes in layout.items():
-        for cls, seqs in classes.items():
-            d = root / name / split / cls
-            d.mkdir(parents=True)
-            for i, s in enumerate(seqs):
-                (d / f"{i}.txt").write_text(s + "\n")
-
-
-def test_genomic_benchmark_loader(tmp_path: Path) -> None:
-    # "positive" created first so that filesystem order would give it label 0.
-    layout = {
-        "train": {"positive": ["ACGTAC", "acgt", "GGGGGGGG"], "negative": ["TTTT", "AANA"]},
-        "test": {"positive": ["CCCC"], "negative": ["AAAAAA"]},
-    }
-    _write_gb(tmp_path, "toy", layout)
-    ds = load_genomic_benchmark("toy", "train", root=tmp_path, length=6, truncation="end")
-    assert ds.class_names == ("negative", "positive")
-    assert ds.labels.tolist() == [0, 0, 1, 1, 1]
-    assert ds.ids[0] == "negative/0.txt"
-    assert ds.strings() == ["TTTT--", "AANA--", "ACGTAC", "ACGT--", "GGGGGG"]
-    assert np.sum(ds.sequences == PAD_ID) == 2 + 2 + 2
-    left = load_genomic_benchmark("toy", "train", root=tmp_path, length=8, pad_side="left")
-    assert left.strings()[0] == "----TTTT"
-    center = load_genomic_benchmark("toy", "train", root=tmp_path, length=4, truncation="center")
-    assert center.strings()[2] == "CGTA"
-    test = load_genomic_benchmark("toy", "test", root=tmp_path, length=6)
-    assert test.labels.tolist() == [0, 1] and test.class_names == ds.class_names
-    with pytest.raises(ConfigError, match="lengths vary from 4 to 8"):
-        load_genomic_benchmark("toy", "train", root=tmp_path)
-    with pytest.raises(ConfigError, match="longer than length=6"):
-        load_genomic_benchmark("toy", "train", root=tmp_path, length=6)
-
-
-def test_genomic_benchmark_labels_follow_sorted_names(tmp_path: Path) -> None:
-    # Created in non-sorted order; a filesystem order that happens to sort 6 names is unlikely.
-    names = ["c5", "c2", "c4", "c0", "c3", "c1"]
-    _write_gb(tmp_path, "multi", {"train": {n: ["A" * (int(n[1]) + 1)] for n in names}})
-    ds = load_genomic_benchmark("multi", "train", root=tmp_path, length=6)
-    assert ds.class_names == tuple(sorted(names))
-    # Sequence of class cK has K+1 bases, so its label must equal K.
-    assert [int((row != PAD_ID).sum()) - 1 for row in ds.sequences] == ds.labels.tolist()
-
-
-def test_genomic_benchmark_loader_errors(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="Nothing is downloaded at run time") as info:
-        load_genomic_benchmark("human_nontata_promoters", "train", root=tmp_path)
-    assert str(tmp_path / "human_nontata_promoters") in str(info.value)
-    assert "download_dataset" in str(info.value)
-
-    _write_gb(tmp_path, "one", {"train": {"only": ["ACGT"]}})
-    with pytest.raises(ConfigError, match="at least two"):
-        load_genomic_benchmark("one", "train", root=tmp_path)
-
-    _write_gb(
-        tmp_path,
-        "mismatch",
-        {"train": {"a": ["AC"], "b": ["GT"]}, "test": {"a": ["AC"], "c": ["GT"]}},
-    )
-    with pytest.raises(ConfigError, match="differ between splits"):
-        load_genomic_benchmark("mismatch", "test", root=tmp_path)
-
-    _write_gb(tmp_path, "badchar", {"train": {"a": ["ACRT"], "b": ["GT"]}})
-    with pytest.raises(ConfigError, match=r"0\.txt.*'R'"):
-        load_genomic_benchmark("badchar", "train", root=tmp_path, length=4)
-
-
-# --------------------------------------------------------------------- splice junctions (optional)
-
-
-def _splice_path() -> Path | None:
-    for cand in (os.environ.get("TOKENSEL_MLBENCH_DIR"), *map(str, gd._MLBENCH_SYSTEM)):
-        if cand and Path(cand).exists():
-            return Path(cand)
-    return None
-
-
-def test_splice_missing_names_fix(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="apt-get download r-cran-mlbench") as info:
-        load_splice_junctions("train", path=tmp_path)
-    assert "pip install rdata" in str(info.value)
-
-
-@pytest.mark.skipif(
-    _splice_path() is None or importlib.util.find_spec("rdata") is None,
-    reason="optional: needs r-cran-mlbench DNA.rda (set TOKENSEL_MLBENCH_DIR) and pip rdata",
-)
-def test_splice_junctions_loaded() -> None:
-    path = _splice_path()
-    train = load_splice_junctions("train", path=path)
-    test = load_splice_junctions("test", path=path)
-    assert train.class_names == ("ei", "ie", "n") and train.seq_len == 60
-    # 3,186 rows minus 184 duplicate copies minus both rows of the one label-conflicting sequence.
-    assert len(train) + len(test) == 3000
-    donors = [s for s, y in zip(train.strings(), train.labels) if y == 0]
-    assert np.mean([s[30:32] == "GT" for s in donors]) > 0.97
-
-
-# ---------------------------------------------------------------------------------- motif planting
-
-
-def test_planted_mask_marks_exactly_the_motif() -> None:
-    ds, mask = plant_motifs(300, 120, JANGGU_MOTIFS, gc=0.45, seed=3, n_per_seq=(1, 1))
-    assert mask.shape == ds.sequences.shape and mask.dtype == bool
-    assert ds.class_counts() == {"MafK": 150, "Oct4": 150}
-    for row, m, y in zip(ds.sequences, mask, ds.labels):
-        idx = np.flatnonzero(m)
-        assert idx.size and np.all(np.diff(idx) == 1)  # one contiguous instance
-        planted = decode(row[idx])
-        allowed = MARE_VARIANTS if ds.class_names[y] == "MafK" else {OCT4_OCTAMER}
-        assert planted in allowed | {_rc(v) for v in allowed}
-    # Both strands are planted for the non-palindromic octamer.
-    oct4 = [
-        decode(r[m])
-        for r, m, y in zip(ds.sequences, mask, ds.labels)
-        if ds.class_names[y] == "Oct4"
-    ]
-    assert 0.3 < np.mean([p == OCT4_OCTAMER for p in oct4]) < 0.7
-    # Positions depend on the input: many distinct start positions.
-    starts = mask.argmax(1)
-    assert len(set(starts.tolist())) > 50
-
-
-def test_planted_mask_matches_scanner_and_no_stray_motifs() -> None:
-    ds, mask = plant_motifs(200, 150, JANGGU_MOTIFS, gc=0.5, seed=4, n_per_seq=(1, 3))
-    for y, cls in enumerate(ds.class_names):
-        rows = ds.labels == y
-        own = motif_mask(ds.sequences[rows], JANGGU_MOTIFS[cls])
-        other = motif_mask(ds.sequences[rows], JANGGU_MOTIFS[ds.class_names[1 - y]])
-        assert np.array_equal(own, mask[rows])
-        assert not other.any()
-    oct4 = ds.labels == ds.class_names.index("Oct4")
-    counts = mask[oct4].sum(1)
-    assert set(counts.tolist()) <= {8, 16, 24} and len(set(counts.tolist())) == 3
-
-
-def test_planted_gc_matched_between_classes() -> None:
-    train, _ = plant_motifs(1000, 200, JANGGU_MOTIFS, gc=0.40, seed=5)
-    test, _ = plant_motifs(1000, 200, JANGGU_MOTIFS, gc=0.40, seed=6)
-    g = train.gc_content()
-    assert abs(g[train.labels == 0].mean() - 0.40) < 0.005
-    assert abs(g[train.labels == 0].mean() - g[train.labels == 1].mean()) < 0.005
-    assert gc_baseline_accuracy(train, test) < 0.58
-
-
-def test_plant_motifs_deterministic_by_seed() -> None:
-    a, ma = plant_motifs(100, 80, JANGGU_MOTIFS, gc=0.45, seed=7, n_per_seq=(1, 2))
-    b, mb = plant_motifs(100, 80, JANGGU_MOTIFS, gc=0.45, seed=7, n_per_seq=(1, 2))
-    c, _ = plant_motifs(100, 80, JANGGU_MOTIFS, gc=0.45, seed=8, n_per_seq=(1, 2))
-    assert np.array_equal(a.sequences, b.sequences) and np.array_equal(ma, mb)
-    assert np.array_equal(a.labels, b.labels)
-    assert not np.array_equal(a.sequences, c.sequences)
-
-
-def test_plant_motifs_rejects_bad_params() -> None:
+def test_order_label_is_which_motif_comes_first(sample: data.OrderSample) -> None:
+    for seq, label, mask in zip(sample.sequences, sample.labels, sample.mask):
+        a, b = motif_mask(seq, A), motif_mask(seq, B)
+        # Exactly one occurrence of each (8 and 10 bases), and nothing else is a motif base.
+        assert a.sum() == 8 and b.sum() == 10 and np.array_equal(a | b, mask)
+        text = decode(seq)
+        start_a, start_b = int(np.argmax(a)), int(np.argmax(b))
+        assert text[start_a : start_a + 8] in (A, _rc(A)) and text[start_b : start_b + 10] in (B, _rc(B))
+        assert label == int(start_a < start_b)
+        assert abs(start_a - start_b) >= 6 + (8 if start_a < start_b else 10)  # the gap
+    assert sample.labels.mean() == 0.5
+    # Both strands occur.
+    assert {decode(s)[int(np.argmax(motif_mask(s, A))):][:8] for s in sample.sequences} == {A, _rc(A)}
+
+
+def test_order_sample_is_a_pure_function_of_the_seed(sample: data.OrderSample) -> None:
+    again = data.motif_order_sample(400, 60, A, B, gc=0.42, min_gap=6, seed=3)
+    other = data.motif_order_sample(400, 60, A, B, gc=0.42, min_gap=6, seed=4)
+    assert np.array_equal(again.sequences, sample.sequences) and np.array_equal(again.labels, sample.labels)
+    assert not np.array_equal(other.sequences, sample.sequences)
+
+
+def test_kmer_regression_cannot_solve_motif_order() -> None:
+    """Every k-mer ladder rung stays at chance: composition carries no label information."""
+    train = data.order_dataset(data.motif_order_sample(2000, 60, A, B, 0.42, 6, seed=0), "train")
+    test = data.order_dataset(data.motif_order_sample(1000, 60, A, B, 0.42, 6, seed=1), "test")
+    for k in range(1, 7):
+        accuracy = (kmer_logistic_regression(train, test, k, 0.01, 2000).argmax(1) == test.labels).mean()
+        assert abs(accuracy - 0.5) < 0.05, (k, accuracy)  # 3.2 standard errors at n = 1000
+
+
+def test_kmer_regression_solves_motif_presence_as_a_contrast() -> None:
+    """The same regression does see motifs when their presence decides: the test above can fail."""
+    order = data.motif_order_sample(1500, 60, A, B, 0.42, 6, seed=0)
+    # Label 1: keep the sequence; label 0: replace motif B by background (presence task).
+    sequences = np.where((order.labels[:, None] == 0) & order.mask & motif_mask(order.sequences, B), order.background, order.sequences)
+    ds = GenomicDataset("presence", sequences, order.labels, ("no B", "B"), "train", "test")
+    train, test = ds.subset(np.arange(1000)), ds.subset(np.arange(1000, 1500))
+    assert (kmer_logistic_regression(train, test, 5, 0.01, 2000).argmax(1) == test.labels).mean() > 0.8
+
+
+def test_relocation_keeps_background_motifs_and_label(sample: data.OrderSample) -> None:
+    rng = np.random.default_rng(0)
+    for i in range(40):
+        moved = data.relocate_order(sample, i, (A, B), 6, rng)
+        assert moved is not None
+        seq, mask, vacated = moved
+        assert np.array_equal(union_motif_mask(seq[None], (A, B))[0], mask)
+        untouched = ~mask & ~sample.mask[i]
+        assert np.array_equal(seq[untouched], sample.sequences[i][untouched])
+        assert np.array_equal(seq[vacated], sample.background[i][vacated])  # the old place holds background
+        assert not (vacated & mask).any() and vacated.any()
+        starts = int(np.argmax(motif_mask(seq, A))), int(np.argmax(motif_mask(seq, B)))
+        assert int(starts[0] < starts[1]) == sample.labels[i]
+
+
+def test_swap_motif_keeps_composition_and_moves_the_motif() -> None:
+    seq = encode("CCGGCCGGCC" + A + "CCGGCCGGCCCCGGCCGGCCCCGG")
+    scan = lambda s: union_motif_mask(s, (A,))  # noqa: E731
+    moved, mask, vacated = data.swap_motif(seq, scan, np.random.default_rng(1))
+    assert np.array_equal(np.sort(moved), np.sort(seq))
+    assert decode(moved[mask]) == A and not scan(moved[None])[0][vacated].any()
+    assert np.flatnonzero(vacated).tolist() == list(range(10, 18))
+    two = encode(A + "CCCCCCCCCC" + A)
+    assert data.swap_motif(two, scan, np.random.default_rng(1)) is None  # not exactly one occurrence
+
+
+def test_order_task_attribution_sets() -> None:
+    task = data.motif_order_task(200, 20, 30, 60, (A, B), 0.42, 6, n_attributed=10, n_moved=6, seed=0)
+    assert len(task.attributed) == 10 and len(task.moved) <= 6 and len(task.moved) > 0
+    assert np.array_equal(task.attributed.tokens, task.test.sequences[:10])
+    assert np.array_equal(task.moved.labels, task.attributed.labels[task.moved.source])
+    assert task.train.class_names == data.ORDER_CLASSES
+
+
+def test_first_inputs_keep_the_moved_copies_of_those_inputs_only() -> None:
+    tokens = np.arange(10)[:, None] * np.ones((1, 4), dtype=np.int64) % 4
+    attributed = data.AttributionSet(tokens, np.arange(10) % 2, np.zeros((10, 4), dtype=bool))
+    moved = data.AttributionSet(tokens[[1, 4, 7]], np.array([1, 0, 1]), np.zeros((3, 4), dtype=bool), np.zeros((3, 4), dtype=bool), np.array([1, 4, 7]))
+    first, their_moved = data.first_inputs(attributed, moved, 5)
+    assert len(first) == 5 and their_moved.source.tolist() == [1, 4]
+    assert np.array_equal(their_moved.tokens, tokens[[1, 4]])
+
+
+def test_real_task_is_cropped_gc_matched_and_motif_bearing(tmp_path) -> None:
+    rng = np.random.default_rng(0)
+    # Class 1 is GC-rich and carries the motif in the centre; the flanks are cut away.
+    def row(label: int) -> np.ndarray:
+        gc = 0.6 if label else 0.4
+        s = np.where(rng.random(80) < gc, 1 + rng.integers(0, 2, 80), 3 * rng.integers(0, 2, 80))
+        if label and rng.random() < 0.8:
+            s[36:44] = encode(A)
+        return s
+    labels = np.arange(600) % 2
+    ds = GenomicDataset("toy", np.stack([row(y) for y in labels]), labels, ("a", "b"), "train", "toy")
+    task = data.real_task(ds.subset(np.arange(400)), ds.subset(np.arange(400, 600), "test"), 40, 5, 0.2, (A,), 20, 5, seed=0)
+    assert task.test.seq_len == task.train.seq_len == 40
+    assert abs(gc_baseline_accuracy(task.train, task.test) - 0.5) < 0.2  # GC matched
+    assert task.attributed.motif.any(axis=1).all() and len(task.attributed) <= 20
+    assert len(task.val) > 0
+
+
+def test_order_task_rejects_motifs_that_do_not_fit() -> None:
     with pytest.raises(ConfigError, match="do not fit"):
-        plant_motifs(10, 20, JANGGU_MOTIFS, n_per_seq=(2, 2))
-    with pytest.raises(ConfigError, match="unknown characters"):
-        plant_motifs(10, 50, {"a": "ACGX", "b": "TTT"})
-    with pytest.raises(ConfigError, match="at least two"):
-        plant_motifs(10, 50, {"a": "ACGT"})
-
-
-# ---------------------------------------------------------------------------------- motif scanning
-
-
-def test_motif_mask_forward_and_reverse_complement() -> None:
-    #         0123456789...
-    seq = "CCC" + OCT4_OCTAMER + "CCCCCCCCC" + _rc(OCT4_OCTAMER) + "CCC"
-    m = motif_mask(encode(seq), OCT4_OCTAMER)
-    expected = np.zeros(len(seq), dtype=bool)
-    expected[3:11] = True
-    expected[20:28] = True
-    assert np.array_equal(m, expected)
-    # An N inside an occurrence is no evidence: that occurrence disappears.
-    broken = seq[:5] + "N" + seq[6:]
-    assert motif_mask(encode(broken), OCT4_OCTAMER)[3:11].sum() == 0
-    # Optional bases: each MARE variant is found, none outside.
-    for v in MARE_VARIANTS:
-        s = encode("AAAA" + v + "AAAA")
-        mm = motif_mask(s[None, :], MAFK_MARE)[0]
-        assert mm.tolist() == [False] * 4 + [True] * len(v) + [False] * 4, v
-    # IUPAC: S = C or G.
-    assert motif_mask(encode("TTGCTGAGTT"), "TGCTGAS").sum() == 7
+        data.motif_order_sample(10, 20, A, B, 0.42, 6, seed=0)

@@ -67,11 +67,11 @@ def test_edits_are_never_overwritten_silently(repo):
 def test_edits_can_be_kept_as_a_profile(repo):
     params = yaml.safe_load((repo / "params.yaml").read_text())
     params["synthetic"]["train"]["steps"] = 500
-    del params["genomic"]["datasets"]["planted"]
+    del params["genomic"]["datasets"]["motif_order"]
     (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     assert "saved 2 changed keys" in profiles.save("short", repo)
     rendered = profiles.render("short", repo)
-    assert rendered["synthetic"]["train"]["steps"] == 500 and "planted" not in rendered["genomic"]["datasets"]
+    assert rendered["synthetic"]["train"]["steps"] == 500 and "motif_order" not in rendered["genomic"]["datasets"]
     assert profiles.edits(repo) == ("short", [])
 
 

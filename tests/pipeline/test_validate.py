@@ -15,6 +15,9 @@ from tokensel.pipeline import validate
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT = yaml.safe_load((ROOT / "profiles" / "default.yaml").read_text())
 
+# Every genomic dataset lists each model's steps and learning rates.
+GENOMIC_RUNS = {"steps": dict.fromkeys(("ssm", "transformer", "gated_conv", "selective"), 2), "lrs": dict.fromkeys(("ssm", "transformer", "gated_conv", "selective"), [0.01])}
+
 
 def with_value(dotted: str, value) -> dict:
     params = copy.deepcopy(DEFAULT)
@@ -41,7 +44,7 @@ def problems(params: dict) -> list[str]:
         ("synthetic.train.lrs", ["1e-3"], r"'synthetic.train.lrs\[0\]' must be a number.*1.0e-3"),
         ("synthetic.train.early_stop_acc", 1.5, r"'synthetic.train.early_stop_acc' must be between"),
         ("synthetic.train.stpes", 3, r"Unknown key 'synthetic.train.stpes'. Did you mean 'steps'\?"),
-        ("genomic.datasets.planted.length", -40, r"'genomic.datasets.planted.length' must be at least 1, got -40"),
+        ("genomic.datasets.motif_order.length", -40, r"'genomic.datasets.motif_order.length' must be at least 1, got -40"),
         ("regression.task.seq_len", -10, r"'regression.task.seq_len' must be at least 1, got -10"),
         ("regression.task.window", 40, r"'regression.task.window' .*exceeds seq_len"),
         ("synthetic.models.ssm2_fnn1.mixer", "mamba", r"'synthetic.models.ssm2_fnn1.mixer' is 'mamba'; registered mixers: ssm, attention"),
@@ -50,7 +53,8 @@ def problems(params: dict) -> list[str]:
         ("synthetic.grid.models", ["ssm2_fnn2", "nope"], r"'synthetic.grid.models' names unknown model 'nope'"),
         ("synthetic.tasks.recall.size", 9, r"'synthetic.tasks.recall.vocab_size' \(8\) must be at least the number of key-value pairs \(9\)"),
         ("genomic.datasets.janggu.kind", "jangu", r"'genomic.datasets.janggu.kind' is 'jangu'; allowed kinds"),
-        ("genomic.datasets.gb", {"kind": "genomic_benchmark", "name": "nope", "root": "/nonexistent"}, r"'genomic.datasets.gb': no Genomic Benchmarks folder '/nonexistent/nope/train'"),
+        ("genomic.datasets.gb", {"kind": "genomic_benchmark", "name": "nope", "root": "/nonexistent", **GENOMIC_RUNS}, r"'genomic.datasets.gb': no Genomic Benchmarks folder '/nonexistent/nope/train'"),
+        ("genomic.datasets.janggu.lrs", {"ssm": [0.01]}, r"'genomic.datasets.janggu.lrs' has no entry for model\(s\) transformer, gated_conv, selective"),
         ("efficiency.seq_len", [8], r"Unknown key 'efficiency.seq_len'. Did you mean 'seq_lens'\?"),
         ("regresion", {}, r"Unknown key 'regresion'. Did you mean 'regression'\?"),
     ],

@@ -29,12 +29,21 @@ def default_device() -> torch.device:
 
 
 def param_groups(model: nn.Module, weight_decay: float) -> list[dict]:
-    # Filter parameters, norms, biases and embeddings get no weight decay: shrinking an SSM's
-    # state matrix or filter taps towards zero changes its memory, not just its scale (S4 practice).
-    decay, no_decay = [], []
-    for name, param in model.named_parameters():
-        is_matrix_weight = param.ndim == 2 and ".filter." not in name and "embedding" not in name
-        (decay if is_matrix_weight else no_decay).append(param)
+    """AdamW groups: only the weights of linear maps and convolutions are decayed.
+
+    Not decayed: the input embedding (a lookup table, or the linear embedding of continuous
+    inputs), learned positions, filter taps and state matrices (``A_log`` of the selective SSM
+    included), short-convolution taps, norms, biases and per-channel scales. Shrinking those
+    towards zero changes what the model represents or how far back it remembers, not just its
+    scale (S4 and Mamba practice); learned positions decayed to zero vanish next to the tokens.
+    """
+    decayed = {
+        id(module.weight)
+        for name, module in model.named_modules()
+        if isinstance(module, (nn.Linear, nn.Conv1d)) and not name.endswith("embedding")
+    }
+    decay = [p for p in model.parameters() if id(p) in decayed]
+    no_decay = [p for p in model.parameters() if id(p) not in decayed]
     return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
 
 

@@ -1,194 +1,421 @@
-"""From combined run files to the report's tables, metrics and verdicts (no plotting here).
+"""Tables, controls and the verdict of the genomic experiment, from the combined results.
 
-``results`` is the ``xr.combine_by_coords`` of every run Dataset made by
-:func:`tokensel.genomic.stage.run`: dimensions (dataset, model, seed, method, ...).
+Per dataset and model family, read from ``verdict.method`` (in-silico mutagenesis by default):
+
+1. **learned?** The seed-mean test accuracy beats the best baseline (majority class, GC threshold,
+   k-mer ladder): the lower end of a paired bootstrap interval of the accuracy difference (over
+   test sequences) is above zero. Attributions of a model that did not learn the task are no
+   evidence.
+2. **do the controls separate?** For the motif AUROC, the share of top-k importance on the moved
+   motif, and the mass fraction (sparse direction), the known-answer motif model minus the family's
+   shuffled-label model has a bootstrap lower bound above ``min_separation``. A method that cannot
+   tell a model that uses exactly the motif from one that learned nothing cannot decide anything.
+3. Only then: **sparse?** (half the importance on at most ``max_mass_fraction_50`` of the bases),
+   **input-dependent?** (after the motif moves, the importance left on its old bases is at most
+   ``max_vacated_retention`` of what was there before), **follows the motif?** (at least
+   ``min_follow`` of the top-k importance lands on the moved motif).
+
+A family reproduces the claim on a dataset when all three hold, does not when any fails, and is
+undecided when it did not learn or the controls do not separate. The paper's claim is about SSMs
+and Transformers; the input-dependent mixers are reported beside it.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import xarray as xr
+from scipy.special import erfinv
 
-from tokensel.core import verdicts as vocabulary
-from tokensel.genomic.baselines import (
-    gc_content_baseline,
-    kmer_logistic_regression,
-    majority_class_baseline,
-)
-from tokensel.genomic.config import GenomicExperiment
+from tokensel.core import verdicts
+from tokensel.genomic.config import GenomicExperiment, VerdictSettings
+from tokensel.genomic.stage import SHUFFLED, TRAINED
 from tokensel.nn.config import ModelConfig
 from tokensel.nn.families import mixer_family
 
-#: Per-(dataset, model, method) measures, each averaged over examples then over seeds.
-IMPORTANCE_MEASURES = (
-    "mass_fraction_50",
-    "mass_fraction_90",
-    "gini",
-    "motif_auroc",
-    "jaccard_pairs",
-    "jaccard_position_only",
-    "jaccard_chance",
-    "input_dependence",
-    "top1_entropy",
-    "top1_entropy_max",
-)
+PAPER_FAMILIES = ("SSM", "Transformer")
+DATASET_TITLES = {"motif_order": "motif order (planted)", "janggu": "janggu Oct4 vs MafK"}
+METHOD_TITLES = {
+    "grad_norm": "gradient norm", "grad_x_input": "gradient × input",
+    "integrated_gradients": "integrated gradients", "ism": "in-silico mutagenesis",
+}
+# Measure -> (variable, better direction of the known-answer model over the shuffled-label model)
+SEPARATIONS = {"motif AUROC": ("motif_auroc", 1), "importance on moved motif": ("follow_moved", 1), "mass fraction 50 %": ("mass_fraction_50", -1)}
 
 
-MAJORITY = "majority class"
-GC = "GC-content threshold"
+def dataset_title(name: str) -> str:
+    return DATASET_TITLES.get(name, name)
 
 
-def model_families(results: xr.Dataset) -> dict[str, str]:
-    """Model name -> its mixer's family ('SSM', 'Transformer', ...), from the ``model_spec`` coordinate."""
+def families(results: xr.Dataset) -> dict[str, str]:
+    """Model name -> mixer family ("SSM", "Transformer", "gated convolution", "selective SSM")."""
     return {str(m): mixer_family(ModelConfig.from_json(str(s))) for m, s in zip(results["model"].values, results["model_spec"].values)}
 
 
-def baseline_scores(experiment: GenomicExperiment, datasets: list[str]) -> pd.DataFrame:
-    """Test accuracy and AUROC of the non-neural baselines, one row per (dataset, baseline)."""
+def bootstrap_mean(values: np.ndarray, n_boot: int, ci: float, seed: int = 0) -> tuple[float, float, float]:
+    """Mean of the finite ``values`` and a percentile bootstrap interval of it."""
+    x = np.asarray(values, dtype=float)
+    x = x[np.isfinite(x)]
+    if x.size == 0:
+        return (np.nan, np.nan, np.nan)
+    means = np.random.default_rng(seed).choice(x, size=(n_boot, x.size)).mean(axis=1)
+    lo, hi = np.quantile(means, [(1 - ci) / 2, (1 + ci) / 2])
+    return float(x.mean()), float(lo), float(hi)
+
+
+def bootstrap_difference(a: np.ndarray, b: np.ndarray, n_boot: int, ci: float, seed: int = 0) -> tuple[float, float, float]:
+    """mean(a) - mean(b) of two independent samples, with a percentile bootstrap interval."""
+    a, b = (np.asarray(v, dtype=float) for v in (a, b))
+    a, b = a[np.isfinite(a)], b[np.isfinite(b)]
+    if a.size == 0 or b.size == 0:
+        return (np.nan, np.nan, np.nan)
+    rng = np.random.default_rng(seed)
+    diffs = rng.choice(a, size=(n_boot, a.size)).mean(axis=1) - rng.choice(b, size=(n_boot, b.size)).mean(axis=1)
+    lo, hi = np.quantile(diffs, [(1 - ci) / 2, (1 + ci) / 2])
+    return float(a.mean() - b.mean()), float(lo), float(hi)
+
+
+def one_dataset(results: xr.Dataset, dataset: str) -> xr.Dataset:
+    """The results of one dataset, trimmed to its own test size (others may be longer)."""
+    ds = results.sel(dataset=dataset)
+    return ds.isel(test_example=slice(0, int(ds["n_test"])))
+
+
+# --------------------------------------------------------------------------- accuracy
+
+
+def accuracy_table(results: xr.Dataset) -> pd.DataFrame:
+    """Per dataset: every baseline, the known-answer model, each model per seed and its control."""
     rows = []
-    cfg = experiment.baselines
-    for name in datasets:
-        data = experiment.dataset(name).load()
-        for baseline, (acc, auroc) in (
-            (f"{cfg.kmer}-mer logistic regression", kmer_logistic_regression(data.train, data.test, cfg.kmer, cfg.c, cfg.max_iter)),
-            (GC, gc_content_baseline(data.train, data.test)),
-            (MAJORITY, majority_class_baseline(data.train, data.test)),
-        ):
-            rows.append({"dataset": name, "model": baseline, "family": "baseline", "acc_mean": acc, "auroc_mean": auroc})
+    seeds = [int(s) for s in results["seed"].values]
+    for dataset in results["dataset"].values:
+        ds = one_dataset(results, str(dataset))
+        for name in ds["baseline"].values:
+            acc = float(ds["baseline_acc"].sel(baseline=name))
+            if np.isfinite(acc):
+                rows.append({"dataset": dataset_title(str(dataset)), "model": str(name), "kind": "baseline", "accuracy": acc})
+        rows.append({"dataset": dataset_title(str(dataset)), "model": "motif model (known answer)", "kind": "positive control", "accuracy": float(ds["known_acc"])})
+        for model, family in families(results).items():
+            trained = ds["test_acc"].sel(model=model, control=TRAINED)
+            row = {"dataset": dataset_title(str(dataset)), "model": model, "kind": family, "accuracy": float(trained.mean())}
+            row.update({f"seed {s}": float(trained.sel(seed=s)) for s in seeds})
+            row["shuffled-label control"] = float(ds["test_acc"].sel(model=model, control=SHUFFLED).mean())
+            rows.append(row)
     return pd.DataFrame(rows)
 
 
-def accuracy_table(results: xr.Dataset, baselines: pd.DataFrame) -> pd.DataFrame:
-    """Mean and sd over seeds of test accuracy and AUROC per (dataset, model), baselines appended."""
-    frame = results[["test_acc", "test_auroc"]].to_dataframe().reset_index().dropna(subset=["test_acc"])
-    table = frame.groupby(["dataset", "model"]).agg(
-        acc_mean=("test_acc", "mean"),
-        acc_sd=("test_acc", "std"),
-        auroc_mean=("test_auroc", "mean"),
-        auroc_sd=("test_auroc", "std"),
-        n_seeds=("seed", "nunique"),
-    ).reset_index()
-    table.insert(2, "family", table["model"].map(model_families(results)))
-    return pd.concat([table, baselines], ignore_index=True).sort_values(["dataset", "family", "model"], ignore_index=True)
+@dataclass(frozen=True)
+class Learned:
+    best_baseline: str
+    baseline_accuracy: float
+    accuracy: float
+    gain: float
+    gain_low: float
+    gain_high: float
+
+    @property
+    def learned(self) -> bool:
+        return bool(self.gain_low > 0)
 
 
-def importance_table(results: xr.Dataset) -> pd.DataFrame:
-    """Each measure of :data:`IMPORTANCE_MEASURES`: mean over examples, then mean and sd over seeds."""
-    per_seed = xr.Dataset(
-        {k: results[k].mean("example") if "example" in results[k].dims else results[k] for k in IMPORTANCE_MEASURES}
-    )
-    spread = ["mass_fraction_50", "gini", "motif_auroc", "input_dependence"]
-    mean = per_seed.mean("seed").to_dataframe()[list(IMPORTANCE_MEASURES)]
-    sd = per_seed[spread].std("seed", ddof=1).to_dataframe()[spread].add_suffix("_sd")
-    table = mean.join(sd).reset_index()
-    table.insert(2, "family", table["model"].map(model_families(results)))
-    return table.dropna(subset=["mass_fraction_50"])
+def learned(results: xr.Dataset, dataset: str, model: str, settings: VerdictSettings) -> Learned:
+    """Seed-mean accuracy against the best baseline, paired over test sequences."""
+    ds = one_dataset(results, dataset)
+    accuracies = ds["baseline_acc"].to_series().dropna()
+    best = str(accuracies.idxmax())
+    correct = ds["test_correct"].sel(model=model, control=TRAINED).dropna("seed", how="all").mean("seed").values
+    reference = ds["baseline_correct"].sel(baseline=best).values
+    gain, lo, hi = bootstrap_mean(correct - reference, settings.n_boot, settings.ci)
+    return Learned(best, float(accuracies[best]), float(np.nanmean(correct)), gain, lo, hi)
+
+
+# --------------------------------------------------------------------------- controls and measures
+
+
+def control_separation(results: xr.Dataset, dataset: str, model: str, method: str, settings: VerdictSettings) -> pd.DataFrame:
+    """Known-answer motif model minus the model's shuffled-label runs, per measure."""
+    ds = one_dataset(results, dataset).sel({"method": method})
+    rows = []
+    for title, (variable, sign) in SEPARATIONS.items():
+        known = ds[f"known_{variable}"].values.ravel()
+        shuffled = ds[variable].sel(model=model, control=SHUFFLED).values.ravel()
+        diff, lo, hi = bootstrap_difference(sign * known, sign * shuffled, settings.n_boot, settings.ci)
+        rows.append({
+            "measure": title, "known answer": float(np.nanmean(known)), "shuffled labels": float(np.nanmean(shuffled)),
+            "separation": diff, "low": lo, "high": hi, "separates": bool(lo > settings.min_separation),
+        })
+    return pd.DataFrame(rows)
+
+
+def controls_table(results: xr.Dataset, settings: VerdictSettings) -> pd.DataFrame:
+    """Per dataset, method and measure: the known-answer value, each family's shuffled-label value,
+    and whether their difference clears the margin (``control_separation``) for that family."""
+    rows = []
+    for dataset in results["dataset"].values:
+        for method in results["method"].values:
+            frames = {str(m): control_separation(results, str(dataset), str(m), str(method), settings).set_index("measure") for m in results["model"].values}
+            for measure in SEPARATIONS:
+                row = {"dataset": dataset_title(str(dataset)), "method": METHOD_TITLES.get(str(method), str(method)), "measure": measure}
+                row["known answer"] = next(iter(frames.values())).loc[measure, "known answer"]
+                for model, frame in frames.items():
+                    mark = "" if frame.loc[measure, "separates"] else " (does not separate)"
+                    row[f"{model}, shuffled labels"] = f"{frame.loc[measure, 'shuffled labels']:.3f}{mark}"
+                rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def importance_measures(results: xr.Dataset, dataset: str, model: str, method: str, control: str = TRAINED) -> dict[str, float]:
+    """Means over seeds and inputs; ``retention`` = importance left on the vacated bases after the
+    move relative to before it."""
+    ds = one_dataset(results, dataset).sel({"method": method, "model": model, "control": control})
+    mean = lambda name: float(np.nanmean(ds[name].values))  # noqa: E731
+    before, after = mean("vacated_before"), mean("vacated_after")
+    return {
+        "motif AUROC": mean("motif_auroc"),
+        "mass fraction 50 %": mean("mass_fraction_50"),
+        "on motif": mean("follow_original"),
+        "on moved motif": mean("follow_moved"),
+        "on vacated bases, before": before,
+        "on vacated bases, after": after,
+        "retention": after / before if before > 0 else np.nan,
+        "Jaccard index": mean("jaccard_index"),
+    }
+
+
+def known_measures(results: xr.Dataset, dataset: str, method: str) -> dict[str, float]:
+    ds = one_dataset(results, dataset).sel({"method": method})
+    mean = lambda name: float(np.nanmean(ds[f"known_{name}"].values))  # noqa: E731
+    before, after = mean("vacated_before"), mean("vacated_after")
+    return {
+        "motif AUROC": mean("motif_auroc"), "mass fraction 50 %": mean("mass_fraction_50"), "on motif": mean("follow_original"),
+        "on moved motif": mean("follow_moved"), "on vacated bases, before": before, "on vacated bases, after": after,
+        "retention": after / before if before > 0 else np.nan, "Jaccard index": mean("jaccard_index"),
+    }
+
+
+def chance_share(results: xr.Dataset, dataset: str) -> float:
+    """The share of top-k importance a moved motif gets from importance unrelated to it: k / L."""
+    return float(results["moved_motif_fraction"].sel(dataset=dataset).mean())
+
+
+def profile_summary(results: xr.Dataset, experiment: GenomicExperiment) -> str:
+    """What this profile runs, in a few sentences with its numbers."""
+    train = experiment.train
+    parts = [
+        f"Every model is {train.d_model} wide with a stem over {train.stem_width} bases, trained with batch {train.batch_size}; "
+        f"seeds {', '.join(map(str, experiment.seeds))}, shuffled-label controls at seed {', '.join(map(str, experiment.control_seeds))}; "
+        f"k-mer ladder up to k = {experiment.baselines.max_k}."
+    ]
+    for name in results["dataset"].values:
+        ds = results.sel(dataset=name)
+        spec = experiment.datasets[str(name)]
+        parts.append(
+            f"{dataset_title(str(name))}: {spec.length} bases, {int(ds['n_train'])} training, {int(ds['n_val'])} validation and "  # type: ignore[union-attr]
+            f"{int(ds['n_test'])} test sequences; {int(ds['n_attributed'])} attributed, {int(ds['n_moved'])} of them moved "
+            f"(chance share on a moved motif {chance_share(results, str(name)):.2f})."
+        )
+    return "\n\n".join(parts)
+
+
+def measures_table(results: xr.Dataset, method: str) -> pd.DataFrame:
+    """Every importance measure of ``method`` per dataset and run (trained, shuffled, known answer)."""
+    rows = []
+    for dataset in results["dataset"].values:
+        base = {"dataset": dataset_title(str(dataset))}
+        rows.append({**base, "model": "motif model (known answer)", **known_measures(results, str(dataset), method)})
+        for model in results["model"].values:
+            for control in (TRAINED, SHUFFLED):
+                name = str(model) if control == TRAINED else f"{model}, shuffled labels"
+                rows.append({**base, "model": name, **importance_measures(results, str(dataset), str(model), method, control)})
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- verdict
 
 
 @dataclass(frozen=True)
-class Verdict:
+class FamilyVerdict:
     dataset: str
     model: str
     family: str
+    accuracy: float
+    best_baseline: str
+    baseline_accuracy: float
     learned: bool
-    sparse: bool
-    input_dependent: bool
+    controls_separate: bool
     mass_fraction_50: float
-    input_dependence: float
+    on_moved_motif: float
+    retention: float
+    sparse: bool | None
+    input_dependent: bool | None
+    follows: bool | None
+    outcome: str
 
 
-def verdicts(importance: pd.DataFrame, accuracy: pd.DataFrame, experiment: GenomicExperiment) -> list[Verdict]:
-    """Sparse / input-dependent calls per (dataset, model) from the verdict method's numbers.
-
-    ``learned`` is whether the model's accuracy beats the better of the GC-content and
-    majority-class baselines by ``min_gain_over_baseline`` (a GC threshold can score below chance
-    on test data, so chance must bound it).
-    """
-    cfg = experiment.verdict
-    acc = accuracy.set_index(["dataset", "model"])["acc_mean"]
-    baselines = accuracy[accuracy["model"].isin([GC, MAJORITY])]
-    bar = baselines.groupby("dataset")["acc_mean"].max()  # max skips the GC NaN of multi-class tasks
-    rows = importance[importance["method"] == cfg.method]
-    return [
-        Verdict(
-            dataset=str(r.dataset),
-            model=str(r.model),
-            family=str(r.family),
-            learned=bool(acc[(r.dataset, r.model)] >= bar[r.dataset] + cfg.min_gain_over_baseline),
-            sparse=bool(r.mass_fraction_50 <= cfg.max_mass_fraction_50),
-            input_dependent=bool(r.input_dependence >= cfg.min_input_dependence),
-            mass_fraction_50=float(r.mass_fraction_50),
-            input_dependence=float(r.input_dependence),
-        )
-        for r in rows.itertuples()
-    ]
+def family_verdict(results: xr.Dataset, dataset: str, model: str, settings: VerdictSettings) -> FamilyVerdict:
+    score = learned(results, dataset, model, settings)
+    separate = bool(control_separation(results, dataset, model, settings.method, settings)["separates"].all())
+    m = importance_measures(results, dataset, model, settings.method)
+    decided = score.learned and separate
+    sparse = m["mass fraction 50 %"] <= settings.max_mass_fraction_50 if decided else None
+    dependent = m["retention"] <= settings.max_vacated_retention if decided else None
+    follows = m["on moved motif"] >= settings.min_follow if decided else None
+    if not decided:
+        outcome = verdicts.UNDECIDED
+    else:
+        outcome = verdicts.REPRODUCED if (sparse and dependent and follows) else verdicts.NOT_REPRODUCED
+    return FamilyVerdict(
+        dataset, model, families(results)[model], score.accuracy, score.best_baseline, score.baseline_accuracy, score.learned,
+        separate, m["mass fraction 50 %"], m["on moved motif"], m["retention"],
+        None if sparse is None else bool(sparse), None if dependent is None else bool(dependent), None if follows is None else bool(follows), outcome,
+    )
 
 
-def family_verdicts(verdict_list: list[Verdict]) -> dict[str, dict[str, bool | None]]:
-    """Per family: is importance sparse / input-dependent for every model that learned the task?
-
-    None where no model of the family beat the baselines on any dataset (undetermined).
-    """
-    out: dict[str, dict[str, bool | None]] = {}
-    for v in verdict_list:
-        entry = out.setdefault(v.family, {"sparse": None, "input_dependent": None})
-        if v.learned:
-            entry["sparse"] = v.sparse and entry["sparse"] is not False
-            entry["input_dependent"] = v.input_dependent and entry["input_dependent"] is not False
-    return out
+def all_verdicts(results: xr.Dataset, settings: VerdictSettings) -> list[FamilyVerdict]:
+    return [family_verdict(results, str(d), str(m), settings) for d in results["dataset"].values for m in results["model"].values]
 
 
-def _records(frame: pd.DataFrame) -> list[dict]:
-    # NaN is not valid JSON; DVC's metrics reader needs strict JSON.
-    return json.loads(frame.to_json(orient="records"))
+def verdict_table(found: list[FamilyVerdict]) -> pd.DataFrame:
+    yes_no = lambda v: "–" if v is None else ("yes" if v else "no")  # noqa: E731
+    return pd.DataFrame([{
+        "dataset": dataset_title(v.dataset), "family": v.family, "accuracy": v.accuracy,
+        f"best baseline": f"{v.best_baseline} ({v.baseline_accuracy:.3f})", "learned": yes_no(v.learned),
+        "controls separate": yes_no(v.controls_separate), "sparse": yes_no(v.sparse), "input-dependent": yes_no(v.input_dependent),
+        "follows the motif": yes_no(v.follows), "outcome": v.outcome,
+    } for v in found])
 
 
-def claim(families: dict[str, dict[str, bool | None]]) -> str:
-    """One line for the index page: is importance sparse and input-dependent in every family?"""
-    def state(family: dict[str, bool | None]) -> str:
-        if family["sparse"] is None:
-            return "undetermined (no model beat the baselines)"
-        parts = ["sparse" if family["sparse"] else "not sparse", "input-dependent" if family["input_dependent"] else "not input-dependent"]
-        return " and ".join(parts)
-
-    if not families:
-        return "not assessed"
-    holds = all(v["sparse"] is True and v["input_dependent"] is True for v in families.values())
-    detail = "; ".join(f"{name}: {state(v)}" for name, v in sorted(families.items()))
-    return f"{'reproduced' if holds else 'not reproduced'} ({detail})"
+def overall(found: list[FamilyVerdict]) -> str:
+    """The paper's claim (SSM and Transformer on every dataset) as one verdict."""
+    return verdicts.combine([v.outcome for v in found if v.family in PAPER_FAMILIES])
 
 
-def write_metrics(accuracy: pd.DataFrame, importance: pd.DataFrame, verdict_list: list[Verdict], path: str | Path) -> dict:
-    """metrics.json: accuracies, importance measures and verdicts (all numbers the report quotes)."""
-    families = family_verdicts(verdict_list)
-    parts = [
-        vocabulary.UNDECIDED if v["sparse"] is None else vocabulary.REPRODUCED if v["sparse"] and v["input_dependent"] else vocabulary.NOT_REPRODUCED
-        for v in families.values()
-    ]
+def claim(found: list[FamilyVerdict], method: str) -> str:
+    """One sentence with the numbers behind the verdict."""
+    paper = [v for v in found if v.family in PAPER_FAMILIES]
+    other = [v for v in found if v.family not in PAPER_FAMILIES]
+    decided = [v for v in paper if v.outcome != verdicts.UNDECIDED]
+    if not decided:
+        return f"{overall(found)}: no SSM or Transformer both learned a dataset and had separating controls ({METHOD_TITLES[method]})."
+    span = lambda values: f"{min(values):.2f}–{max(values):.2f}"  # noqa: E731
+    held = sum(v.outcome == verdicts.REPRODUCED for v in paper)
+    text = (
+        f"{overall(found)}: {METHOD_TITLES[method]} importance of the SSM and Transformer is sparse and follows the motif "
+        f"in {held} of {len(paper)} family-dataset cases (half the importance on {span([v.mass_fraction_50 for v in decided])} of the bases, "
+        f"{span([v.on_moved_motif for v in decided])} of the top-k importance on a moved motif, "
+        f"{span([v.retention for v in decided])} left behind)"
+    )
+    open_cases = [v for v in paper if v.outcome == verdicts.UNDECIDED]
+    if open_cases:
+        text += "; undecided: " + ", ".join(f"{v.family} on {dataset_title(v.dataset)} ({_why_undecided(v)})" for v in open_cases)
+    if other:
+        text += f"; input-dependent mixers: {sum(v.outcome == verdicts.REPRODUCED for v in other)} of {len(other)}"
+    return text + "."
+
+
+def _why_undecided(v: FamilyVerdict) -> str:
+    if not v.learned:
+        return f"accuracy {v.accuracy:.3f} does not beat the {v.best_baseline} baseline's {v.baseline_accuracy:.3f}"
+    return "the controls do not separate"
+
+
+def write_metrics(found: list[FamilyVerdict], accuracy: pd.DataFrame, settings: VerdictSettings, out_dir: str | Path) -> dict:
+    """Compact ``metrics.json`` (verdict, claim, headline numbers) and ``details.json`` beside it."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    r = lambda v: None if v is None or (isinstance(v, float) and not np.isfinite(v)) else (round(v, 4) if isinstance(v, float) else v)  # noqa: E731
     metrics = {
-        **vocabulary.summary(vocabulary.combine(parts or [vocabulary.UNDECIDED]), claim(families)),
-        "families": families,
-        "verdicts": [v.__dict__ for v in verdict_list],
-        "accuracy": _records(accuracy),
-        "importance": _records(importance),
+        **verdicts.summary(overall(found), claim(found, settings.method)),
+        "cases": {f"{v.dataset}/{v.model}": {"outcome": v.outcome, "accuracy": r(v.accuracy), "on_moved_motif": r(v.on_moved_motif)} for v in found},
     }
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")
+    details = {
+        "verdicts": [{k: r(val) for k, val in asdict(v).items()} for v in found],
+        "accuracy": [{k: r(val) for k, val in row.items()} for row in accuracy.to_dict("records")],
+        "settings": asdict(settings),
+    }
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")
+    (out / "details.json").write_text(json.dumps(details, indent=2, sort_keys=True) + "\n")
     return metrics
 
 
-def describe(v: Verdict, experiment: GenomicExperiment) -> str:
-    cfg = experiment.verdict
-    sparse = "sparse" if v.sparse else "not sparse"
-    dependent = "input-dependent" if v.input_dependent else "mostly positional"
-    caveat = "" if v.learned else f" -- not counted: accuracy not {cfg.min_gain_over_baseline:.2f} above the GC-content and majority-class baselines"
-    return (
-        f"{v.dataset} / {v.model} ({v.family}): {sparse} (half the mass on {v.mass_fraction_50:.1%} of tokens; "
-        f"threshold {cfg.max_mass_fraction_50:.0%}), {dependent} (input-dependence index {v.input_dependence:.2f}; "
-        f"threshold {cfg.min_input_dependence:.2f}){caveat}"
-    )
+def accuracy_points(results: xr.Dataset) -> pd.DataFrame:
+    """Tidy (dataset, model, seed, accuracy) of the trained runs, for ``dvc plots``."""
+    frame = results["test_acc"].sel(control=TRAINED).to_dataframe().reset_index().dropna(subset=["test_acc"])
+    return frame[["dataset", "model", "seed", "test_acc"]].rename(columns={"test_acc": "accuracy"})
+
+
+def training_table(results: xr.Dataset) -> pd.DataFrame:
+    """Per dataset and model: steps, the learning rates tried and the one chosen on validation (the
+    lowest final validation loss of the first seed), and the end of training (means over seeds)."""
+    rows = []
+    for dataset in results["dataset"].values:
+        ds = one_dataset(results, str(dataset))
+        for model in ds["model"].values:
+            run = ds.sel(model=model, control=TRAINED)
+            shuffled = ds.sel(model=model, control=SHUFFLED)
+            tried = ds["sweep_lr"].sel(model=model).dropna("candidate").values
+            final = lambda run, name: float(run[name].dropna(run[name].dims[-1], how="all").isel({run[name].dims[-1]: -1}).mean())  # noqa: E731
+            rows.append({
+                "dataset": dataset_title(str(dataset)), "model": str(model), "steps": int(run["steps"].max()),
+                "learning rates tried": ", ".join(f"{lr:g}" for lr in tried), "chosen": float(run["lr"].max()),
+                "final training loss": final(run, "train_loss"), "final validation loss": final(run, "val_loss"),
+                "final validation accuracy": final(run, "val_acc"), "shuffled labels: final training loss": final(shuffled, "train_loss"),
+            })
+    return pd.DataFrame(rows)
+
+
+def shortcut_summary(results: xr.Dataset, ci: float) -> str:
+    """Per dataset, the best baseline rung and the binomial half-width of chance at the test size."""
+    z = float(np.sqrt(2) * erfinv(ci))
+    parts = []
+    for dataset in results["dataset"].values:
+        ds = one_dataset(results, str(dataset))
+        accuracies = ds["baseline_acc"].to_series().dropna()
+        kmers = accuracies[[name for name in accuracies.index if name.endswith("-mer")]]
+        n = int(ds["n_test"])
+        parts.append(
+            f"{dataset_title(str(dataset))}: the k-mer ladder (k = 1–{len(kmers)}) scores {kmers.min():.3f}–{kmers.max():.3f} "
+            f"(best {kmers.idxmax()}), the best baseline is {accuracies.idxmax()} at {accuracies.max():.3f}; "
+            f"chance is 0.5 ± {z * 0.5 / np.sqrt(n):.3f} ({ci:.0%} binomial interval, {n} test sequences)."
+        )
+    return "\n\n".join(parts)
+
+
+def method_comparison(results: xr.Dataset, verdict_method: str) -> str:
+    """How much of the top-k importance each method puts on the moved motif for the trained
+    models: a method can separate the two controls and still miss what a trained model uses."""
+    parts = []
+    for dataset in results["dataset"].values:
+        ds = one_dataset(results, str(dataset))
+        shares = ds["follow_moved"].sel(control=TRAINED).mean(["seed", "moved"])
+        spans = {str(m): f"{float(shares.sel({'method': m}).min()):.2f}–{float(shares.sel({'method': m}).max()):.2f}" for m in ds["method"].values}
+        others = ", ".join(f"{METHOD_TITLES[m]} {span}" for m, span in spans.items() if m != verdict_method)
+        parts.append(
+            f"{dataset_title(str(dataset))}: on the trained models, {METHOD_TITLES[verdict_method]} puts {spans[verdict_method]} of the "
+            f"top-k importance on the moved motif (range over families); {others}."
+        )
+    return "\n\n".join(parts)
+
+
+def follow_table(results: xr.Dataset) -> pd.DataFrame:
+    """Share of the top-k importance on the moved motif, per dataset, run and method (means over
+    seeds and moved inputs), the known-answer model and the shuffled-label runs beside the models."""
+    rows = []
+    for dataset in results["dataset"].values:
+        ds = one_dataset(results, str(dataset))
+        runs = [("motif model (known answer)", ds["known_follow_moved"])]
+        for model in ds["model"].values:
+            runs += [(_run_name(str(model), control), ds["follow_moved"].sel(model=model, control=control)) for control in (TRAINED, SHUFFLED)]
+        for name, values in runs:
+            row = {"dataset": dataset_title(str(dataset)), "run": name}
+            row.update({METHOD_TITLES[str(m)]: float(np.nanmean(values.sel({"method": m}).values)) for m in ds["method"].values})
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _run_name(model: str, control: str) -> str:
+    return model if control == TRAINED else f"{model}, shuffled labels"

@@ -1,25 +1,22 @@
-"""Per-token attributions for a :class:`GenomicClassifier`: gradients through Captum, and
+"""Per-base attributions of a classifier (``StemClassifier`` or ``MotifModel``): gradients and
 in-silico mutagenesis.
 
-The attributed quantity is the **centred logit** of the target class, f_c(x) - mean_c' f_c'(x):
-with two classes it is half the logit difference, so it ignores any shift shared by all logits
-(which changes no prediction) and, unlike the log-probability, it does not saturate for
-confidently classified inputs.
+A model here has ``embed(tokens)`` and ``forward_embedded(x, keep)``. The attributed quantity is
+the **centred logit** of the target class, f_c(x) - mean_c' f_c'(x): with two classes it is half the
+logit difference, so it ignores shifts shared by all logits (which change no prediction) and,
+unlike a probability, it does not saturate for confidently classified inputs. Each method gives
+one non-negative number per base:
 
-Attributions are taken with respect to the token embeddings e_j in R^d and reduced to one
-non-negative number per token:
+* ``grad_norm``: ||df/de_j||, the gradient with respect to base j's embedding (saliency);
+* ``grad_x_input``: |sum_d (df/de_j)_d e_jd|;
+* ``integrated_gradients``: |sum_d IG_jd| from the all-zero embedding (Captum, Gauss-Legendre
+  quadrature with ``ig_steps`` points);
+* ``ism``: in-silico mutagenesis, the perturbation standard of genomics: the mean over the three
+  other bases b of |f(x) - f(x with base j set to b)|. It needs no gradient, so it also sees what a
+  gradient misses where the network is locally flat (saturated units), and it is the definition of
+  "this base matters": changing it changes the output. 3 L forward passes per input.
 
-* ``grad_norm``: ||d f / d e_j||_2, the most common saliency map in the literature;
-* ``grad_x_input``: |sum_d (d f / d e_j)_d e_jd|;
-* ``integrated_gradients``: |sum_d IG_jd| with the all-zero embedding as baseline; the path
-  integral is Captum's default Gauss-Legendre quadrature with ``ig_steps`` points.
-* ``ism``: in-silico mutagenesis, the perturbation standard of genomics (DeepSEA, Basset): the
-  mean over the three other bases b of |f(x) - f(x with base j set to b)|. It needs no gradient,
-  so it also sees what a gradient misses where the model is locally flat (saturated units); it
-  costs 3 L forward passes per input. N and PAD positions are not mutated.
-
-Magnitudes are used because the question is which tokens matter, not in which direction. PAD
-positions get zero importance.
+N and PAD positions get zero importance (they are never mutated).
 """
 
 from __future__ import annotations
@@ -28,20 +25,20 @@ import warnings
 
 import numpy as np
 import torch
+from torch import nn
+
 with warnings.catch_warnings():
     # captum imports tqdm.auto, which warns inside a kernel without ipywidgets; its bars are unused.
     warnings.filterwarnings("ignore", message="IProgress not found")
-    from captum.attr import InputXGradient, IntegratedGradients, Saliency
+    from captum.attr import IntegratedGradients
 
-from tokensel.core.errors import ConfigError
-from tokensel.genomic.classifier import GenomicClassifier
-from tokensel.genomic.sequences import ALPHABET, PAD_ID
+from tokensel.genomic.sequences import PAD_ID
 
-METHODS = ("grad_norm", "grad_x_input", "integrated_gradients", "ism")
+N_BASES = 4
 
 
-def centred_target_logit(model: GenomicClassifier):
-    """The function Captum differentiates: embeddings (and PAD mask) -> centred class logits."""
+def centred_logits(model: nn.Module):
+    """Embeddings and PAD mask -> centred class logits (the function every method explains)."""
 
     def forward(x: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
         logits = model.forward_embedded(x, keep)
@@ -50,86 +47,95 @@ def centred_target_logit(model: GenomicClassifier):
     return forward
 
 
-def _target_score(model: GenomicClassifier, tokens: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-    logits = centred_target_logit(model)(model.embed(tokens), tokens != PAD_ID)
+def target_score(model: nn.Module, tokens: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """(n,) centred logit of class ``targets`` for ``tokens`` (n, L)."""
+    logits = centred_logits(model)(model.embed(tokens), tokens != PAD_ID)
     return logits.gather(1, targets[:, None])[:, 0]
 
 
 @torch.no_grad()
-def in_silico_mutagenesis(model: GenomicClassifier, tokens: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-    """(n, L) mean |change of the centred target logit| over the three substitutions of each base."""
-    n_bases = len(ALPHABET)
+def in_silico_mutagenesis(model: nn.Module, tokens: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """(n, L) mean |change of the centred target logit| over the three substitutions of each base.
+
+    Each input's 3 L single-base mutants go through the model as one batch: mutant (j, r) has base
+    j replaced by (base + r) mod 4, r = 1, 2, 3, which runs over the three other bases.
+    """
     length = tokens.shape[1]
     positions = torch.arange(length, device=tokens.device)
-    bases = torch.arange(n_bases, device=tokens.device)
     rows = []
-    for sequence, target in zip(tokens, targets):  # one input at a time: L x 4 mutants of length L
-        # Mutant (j, b) is the input with position j set to base b; b equal to the original base
-        # reproduces the input and adds zero to the sum.
-        mutants = sequence.expand(length, n_bases, length).clone()
-        mutants[positions, :, positions] = bases
-        scores = _target_score(model, mutants.view(-1, length), target.expand(length * n_bases)).view(length, n_bases)
-        reference = _target_score(model, sequence[None], target[None])
-        rows.append((scores - reference).abs().sum(-1) / (n_bases - 1))
-    return torch.stack(rows) * (tokens < n_bases)  # N and PAD are never mutated
+    for sequence, target in zip(tokens, targets):
+        original = sequence.clamp_max(N_BASES - 1)
+        mutants = sequence.expand(length, N_BASES - 1, length).clone()
+        for r in range(1, N_BASES):
+            mutants[positions, r - 1, positions] = (original + r) % N_BASES
+        scores = target_score(model, mutants.view(-1, length), target.expand(length * (N_BASES - 1)))
+        reference = target_score(model, sequence[None], target[None])
+        rows.append((scores.view(length, N_BASES - 1) - reference).abs().mean(-1))
+    return torch.stack(rows) * (tokens < N_BASES)
 
 
-def _attribute_batch(
-    model: GenomicClassifier, tokens: torch.Tensor, targets: torch.Tensor, method: str, ig_steps: int
-) -> torch.Tensor:
-    if method == "ism":
-        return in_silico_mutagenesis(model, tokens, targets)
-    forward = centred_target_logit(model)
+@torch.no_grad()
+def ism_reference(model: nn.Module, tokens: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """The definition of ``in_silico_mutagenesis``, one mutant at a time: its test oracle."""
+    out = torch.zeros(tokens.shape, dtype=torch.float32)
+    for i in range(tokens.shape[0]):
+        reference = float(target_score(model, tokens[i : i + 1], targets[i : i + 1]))
+        for j in range(tokens.shape[1]):
+            if tokens[i, j] >= N_BASES:
+                continue
+            changes = []
+            for base in range(N_BASES):
+                if base != tokens[i, j]:
+                    mutant = tokens[i : i + 1].clone()
+                    mutant[0, j] = base
+                    changes.append(abs(float(target_score(model, mutant, targets[i : i + 1])) - reference))
+            out[i, j] = sum(changes) / len(changes)
+    return out
+
+
+def _gradient_methods(model: nn.Module, tokens: torch.Tensor, targets: torch.Tensor, methods: tuple[str, ...], ig_steps: int) -> dict[str, torch.Tensor]:
     keep = tokens != PAD_ID
-    embedded = model.embed(tokens).detach().requires_grad_(True)
-    if method == "grad_norm":
-        grads = Saliency(forward).attribute(embedded, target=targets, abs=False, additional_forward_args=(keep,))
-        per_token = grads.norm(dim=-1)
-    elif method == "grad_x_input":
-        product = InputXGradient(forward).attribute(embedded, target=targets, additional_forward_args=(keep,))
-        per_token = product.sum(-1).abs()
-    else:
+    embedded = model.embed(tokens).detach()
+    forward = centred_logits(model)
+    out: dict[str, torch.Tensor] = {}
+    if "grad_norm" in methods or "grad_x_input" in methods:
+        x = embedded.clone().requires_grad_(True)
+        score = forward(x, keep).gather(1, targets[:, None]).sum()
+        (grad,) = torch.autograd.grad(score, x)
+        out["grad_norm"] = grad.norm(dim=-1)
+        out["grad_x_input"] = (grad * embedded).sum(-1).abs()
+    if "integrated_gradients" in methods:
         integrated = IntegratedGradients(forward).attribute(
-            embedded,
-            baselines=torch.zeros_like(embedded),
-            target=targets,
-            additional_forward_args=(keep,),
-            n_steps=ig_steps,
-            internal_batch_size=embedded.shape[0],
+            embedded.requires_grad_(True), baselines=torch.zeros_like(embedded), target=targets,
+            additional_forward_args=(keep,), n_steps=ig_steps, internal_batch_size=embedded.shape[0],
         )
-        per_token = integrated.sum(-1).abs()
-    return per_token * keep
+        out["integrated_gradients"] = integrated.sum(-1).abs()
+    return {m: v.detach() * keep for m, v in out.items() if m in methods}
 
 
 def attribute(
-    model: GenomicClassifier,
-    tokens: np.ndarray,
-    targets: np.ndarray,
-    method: str,
-    ig_steps: int = 32,
-    batch_size: int = 64,
-) -> np.ndarray:
-    """(n, L) non-negative importance of every token of ``tokens`` for class ``targets``.
+    model: nn.Module, tokens: np.ndarray, targets: np.ndarray, methods: tuple[str, ...], ig_steps: int, batch_size: int
+) -> dict[str, np.ndarray]:
+    """Method -> (n, L) non-negative importance of every base of ``tokens`` for class ``targets``.
 
-    The model is put in eval mode (no dropout exists, but LayerNorm/attention stay deterministic)
-    and left there; parameters receive no gradient.
+    The model is put in eval mode and left there; its parameters receive no gradient.
     """
-    if method not in METHODS:
-        raise ConfigError(f"Unknown attribution method '{method}'; choose from {', '.join(METHODS)}.")
-    if ig_steps < 2:
-        raise ConfigError(f"ig_steps must be at least 2, got {ig_steps}.")
     model.eval()
-    device = next(model.parameters()).device
+    device = next(iter(model.parameters())).device
     requires_grad = [p.requires_grad for p in model.parameters()]
     for p in model.parameters():
         p.requires_grad_(False)
     try:
-        chunks = []
+        chunks: dict[str, list[np.ndarray]] = {m: [] for m in methods}
         for start in range(0, len(tokens), batch_size):
             batch = torch.as_tensor(tokens[start : start + batch_size], device=device)
             target = torch.as_tensor(targets[start : start + batch_size], device=device)
-            chunks.append(_attribute_batch(model, batch, target, method, ig_steps).detach().cpu().numpy())
+            found = _gradient_methods(model, batch, target, methods, ig_steps)
+            if "ism" in methods:
+                found["ism"] = in_silico_mutagenesis(model, batch, target)
+            for m in methods:
+                chunks[m].append(found[m].cpu().numpy().astype(np.float64))
     finally:
         for p, flag in zip(model.parameters(), requires_grad):
             p.requires_grad_(flag)
-    return np.concatenate(chunks).astype(np.float64)
+    return {m: np.concatenate(parts) for m, parts in chunks.items()}

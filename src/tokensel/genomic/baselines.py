@@ -1,9 +1,11 @@
-"""Non-neural baselines: majority class, k-mer logistic regression and a GC-content threshold.
+"""Non-neural baselines: majority class, a GC-content threshold and the k-mer ladder.
 
-They bound what the sequence models must beat: the majority class is chance, the GC threshold
-uses base composition only
-(about 0.71 on janggu Oct4-vs-MafK), the k-mer model uses which short words occur but not where
-(about 0.85 with k = 5; reports/genomic/ prints the measured values).
+They bound what a sequence model must beat before its attributions count: the majority class is
+chance, the GC threshold uses base composition only, and L2 logistic regression on the k-mer
+frequencies (k = 1, 2, ...) uses which short words occur but not where. The ladder shows how much of
+a task is composition: a model that beats every rung has learned something beyond it.
+Every baseline returns its test-set class probabilities, so the analysis can compare it with the
+models example by example.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from tokensel.core.errors import ConfigError
-from tokensel.genomic.datasets import GenomicDataset, gc_baseline_accuracy
+from tokensel.genomic.datasets import GenomicDataset, gc_threshold_predictions
 
 
 def kmer_frequencies(sequences: np.ndarray, k: int) -> np.ndarray:
@@ -36,39 +38,42 @@ def kmer_frequencies(sequences: np.ndarray, k: int) -> np.ndarray:
     return counts / np.maximum(counts.sum(axis=1, keepdims=True), 1.0)
 
 
-def classification_scores(labels: np.ndarray, probabilities: np.ndarray) -> tuple[float, float]:
-    """(accuracy, AUROC) from class probabilities (n, C); AUROC is one-vs-rest macro for C > 2."""
-    accuracy = float((probabilities.argmax(1) == labels).mean())
+def auroc(labels: np.ndarray, probabilities: np.ndarray) -> float:
+    """AUROC of class probabilities (n, C); one-vs-rest macro for C > 2; NaN if one class is absent."""
+    if np.unique(labels).size < 2:
+        return float("nan")
     if probabilities.shape[1] == 2:
-        auroc = roc_auc_score(labels, probabilities[:, 1])
-    else:
-        auroc = roc_auc_score(labels, probabilities, multi_class="ovr", labels=np.arange(probabilities.shape[1]))
-    return accuracy, float(auroc)
+        return float(roc_auc_score(labels, probabilities[:, 1]))
+    return float(roc_auc_score(labels, probabilities, multi_class="ovr", labels=np.arange(probabilities.shape[1])))
 
 
-def kmer_logistic_regression(
-    train: GenomicDataset, test: GenomicDataset, k: int, c: float, max_iter: int
-) -> tuple[float, float]:
-    """(test accuracy, test AUROC) of L2 logistic regression on standardised k-mer frequencies."""
+def kmer_logistic_regression(train: GenomicDataset, test: GenomicDataset, k: int, c: float, max_iter: int) -> np.ndarray:
+    """Test class probabilities of L2 logistic regression on standardised k-mer frequencies."""
     model = make_pipeline(StandardScaler(), LogisticRegression(C=c, max_iter=max_iter))
     model.fit(kmer_frequencies(train.sequences, k), train.labels)
-    return classification_scores(test.labels, model.predict_proba(kmer_frequencies(test.sequences, k)))
+    return model.predict_proba(kmer_frequencies(test.sequences, k))
 
 
-def majority_class_baseline(train: GenomicDataset, test: GenomicDataset) -> tuple[float, float]:
-    """(test accuracy, test AUROC = 0.5) of always predicting the most frequent training class."""
-    majority = np.bincount(train.labels, minlength=train.num_classes).argmax()
-    return float((test.labels == majority).mean()), 0.5
+def majority_class(train: GenomicDataset, test: GenomicDataset) -> np.ndarray:
+    """Probability one on the most frequent training class for every test input."""
+    probabilities = np.zeros((len(test), train.num_classes))
+    probabilities[:, np.bincount(train.labels, minlength=train.num_classes).argmax()] = 1.0
+    return probabilities
 
 
-def gc_content_baseline(train: GenomicDataset, test: GenomicDataset) -> tuple[float, float]:
-    """(test accuracy, test AUROC) of GC content alone; NaN for tasks with more than two classes.
-
-    Accuracy is the best threshold fitted on ``train``; AUROC scores test GC content in the
-    direction that separates the training classes.
-    """
+def gc_threshold(train: GenomicDataset, test: GenomicDataset) -> np.ndarray | None:
+    """Probability one on the class the best training GC threshold assigns (two classes only)."""
     if train.num_classes != 2:
-        return float("nan"), float("nan")
-    train_gc, test_gc = train.gc_content(), test.gc_content()
-    direction = 1.0 if train_gc[train.labels == 1].mean() >= train_gc[train.labels == 0].mean() else -1.0
-    return gc_baseline_accuracy(train, test), float(roc_auc_score(test.labels, direction * test_gc))
+        return None
+    return np.eye(2)[gc_threshold_predictions(train, test)]
+
+
+def ladder(train: GenomicDataset, test: GenomicDataset, max_k: int, c: float, max_iter: int) -> dict[str, np.ndarray]:
+    """Baseline name -> test class probabilities: majority class, GC threshold, k-mer k = 1..max_k."""
+    out = {"majority class": majority_class(train, test)}
+    gc = gc_threshold(train, test)
+    if gc is not None:
+        out["GC content"] = gc
+    for k in range(1, max_k + 1):
+        out[f"{k}-mer"] = kmer_logistic_regression(train, test, k, c, max_iter)
+    return out

@@ -1,23 +1,24 @@
-"""The ``genomic:`` section of the params file: datasets, models, training, attributions, verdict.
+"""The ``genomic:`` section of the params file.
 
 ::
 
     genomic:
-      datasets:            # name -> spec; ``kind`` picks the source, other keys depend on it
-        janggu: {kind: janggu}
-        planted: {kind: planted, n_train: 4000, n_test: 800}
-      models:              # name -> model entry (tokensel.nn.config.ModelConfig)
+      models:        # name -> model entry (tokensel.nn.config.ModelConfig): one per family
         ssm: {mixer: ssm, filter: s4d}
         transformer: {mixer: attention, positional: learned}
-      seeds: [0, 1]
-      train: {...}         # GenomicTrain
-      attribution: {...}   # AttributionSettings
-      baselines: {...}     # BaselineSettings
-      verdict: {...}       # VerdictSettings
+      datasets:      # name -> spec; ``kind`` picks the source, ``steps``/``lrs`` give each model's
+        motif_order: {kind: motif_order, steps: {ssm: 400, ...}, lrs: {ssm: [0.01], ...}}
+        janggu: {kind: janggu, length: 100, ...}
+      seeds: [0, 1]           # trained models
+      control_seeds: [0]      # shuffled-label models (the negative control)
+      train: {...}            # GenomicTrain: shared by every run
+      attribution: {...}      # AttributionSettings
+      baselines: {...}        # BaselineSettings
+      verdict: {...}          # VerdictSettings
 
-A run's ``seed`` sets the initialisation and the order of training batches; the train/test split
-is fixed by each dataset's own ``split_seed``/``data_seed``, so every model and seed is scored, and
-attributed, on the same test inputs.
+A run's seed fixes the initialisation, the batch order and (for a control) the label permutation;
+every dataset's splits are fixed by its own ``data_seed``, so every run is scored and attributed on
+the same test inputs.
 """
 
 from __future__ import annotations
@@ -26,8 +27,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal, Mapping
 
-import numpy as np
-
 from tokensel.core.errors import ConfigError
 from tokensel.core.params import (
     AtLeast,
@@ -35,116 +34,116 @@ from tokensel.core.params import (
     Distinct,
     NonEmpty,
     NonNegativeFloat,
+    NonNegativeInt,
     PositiveFloat,
     PositiveInt,
-    Probability,
     build,
     check,
     load_config,
 )
-from tokensel.genomic.attribution import METHODS
-from tokensel.genomic.datasets import (
-    GenomicDataset,
-    default_genomic_benchmarks_root,
-    find_splice_data,
-    janggu_resources_dir,
-    load_genomic_benchmark,
-    load_janggu_oct4_mafk,
-    load_splice_junctions,
-)
-from tokensel.genomic.motifs import (
-    JANGGU_MOTIFS,
-    MAFK_MARE_HALF_SITE,
-    OCT4_OCTAMER,
-    motif_mask,
-    plant_motifs,
-)
+from tokensel.genomic.data import TaskData, motif_order_task, real_task
+from tokensel.genomic.motifs import MAFK_MARE_HALF_SITE, MAFK_T_MARE, OCT4_OCTAMER, parse_consensus
+from tokensel.genomic.sources import default_genomic_benchmarks_root, janggu_resources_dir, load_genomic_benchmark, load_janggu_oct4_mafk
 from tokensel.nn.config import ModelConfig
 
 KEY = "genomic"
 Method = Literal["grad_norm", "grad_x_input", "integrated_gradients", "ism"]
+METHODS: tuple[Method, ...] = ("grad_norm", "grad_x_input", "integrated_gradients", "ism")
+Steps = dict[str, PositiveInt]
+LearningRates = dict[str, Annotated[tuple[PositiveFloat, ...], NonEmpty(), Distinct()]]
+
+
+def _check_motifs(motifs: tuple[str, ...]) -> None:
+    for motif in motifs:
+        try:
+            parse_consensus(motif)
+        except ConfigError as error:
+            check(False, "motifs", str(error))
 
 
 @dataclass(frozen=True)
-class TaskData:
-    """Train and test splits, and a ground-truth mask of important test bases (None if unknown)."""
+class MotifOrderData:
+    """The motif-order task (``tokensel.genomic.data``): label = whether ``motifs[0]`` comes first."""
 
-    train: GenomicDataset
-    test: GenomicDataset
-    test_mask: np.ndarray | None
-
-
-def _union_motif_mask(sequences: np.ndarray, motifs: Mapping[str, str]) -> np.ndarray | None:
-    if not motifs:
-        return None
-    masks = [motif_mask(sequences, consensus) for consensus in motifs.values()]
-    return np.logical_or.reduce(masks)
-
-
-@dataclass(frozen=True)
-class JangguData:
-    """janggu Oct4-vs-MafK ChIP-seq peaks (200 bp); ground truth = any motif in ``motifs``.
-
-    The default motifs are the Oct4 octamer and the MARE half-site, which (unlike the rare full
-    MARE palindrome) occurs in most MafK peaks of these files (counted with ``motif_mask``).
-    """
-
-    kind: Literal["janggu"] = "janggu"
-    split_seed: int = 0
-    test_fraction: Annotated[float, Between(0.01, 0.99)] = 0.2
-    upstream_split: bool = False
-    motifs: dict[str, str] = field(
-        default_factory=lambda: {"oct4_octamer": OCT4_OCTAMER, "mare_half_site": MAFK_MARE_HALF_SITE}
-    )
-
-    def check_available(self) -> None:
-        janggu_resources_dir()
-
-    def load(self) -> TaskData:
-        kwargs = dict(seed=self.split_seed, test_fraction=self.test_fraction, upstream_split=self.upstream_split)
-        train, test = (load_janggu_oct4_mafk(split, **kwargs) for split in ("train", "test"))
-        return TaskData(train, test, _union_motif_mask(test.sequences, self.motifs))
-
-
-@dataclass(frozen=True)
-class PlantedData:
-    """Motif planting (``tokensel.genomic.plant_motifs``): the label is which motif was planted,
-    at random positions and strands on GC-matched random background; the ground truth is exact."""
-
-    kind: Literal["planted"] = "planted"
-    n_train: PositiveInt = 4000
-    n_test: Annotated[int, AtLeast(2)] = 800
-    length: PositiveInt = 200
-    gc: Probability = 0.42
-    motifs: dict[str, str] = field(default_factory=lambda: dict(JANGGU_MOTIFS))
-    n_per_seq: tuple[PositiveInt, ...] = (1, 2)
+    kind: Literal["motif_order"] = "motif_order"
+    steps: Steps = field(default_factory=dict)
+    lrs: LearningRates = field(default_factory=dict)
+    n_train: PositiveInt = 3000
+    n_val: Annotated[int, AtLeast(2)] = 256
+    n_test: Annotated[int, AtLeast(2)] = 500
+    length: PositiveInt = 100
+    motifs: Annotated[tuple[str, ...], NonEmpty()] = (OCT4_OCTAMER, MAFK_T_MARE)
+    gc: Annotated[float, Between(0.05, 0.95)] = 0.42
+    min_gap: NonNegativeInt = 10
+    n_attributed: Annotated[int, AtLeast(2)] = 32
+    n_moved: PositiveInt = 32
     data_seed: int = 0
 
     def __post_init__(self) -> None:
-        check(len(self.n_per_seq) == 2 and self.n_per_seq[0] <= self.n_per_seq[1], "n_per_seq", f"must be [min, max] motifs per sequence, got {list(self.n_per_seq)}")
+        check(len(self.motifs) == 2, "motifs", f"must name exactly two motifs (first, second), got {list(self.motifs)}")
+        _check_motifs(self.motifs)
+        longest = sum(max(len(v) for v in parse_consensus(m)) for m in self.motifs)
+        check(longest + self.min_gap <= self.length, "length", f"must hold both motifs and the gap ({longest} + {self.min_gap} bases), got {self.length}")
+        check(self.n_attributed <= self.n_test, "n_attributed", f"must not exceed n_test ({self.n_test}), got {self.n_attributed}")
+        check(self.n_moved <= self.n_attributed, "n_moved", f"must not exceed n_attributed ({self.n_attributed}): moved inputs are copies of attributed ones")
 
     def check_available(self) -> None:
         """Generated on the fly: nothing to find."""
 
     def load(self) -> TaskData:
-        common = dict(length=self.length, motifs=self.motifs, gc=self.gc, n_per_seq=self.n_per_seq)
-        # Distinct seeds per split: the two splits are independent draws from the same generator.
-        train, _ = plant_motifs(self.n_train, seed=self.data_seed, split="train", **common)
-        test, planted = plant_motifs(self.n_test, seed=self.data_seed + 1, split="test", **common)
-        return TaskData(train, test, planted)
+        return motif_order_task(
+            self.n_train, self.n_val, self.n_test, self.length, self.motifs, self.gc, self.min_gap,  # type: ignore[arg-type]
+            self.n_attributed, self.n_moved, self.data_seed,
+        )
 
 
 @dataclass(frozen=True)
-class BenchmarkData:
+class RealData:
+    """Real sequences, cut to their central ``length`` bases, GC-matched in ``gc_bins`` quantile bins
+    per split, ``val_fraction`` of the training split held out; ground truth = any of ``motifs``
+    (scanned on both strands). The first ``n_attributed`` motif-bearing test sequences are attributed."""
+
+    steps: Steps = field(default_factory=dict)
+    lrs: LearningRates = field(default_factory=dict)
+    length: PositiveInt = 100
+    gc_bins: PositiveInt = 10
+    val_fraction: Annotated[float, Between(0.01, 0.5)] = 0.1
+    motifs: Annotated[tuple[str, ...], NonEmpty()] = (OCT4_OCTAMER, MAFK_MARE_HALF_SITE, MAFK_T_MARE)
+    n_attributed: Annotated[int, AtLeast(2)] = 150
+    n_moved: PositiveInt = 32
+    data_seed: int = 0
+
+    def __post_init__(self) -> None:
+        _check_motifs(self.motifs)
+        check(self.n_moved <= self.n_attributed, "n_moved", f"must not exceed n_attributed ({self.n_attributed}): moved inputs are copies of attributed ones")
+
+    def load(self) -> TaskData:
+        train, test = self.splits()
+        return real_task(train, test, self.length, self.gc_bins, self.val_fraction, self.motifs, self.n_attributed, self.n_moved, self.data_seed)
+
+
+@dataclass(frozen=True)
+class JangguData(RealData):
+    """janggu's Oct4-vs-MafK ChIP-seq peaks (200 bp), pooled and split with ``test_fraction``."""
+
+    kind: Literal["janggu"] = "janggu"
+    test_fraction: Annotated[float, Between(0.05, 0.5)] = 0.2
+
+    def check_available(self) -> None:
+        janggu_resources_dir()
+
+    def splits(self):
+        return tuple(load_janggu_oct4_mafk(split, seed=self.data_seed, test_fraction=self.test_fraction) for split in ("train", "test"))  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class BenchmarkData(RealData):
     """A Genomic Benchmarks folder ``<root>/<name>/{train,test}/<class>/*.txt`` (not shipped here);
-    ``motifs`` (optional) gives a ground-truth mask by motif scanning."""
+    longer sequences are cut to the central ``length`` bases, shorter ones are refused."""
 
     kind: Literal["genomic_benchmark"] = "genomic_benchmark"
     name: str = "human_nontata_promoters"
     root: str | None = None
-    length: PositiveInt | None = None
-    truncation: Literal["error", "end", "center"] = "error"
-    motifs: dict[str, str] = field(default_factory=dict)
 
     def check_available(self) -> None:
         folder = Path(self.root).expanduser() if self.root else default_genomic_benchmarks_root()
@@ -154,51 +153,19 @@ class BenchmarkData:
                 "Put the dataset there (one .txt per sequence under <class>/), set 'root', or remove this dataset."
             )
 
-    def load(self) -> TaskData:
-        kwargs = dict(root=self.root, length=self.length, truncation=self.truncation)
-        train, test = (load_genomic_benchmark(self.name, split, **kwargs) for split in ("train", "test"))  # type: ignore[arg-type]
-        return TaskData(train, test, _union_motif_mask(test.sequences, self.motifs))
+    def splits(self):
+        return tuple(load_genomic_benchmark(self.name, split, root=self.root, length=self.length, truncation="center") for split in ("train", "test"))  # type: ignore[arg-type]
 
 
-#: 0-based positions of the intron-exon boundary dinucleotides of the UCI splice data
-#: (AG at 1-based 29-30 for acceptors, GT at 31-32 for donors).
-SPLICE_BOUNDARY = (28, 29, 30, 31)
-
-
-@dataclass(frozen=True)
-class SpliceData:
-    """UCI splice junctions (60 bp, 3 classes; Debian r-cran-mlbench); ground truth = the four
-    boundary bases, the same positions in every input."""
-
-    kind: Literal["splice"] = "splice"
-    path: str | None = None
-    split_seed: int = 0
-    test_fraction: Annotated[float, Between(0.01, 0.99)] = 0.2
-
-    def check_available(self) -> None:
-        find_splice_data(self.path)
-
-    def load(self) -> TaskData:
-        kwargs = dict(path=self.path, seed=self.split_seed, test_fraction=self.test_fraction)
-        train, test = (load_splice_junctions(split, **kwargs) for split in ("train", "test"))  # type: ignore[arg-type]
-        mask = np.zeros(test.sequences.shape, dtype=bool)
-        mask[:, list(SPLICE_BOUNDARY)] = True
-        return TaskData(train, test, mask)
-
-
-DATASET_KINDS: dict[str, type] = {
-    "janggu": JangguData,
-    "planted": PlantedData,
-    "genomic_benchmark": BenchmarkData,
-    "splice": SpliceData,
-}
+DATASET_KINDS: dict[str, type] = {"motif_order": MotifOrderData, "janggu": JangguData, "genomic_benchmark": BenchmarkData}
+Dataset = MotifOrderData | JangguData | BenchmarkData
 
 
 class DatasetSpec:
     """A dataset's params entry: ``kind`` picks the spec class, whose fields are the other keys."""
 
     @classmethod
-    def from_params(cls, data: Any, key: str) -> JangguData | PlantedData | BenchmarkData | SpliceData:
+    def from_params(cls, data: Any, key: str) -> Dataset:
         if not isinstance(data, Mapping):
             raise ConfigError(f"'{key}' must be a mapping with a 'kind' and its settings, got {data!r}.")
         kind = data.get("kind", key.rsplit(".", 1)[-1])
@@ -209,66 +176,78 @@ class DatasetSpec:
 
 @dataclass(frozen=True)
 class GenomicTrain:
-    """Optimisation of one classifier: AdamW, warm-up + cosine, random mini-batches with replacement.
+    """Shared by every run: AdamW with warm-up + cosine decay, random mini-batches with replacement.
 
-    One learning rate for every model (no sweep: the CPU budget of the default profile).
-    ``cpu_threads`` sets torch's intra-op threads on CPU. A stage trains one model, so its threads
-    have the cores to themselves; the same seed and thread count give the same numbers.
+    Every model is ``d_model`` wide with the same k-mer stem: a causal convolution of
+    ``stem_width`` bases over the base embeddings, then GELU (``tokensel.genomic.models``).
+    Validation loss and accuracy are logged every ``eval_every`` steps; the learning rate of a
+    model is the one (of its dataset's ``lrs``) with the lowest final validation loss.
     """
 
-    steps: PositiveInt = 400
     batch_size: PositiveInt = 32
-    lr: PositiveFloat = 2e-3
     weight_decay: NonNegativeFloat = 0.1
     warmup_fraction: Annotated[float, Between(0, 0.99)] = 0.05
     grad_clip: PositiveFloat = 1.0
     d_model: PositiveInt = 32
-    log_every: PositiveInt = 50
-    cpu_threads: PositiveInt = 1
+    stem_width: PositiveInt = 8
+    log_every: PositiveInt = 25
+    eval_every: PositiveInt = 100
 
 
 @dataclass(frozen=True)
 class AttributionSettings:
-    """Attributions on the first ``n_examples`` PAD-free test inputs (the same for every run)."""
+    """``methods`` are computed on every run; ``ig_steps`` points of the integrated-gradients path;
+    ``top_k`` positions for the Jaccard overlap; negative controls are attributed on the first
+    ``control_examples`` attributed and moved inputs; ``shown`` inputs keep their whole importance
+    profile for the figures."""
 
-    n_examples: Annotated[int, AtLeast(2)] = 64  # pairs of examples are compared
     methods: Annotated[tuple[Method, ...], NonEmpty(), Distinct()] = METHODS
-    ig_steps: Annotated[int, AtLeast(2)] = 16
+    ig_steps: Annotated[int, AtLeast(2)] = 8
     top_k: PositiveInt = 10
     batch_size: PositiveInt = 64
+    control_examples: Annotated[int, AtLeast(2)] = 32
+    shown: PositiveInt = 2
 
 
 @dataclass(frozen=True)
 class BaselineSettings:
-    kmer: PositiveInt = 5
+    """k-mer logistic regression for k = 1..``max_k`` (L2, inverse strength ``c``)."""
+
+    max_k: Annotated[int, Between(1, 8)] = 6
     c: PositiveFloat = 0.01
-    max_iter: PositiveInt = 2000
+    max_iter: PositiveInt = 3000
 
 
 @dataclass(frozen=True)
 class VerdictSettings:
-    """Our thresholds (the paper states none) for calling importance sparse and input-dependent.
+    """Our thresholds (the paper states none); every verdict is read from ``method``.
 
-    sparse: on average at most ``max_mass_fraction_50`` of the tokens carry half the importance
-    (uniform importance: 0.5); input-dependent: the input-dependence index is at least
-    ``min_input_dependence`` (0 = same top-k positions for every input, 1 = chance overlap).
-    ``method`` is the attribution the verdict is read from; the others are shown alongside.
-    A model counts only if its mean test accuracy beats the better of the GC-content and
-    majority-class baselines by at least ``min_gain_over_baseline``: the attributions of a model
-    that learnt nothing are no evidence.
+    * learned: the seed-mean accuracy beats the best baseline (majority, GC, k-mer ladder) with
+      the lower end of a paired bootstrap interval above zero;
+    * the controls separate: known-answer model minus shuffled-label model, lower bootstrap bound
+      above ``min_separation`` (motif AUROC, share of importance on the moved motif, and the
+      mass fraction in the sparse direction);
+    * sparse: half the importance on at most ``max_mass_fraction_50`` of the bases (uniform: 0.5);
+    * input-dependent: after the motif moves, the top-k importance left on its old bases is at
+      most ``max_vacated_retention`` of what was on them before;
+    * follows the motif: at least ``min_follow`` of the top-k importance lands on the moved motif.
     """
 
     method: Method = "ism"
     max_mass_fraction_50: Annotated[float, Between(0.001, 0.5)] = 0.15
-    min_input_dependence: Probability = 0.5
-    min_gain_over_baseline: Probability = 0.05
+    max_vacated_retention: Annotated[float, Between(0, 1)] = 0.5
+    min_follow: Annotated[float, Between(0, 1)] = 0.5
+    min_separation: Annotated[float, Between(0, 1)] = 0.1
+    n_boot: PositiveInt = 2000
+    ci: Annotated[float, Between(0.5, 0.999)] = 0.95
 
 
 @dataclass(frozen=True)
 class GenomicExperiment:
-    datasets: Annotated[dict[str, DatasetSpec], NonEmpty()]
     models: Annotated[dict[str, ModelConfig], NonEmpty()]
+    datasets: Annotated[dict[str, DatasetSpec], NonEmpty()]
     seeds: Annotated[tuple[int, ...], NonEmpty(), Distinct()]
+    control_seeds: Annotated[tuple[int, ...], NonEmpty(), Distinct()] = (0,)
     train: GenomicTrain = field(default_factory=GenomicTrain)
     attribution: AttributionSettings = field(default_factory=AttributionSettings)
     baselines: BaselineSettings = field(default_factory=BaselineSettings)
@@ -279,16 +258,18 @@ class GenomicExperiment:
             self.verdict.method in self.attribution.methods, "verdict.method",
             f"('{self.verdict.method}') must be one of genomic.attribution.methods ({', '.join(self.attribution.methods)})",
         )
+        for name, spec in self.datasets.items():
+            for what in ("steps", "lrs"):
+                given = getattr(spec, what)  # type: ignore[union-attr]
+                missing = [m for m in self.models if m not in given]
+                extra = [m for m in given if m not in self.models]
+                check(not missing, f"datasets.{name}.{what}", f"has no entry for model(s) {', '.join(missing)}; give one per model in genomic.models")
+                check(not extra, f"datasets.{name}.{what}", f"names model(s) {', '.join(extra)} that genomic.models does not define")
 
-    def dataset(self, name: str) -> JangguData | PlantedData | BenchmarkData | SpliceData:
+    def dataset(self, name: str) -> Dataset:
         if name not in self.datasets:
             raise ConfigError(f"Unknown dataset '{name}'; datasets under genomic.datasets: {', '.join(self.datasets)}.")
-        return self.datasets[name]
-
-    def model(self, name: str) -> ModelConfig:
-        if name not in self.models:
-            raise ConfigError(f"Unknown model '{name}'; models under genomic.models: {', '.join(self.models)}.")
-        return self.models[name]
+        return self.datasets[name]  # type: ignore[return-value]
 
 
 def from_params(section: Any, key: str = KEY) -> GenomicExperiment:
@@ -306,22 +287,28 @@ def environment_problems(config: GenomicExperiment) -> list[str]:
     problems = []
     for name, spec in config.datasets.items():
         try:
-            spec.check_available()
+            spec.check_available()  # type: ignore[union-attr]
         except ConfigError as error:
             problems.append(f"'{KEY}.datasets.{name}': {error}")
     return problems
 
 
 def dry_run(section: dict) -> dict:
-    """The same models and sequence lengths with the least work: 2 steps, one seed, few examples."""
-    datasets = {
-        name: {**spec, **({"n_train": 64, "n_test": 16} if spec.get("kind", name) == "planted" else {})}
-        for name, spec in section["datasets"].items()
-    }
+    """The same models and sequence lengths with the least work: 2 steps, one seed and one
+    learning rate per model, few inputs."""
+    def small(spec: dict) -> dict:
+        out = {**spec, "steps": {m: 2 for m in spec.get("steps", {})}, "lrs": {m: list(v)[:1] for m, v in spec.get("lrs", {}).items()}}
+        out.update({"n_attributed": 2, "n_moved": 1})
+        if spec.get("kind") == "motif_order":
+            out.update({"n_train": 64, "n_val": 8, "n_test": 8})
+        return out
+
     return {
         **section,
-        "datasets": datasets,
+        "datasets": {name: small(spec) for name, spec in section["datasets"].items()},
         "seeds": section["seeds"][:1],
-        "train": {**section.get("train", {}), "steps": 2, "log_every": 1},
-        "attribution": {**section.get("attribution", {}), "n_examples": 2, "ig_steps": 2},
+        "control_seeds": section.get("control_seeds", [0])[:1],
+        "attribution": {**section.get("attribution", {}), "ig_steps": 2, "control_examples": 2, "shown": 1},
+        "baselines": {**section.get("baselines", {}), "max_k": 2, "max_iter": 50},
+        "verdict": {**section.get("verdict", {}), "n_boot": 10},
     }

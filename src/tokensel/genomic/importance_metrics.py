@@ -4,28 +4,18 @@ Every function takes ``importance`` of shape (n_inputs, L): one non-negative sco
 each input (any scale; rows are normalised to sum to one where it matters). Nothing here knows
 about models or attribution methods, so the measures can be checked on hand-made vectors.
 
-Sparsity (per input):
+Sparsity (per input): :func:`mass_fraction`, the smallest fraction of tokens that together carry
+a given share of the importance. Uniform importance gives the share itself; one token gives 1/L.
 
-* :func:`mass_fraction` -- the smallest fraction of tokens that together carry a given share
-  (0.5, 0.9) of the importance mass. Uniform importance gives ``mass``; one token gives ``1/L``.
-* :func:`gini` -- 0 for uniform importance, (L-1)/L for a single important token.
-* :func:`sorted_curves` -- each input's importance sorted in decreasing order (the "rank curve").
+Where the importance is (per input): :func:`ground_truth_auroc` of importance against a boolean
+mask of motif bases (Mann-Whitney form, ties counted as one half), and :func:`top_k_share`, the
+share of the top-k importance on the mask (k = the number of masked bases).
 
-Input dependence (over a set of inputs):
-
-* :func:`pairwise_jaccard` -- mean Jaccard overlap of the top-k position sets of every pair of
-  inputs. Importance that depends on position only gives 1; independent, uniformly placed top-k
-  sets give :func:`chance_jaccard`.
-* :func:`position_only_jaccard` -- the empirical position-only baseline: overlap of each input's
-  top-k with the top-k of the *mean* importance profile, i.e. the best single fixed set of
-  positions.
-* :func:`input_dependence_index` -- (1 - J) / (1 - J_chance): 0 when every input has the same
-  top-k set, 1 at chance-level overlap.
-* :func:`top1_histogram` / :func:`entropy_bits` -- where the single most important token sits;
-  0 bits if always at the same position, log2(L) if spread uniformly.
-
-Ground truth: :func:`ground_truth_auroc`, per input, of importance against a boolean mask of
-motif bases (Mann-Whitney form, ties counted as one half).
+Overlap between inputs: :func:`pairwise_jaccard`, the mean Jaccard overlap of the top-k position
+sets of every pair of inputs (1 if importance depends on position only; :func:`chance_jaccard` for
+independent, uniformly placed sets), and :func:`input_dependence_index` = (1 - J) / (1 - J_chance).
+Random importance scores about 1 on this index too, so it cannot tell learned input dependence
+from noise; the relocation test (the motif moves, does the importance follow?) can.
 """
 
 from __future__ import annotations
@@ -58,27 +48,18 @@ def normalise(importance: np.ndarray) -> np.ndarray:
     return np.where(totals > 0, values / np.where(totals > 0, totals, 1.0), uniform)
 
 
-def sorted_curves(importance: np.ndarray) -> np.ndarray:
-    """(n, L): each row's normalised importance in decreasing order."""
-    return -np.sort(-normalise(importance), axis=1)
 
 
 def mass_fraction(importance: np.ndarray, mass: float) -> np.ndarray:
     """(n,): smallest fraction of tokens whose importance sums to at least ``mass`` of the row's."""
     if not 0.0 < mass <= 1.0:
         raise ConfigError(f"mass must lie in (0, 1], got {mass}.")
-    cumulative = np.cumsum(sorted_curves(importance), axis=1)
+    cumulative = np.cumsum(-np.sort(-normalise(importance), axis=1), axis=1)
     # Tolerance so that exactly reaching the mass (e.g. 0.5 of a uniform pair) counts.
     needed = (cumulative < mass - 1e-12).sum(axis=1) + 1
     return needed / cumulative.shape[1]
 
 
-def gini(importance: np.ndarray) -> np.ndarray:
-    """(n,): Gini coefficient of each row (0 = uniform, (L-1)/L = one token)."""
-    ascending = np.sort(normalise(importance), axis=1)
-    length = ascending.shape[1]
-    ranks = np.arange(1, length + 1)
-    return (2.0 * (ascending * ranks).sum(axis=1)) / length - (length + 1.0) / length
 
 
 def top_k_mask(importance: np.ndarray, k: int) -> np.ndarray:
@@ -106,11 +87,6 @@ def pairwise_jaccard(importance: np.ndarray, k: int) -> float:
     return float(_jaccard(mask, mask, k)[upper].mean())
 
 
-def position_only_jaccard(importance: np.ndarray, k: int) -> float:
-    """Mean Jaccard of each input's top-k with the top-k of the mean normalised profile."""
-    mask = top_k_mask(importance, k)
-    profile = normalise(importance).mean(axis=0, keepdims=True)
-    return float(_jaccard(mask, top_k_mask(profile, k), k).mean())
 
 
 def chance_jaccard(length: int, k: int) -> float:
@@ -127,19 +103,8 @@ def input_dependence_index(jaccard: float, length: int, k: int) -> float:
     return float((1.0 - jaccard) / (1.0 - chance)) if chance < 1.0 else float("nan")
 
 
-def top1_histogram(importance: np.ndarray) -> np.ndarray:
-    """(L,) counts of the position of each input's single most important token."""
-    values = _check(importance)
-    return np.bincount(values.argmax(axis=1), minlength=values.shape[1])
 
 
-def entropy_bits(counts: np.ndarray) -> float:
-    """Shannon entropy (bits) of a histogram of counts."""
-    counts = np.asarray(counts, dtype=np.float64)
-    if counts.sum() <= 0:
-        raise ConfigError("entropy_bits needs a histogram with at least one count.")
-    p = counts[counts > 0] / counts.sum()
-    return float(-(p * np.log2(p)).sum()) + 0.0  # + 0.0 turns -0.0 into 0.0
 
 
 def ground_truth_auroc(importance: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -160,3 +125,22 @@ def ground_truth_auroc(importance: np.ndarray, mask: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         auroc = (rank_sum - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg)
     return np.where(defined, auroc, np.nan)
+
+
+def top_k_share(importance: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """(n,): share of the importance of each row's top-k bases that lies on ``mask``, with k the
+    number of masked bases of that row (NaN for a row without any, or without any importance). A model whose top-k bases are
+    exactly the masked ones scores 1; importance unrelated to the mask scores about k / L."""
+    values = _check(importance)
+    truth = np.asarray(mask, dtype=bool)
+    if truth.shape != values.shape:
+        raise ConfigError(f"mask shape {truth.shape} differs from importance shape {values.shape}.")
+    order = np.argsort(-values, axis=1, kind="stable")
+    ranked_values = np.take_along_axis(values, order, axis=1)
+    ranked_truth = np.take_along_axis(truth, order, axis=1)
+    k = truth.sum(axis=1)
+    top = np.arange(values.shape[1])[None, :] < k[:, None]
+    total = (ranked_values * top).sum(axis=1)
+    on_mask = (ranked_values * top * ranked_truth).sum(axis=1)
+    share = on_mask / np.where(total > 0, total, 1.0)
+    return np.where((k > 0) & (total > 0), share, np.nan)

@@ -1,138 +1,255 @@
-"""One DVC cell of the genomic experiment: train one model on one dataset with one seed, score, attribute."""
+"""One DVC cell of the genomic experiment: every model, seed and control on one dataset.
+
+A cell runs, in a pool of worker processes (``tokensel.core.training.parallel_map``):
+
+* the references: the baseline ladder (majority class, GC threshold, k-mer k = 1..max_k) and the
+  known-answer motif model (the positive control), attributed like every model;
+* for each model, seed ``seeds[0]`` at each of its dataset's learning rates; the rate with the
+  lowest final validation loss is the model's rate (with one candidate, all runs start at once);
+* the other seeds, and the shuffled-label negative controls at ``control_seeds``, at that rate.
+
+Every trained or control run is scored on the whole test split and attributed with every method on
+the attributed inputs and their relocated copies (controls on the first ``control_examples``).
+The result has dimensions (dataset, model, seed, control, ...) of length one in ``dataset``; runs
+of other datasets merge with ``tokensel.core.runs.combine``.
+"""
 
 from __future__ import annotations
 
-import json
+import time
 from typing import Any
 
 import numpy as np
 import xarray as xr
-from tqdm import tqdm
 
-from tokensel.core.errors import ConfigError
-from tokensel.genomic import attribution as attr
+from tokensel.core.errors import TrainingDiverged
+from tokensel.core.training import parallel_map
 from tokensel.genomic import importance_metrics as im
-from tokensel.genomic.baselines import classification_scores
-from tokensel.genomic.config import GenomicExperiment
-from tokensel.genomic.datasets import GenomicDataset
-from tokensel.genomic.sequences import PAD_ID
+from tokensel.genomic.attribution import attribute
+from tokensel.genomic.baselines import auroc, ladder
+from tokensel.genomic.config import AttributionSettings, GenomicExperiment, GenomicTrain, MotifOrderData
+from tokensel.genomic.data import AttributionSet, TaskData, first_inputs
+from tokensel.genomic.models import MotifModel
 from tokensel.genomic.train import predict_proba, train_classifier
+from tokensel.nn.config import ModelConfig
 from tokensel.nn.models import count_parameters
 
-
-def attribution_subset(test: GenomicDataset, n_examples: int) -> np.ndarray:
-    """Indices of the first ``n_examples`` test inputs without PAD (the test order is shuffled).
-
-    PAD-free inputs keep every sparsity measure over the same number of real bases.
-    """
-    full = np.flatnonzero((test.sequences != PAD_ID).all(axis=1))[:n_examples]
-    if full.size < 2:
-        raise ConfigError(
-            f"dataset '{test.name}': fewer than two test sequences without padding; attributions need "
-            "full-length inputs. Fix: set the dataset's 'length' to the shortest sequence length with "
-            "truncation 'center'."
-        )
-    return full
-
-
-def importance_summary(importance: np.ndarray, mask: np.ndarray | None, top_k: int) -> dict[str, np.ndarray | float]:
-    """Every sparsity, input-dependence and ground-truth measure of one (n, L) importance array."""
-    length = importance.shape[1]
-    k = min(top_k, length)
-    jaccard = im.pairwise_jaccard(importance, k)
-    histogram = im.top1_histogram(importance)
-    curves = im.sorted_curves(importance)
-    gt = im.ground_truth_auroc(importance, mask) if mask is not None else np.full(len(importance), np.nan)
-    return {
-        "importance": im.normalise(importance),
-        "mass_fraction_50": im.mass_fraction(importance, 0.5),
-        "mass_fraction_90": im.mass_fraction(importance, 0.9),
-        "gini": im.gini(importance),
-        "motif_auroc": gt,
-        "sorted_mean": curves.mean(0),
-        "sorted_sd": curves.std(0),
-        "top1_hist": histogram,
-        "jaccard_pairs": jaccard,
-        "jaccard_position_only": im.position_only_jaccard(importance, k),
-        "jaccard_chance": im.chance_jaccard(length, k),
-        "input_dependence": im.input_dependence_index(jaccard, length, k),
-        "top1_entropy": im.entropy_bits(histogram),
-        "top1_entropy_max": float(np.log2(min(len(importance), length))),
-    }
-
-
-_PER_EXAMPLE = ("mass_fraction_50", "mass_fraction_90", "gini", "motif_auroc")
-_PER_RANK = ("sorted_mean", "sorted_sd")
-_PER_METHOD = ("jaccard_pairs", "jaccard_position_only", "jaccard_chance", "input_dependence", "top1_entropy", "top1_entropy_max")
-
-
-def run(experiment: GenomicExperiment, dataset: str, model: str, seed: int) -> xr.Dataset:
-    """Train one model on one dataset with one seed, score it, attribute, and summarise.
-
-    The result has dimensions (dataset, model, seed) of length one, so run files combine with
-    ``tokensel.genomic.combine``.
-    """
-    spec, model_config = experiment.dataset(dataset), experiment.model(model)
-    data = spec.load()
-    label = f"{dataset}/{model}/seed{seed}"
-    trained = train_classifier(model_config, data.train, experiment.train, seed, label)
-    probabilities = predict_proba(trained.model, data.test.sequences)
-    accuracy, auroc = classification_scores(data.test.labels, probabilities)
-
-    settings = experiment.attribution
-    subset = attribution_subset(data.test, settings.n_examples)
-    tokens, labels = data.test.sequences[subset], data.test.labels[subset]
-    mask = data.test_mask[subset] if data.test_mask is not None else None
-    summaries = {
-        method: importance_summary(
-            attr.attribute(trained.model, tokens, labels, method, settings.ig_steps, settings.batch_size), mask, settings.top_k
-        )
-        for method in tqdm(settings.methods, desc=f"{label} attributions", leave=False)
-    }
-    stack = lambda key: np.stack([summaries[m][key] for m in settings.methods])  # noqa: E731
-    variables: dict[str, Any] = {
-        "test_acc": ((), accuracy),
-        "test_auroc": ((), auroc),
-        "seconds": ((), trained.seconds),
-        "n_params": ((), count_parameters(trained.model)),
-        "train_loss": (("log_step",), trained.train_loss),
-        "tokens": (("example", "position"), tokens.astype(np.int8)),
-        "label": (("example",), labels.astype(np.int8)),
-        "correct": (("example",), (probabilities[subset].argmax(1) == labels).astype(np.int8)),
-        "motif": (("example", "position"), (mask if mask is not None else np.zeros(tokens.shape, bool)).astype(np.int8)),
-        "importance": (("method", "example", "position"), stack("importance").astype(np.float32)),
-        "top1_hist": (("method", "position"), stack("top1_hist")),
-        **{key: (("method", "example"), stack(key)) for key in _PER_EXAMPLE},
-        **{key: (("method", "rank"), stack(key)) for key in _PER_RANK},
-        **{key: (("method",), stack(key)) for key in _PER_METHOD},
-    }
-    length = tokens.shape[1]
-    ds = xr.Dataset(
-        variables,
-        coords={
-            "method": list(settings.methods),
-            "example": np.arange(len(subset)),
-            "position": np.arange(length),
-            "rank": np.arange(1, length + 1),
-            "log_step": trained.loss_steps,
-        },
-    )
-    ds = ds.expand_dims(dataset=[dataset], model=[model], seed=[int(seed)])
-    ds = ds.assign_coords(
-        model_spec=("model", [model_config.to_json()]),
-        class_names=("dataset", [json.dumps(list(data.test.class_names))]),
-        has_ground_truth=("dataset", [int(mask is not None)]),
-    )
-    ds["test_acc"].attrs["description"] = "accuracy on the held-out test split"
-    ds["test_auroc"].attrs["description"] = "AUROC on the test split (one-vs-rest macro for >2 classes)"
-    ds["importance"].attrs["description"] = "per-token attribution magnitude, normalised to sum 1 per example"
-    ds["motif"].attrs["description"] = "1 on ground-truth motif bases (planted, scanned or fixed), else 0"
-    return ds
+TRAINED, SHUFFLED = "trained", "shuffled"
 
 
 def cells(experiment: GenomicExperiment) -> list[dict]:
-    """The DVC matrix of ``genomic_train``: one cell per dataset x model x seed."""
-    return [
-        {"dataset": dataset, "model": model, "seed": seed}
-        for dataset in experiment.datasets for model in experiment.models for seed in experiment.seeds
-    ]
+    """The DVC matrix of ``genomic_train``: one cell per dataset."""
+    return [{"dataset": name} for name in experiment.datasets]
+
+
+def attribution_summary(model, attributed: AttributionSet, moved: AttributionSet, settings: AttributionSettings, shown: int) -> dict[str, tuple]:
+    """Every importance measure of one model, as (dims, values) pairs over (method, ...)."""
+    methods = settings.methods
+    seconds, original, relocated = [], {}, {}
+    for method in methods:
+        started = time.process_time()
+        original.update(attribute(model, attributed.tokens, attributed.labels, (method,), settings.ig_steps, settings.batch_size))
+        relocated.update(attribute(model, moved.tokens, moved.labels, (method,), settings.ig_steps, settings.batch_size))
+        seconds.append(time.process_time() - started)
+    length = attributed.tokens.shape[1]
+    k = min(settings.top_k, length)
+    before = lambda m: original[m][moved.source]  # noqa: E731  the originals of the moved inputs
+    per = lambda f: np.stack([f(m) for m in methods])  # noqa: E731
+    normalised = lambda a: im.normalise(a[:shown]).astype(np.float32)  # noqa: E731
+    named = {"method": list(methods)}
+    return {
+        "attribution_seconds": (("method",), np.array(seconds), named),
+        "motif_auroc": (("method", "attributed"), per(lambda m: im.ground_truth_auroc(original[m], attributed.motif))),
+        "mass_fraction_50": (("method", "attributed"), per(lambda m: im.mass_fraction(original[m], 0.5))),
+        "follow_original": (("method", "attributed"), per(lambda m: im.top_k_share(original[m], attributed.motif))),
+        "follow_moved": (("method", "moved"), per(lambda m: im.top_k_share(relocated[m], moved.motif))),
+        "vacated_before": (("method", "moved"), per(lambda m: im.top_k_share(before(m), moved.vacated))),
+        "vacated_after": (("method", "moved"), per(lambda m: im.top_k_share(relocated[m], moved.vacated))),
+        "jaccard_index": (("method",), per(lambda m: im.input_dependence_index(im.pairwise_jaccard(original[m], k), length, k))),
+        "importance_original": (("method", "shown", "position"), per(lambda m: normalised(before(m)))),
+        "importance_moved": (("method", "shown", "position"), per(lambda m: normalised(relocated[m]))),
+    }
+
+
+def _train_and_attribute(
+    data: TaskData, model_config: ModelConfig, settings: GenomicTrain, attribution: AttributionSettings,
+    steps: int, lr: float, seed: int, shuffled: bool, label: str, lr_key: str, sweep: bool,
+) -> dict[str, Any]:
+    try:
+        trained = train_classifier(model_config, data.train, data.val, settings, steps, lr, seed, shuffled, label, lr_key)
+    except TrainingDiverged:
+        if not sweep:
+            raise
+        return {"diverged": True, "lr": lr}
+    probabilities = predict_proba(trained.model, data.test.sequences)
+    attributed, moved = data.attributed, data.moved
+    if shuffled:
+        attributed, moved = first_inputs(attributed, moved, attribution.control_examples)
+    return {
+        "diverged": False,
+        "lr": lr,
+        "variables": {
+            "lr": ((), lr),
+            "steps": ((), steps),
+            "test_acc": ((), float((probabilities.argmax(1) == data.test.labels).mean())),
+            "test_auroc": ((), auroc(data.test.labels, probabilities)),
+            "n_params": ((), count_parameters(trained.model)),
+            "train_seconds": ((), trained.cpu_seconds),
+            "test_correct": (("test_example",), (probabilities.argmax(1) == data.test.labels).astype(np.int8)),
+            "train_loss": (("log_step",), trained.train_loss, {"log_step": trained.log_steps}),
+            "val_loss": (("eval_step",), trained.val_loss, {"eval_step": trained.eval_steps}),
+            "val_acc": (("eval_step",), trained.val_acc, {"eval_step": trained.eval_steps}),
+            **attribution_summary(trained.model, attributed, moved, attribution, min(attribution.shown, len(moved))),
+        },
+    }
+
+
+def _references(data: TaskData, experiment: GenomicExperiment, positional: bool, motifs: tuple[str, ...]) -> dict[str, Any]:
+    """The baseline ladder and the known-answer motif model (the positive control)."""
+    settings = experiment.baselines
+    baselines = ladder(data.train, data.test, settings.max_k, settings.c, settings.max_iter)
+    known = MotifModel(motifs, data.test.seq_len, positional, data.train.num_classes).fit(data.train.sequences, data.train.labels, settings.max_iter)
+    probabilities = predict_proba(known, data.test.sequences)
+    shown = min(experiment.attribution.shown, len(data.moved))
+    summary = attribution_summary(known, data.attributed, data.moved, experiment.attribution, shown)
+    names = list(baselines)
+    return {
+        "baseline": names,
+        "variables": {
+            "baseline_acc": (("baseline",), np.array([(p.argmax(1) == data.test.labels).mean() for p in baselines.values()])),
+            "baseline_auroc": (("baseline",), np.array([auroc(data.test.labels, p) for p in baselines.values()])),
+            "baseline_correct": (("baseline", "test_example"), np.stack([(p.argmax(1) == data.test.labels) for p in baselines.values()]).astype(np.int8)),
+            "known_acc": ((), float((probabilities.argmax(1) == data.test.labels).mean())),
+            **{f"known_{name}": value for name, value in summary.items()},
+        },
+    }
+
+
+def _job(kind: str, **kwargs: Any) -> dict[str, Any]:
+    return _references(**kwargs) if kind == "references" else _train_and_attribute(**kwargs)
+
+
+def _as_dataset(variables: dict[str, tuple], coords: dict[str, Any]) -> xr.Dataset:
+    data_vars, extra = {}, dict(coords)
+    for name, spec in variables.items():
+        dims, values = spec[0], spec[1]
+        if len(spec) == 3:
+            extra.update(spec[2])
+        data_vars[name] = (dims, values)
+    return _indexed(xr.Dataset(data_vars, coords=extra))
+
+
+def _indexed(ds: xr.Dataset) -> xr.Dataset:
+    """Integer coordinates on every dimension without one, so runs with fewer examples (the
+    controls) merge with the others by index, the missing entries NaN."""
+    return ds.assign_coords({dim: np.arange(size) for dim, size in ds.sizes.items() if dim not in ds.coords})
+
+
+def run(experiment: GenomicExperiment, dataset: str) -> xr.Dataset:
+    """Every run of one dataset (module docstring), as one Dataset."""
+    spec = experiment.dataset(dataset)
+    data = spec.load()
+    positional = isinstance(spec, MotifOrderData)
+    common = {"data": data, "settings": experiment.train, "attribution": experiment.attribution}
+
+    def training(model: str, seed: int, lr: float, shuffled: bool, sweep: bool) -> dict[str, Any]:
+        control = SHUFFLED if shuffled else TRAINED
+        return {
+            "kind": "train", **common, "model_config": experiment.models[model], "steps": spec.steps[model], "lr": lr,
+            "seed": seed, "shuffled": shuffled, "label": f"{dataset}/{model}/seed{seed}/{control}/lr{lr:g}",
+            "lr_key": f"genomic.datasets.{dataset}.lrs.{model}", "sweep": sweep,
+            "_key": (model, seed, control),
+        }
+
+    def rest(model: str, lr: float) -> list[dict]:
+        later = [training(model, seed, lr, False, False) for seed in experiment.seeds[1:]]
+        return later + [training(model, seed, lr, True, False) for seed in experiment.control_seeds]
+
+    first_seed = experiment.seeds[0]
+    swept = {m: len(spec.lrs[m]) > 1 for m in experiment.models}
+    jobs = [{"kind": "references", "data": data, "experiment": experiment, "positional": positional, "motifs": spec.motifs, "_key": None}]
+    for model in experiment.models:
+        jobs += [training(model, first_seed, lr, False, swept[model]) for lr in spec.lrs[model]]
+        if not swept[model]:
+            jobs += rest(model, spec.lrs[model][0])
+    results = _run_jobs(jobs)
+    sweep_rows, chosen = _choose_learning_rates(experiment, results)
+    later = [job for model in experiment.models if swept[model] for job in rest(model, chosen[model])]
+    if later:
+        results += _run_jobs(later)
+
+    parts = []
+    for key, result in results:
+        if key is None:
+            parts.append(_as_dataset(result["variables"], {"baseline": result["baseline"]}))
+        elif not result["diverged"] and result["lr"] == chosen[key[0]]:
+            model, seed, control = key
+            part = _as_dataset(result["variables"], {})
+            parts.append(part.expand_dims(model=[model], seed=[seed], control=[control]))
+    ds = xr.merge(parts, join="outer", compat="no_conflicts")
+    ds = ds.merge(_dataset_coords(data, experiment, sweep_rows), join="outer")
+    ds = ds.expand_dims(dataset=[dataset])
+    ds["test_acc"].attrs["description"] = "accuracy on the held-out test split"
+    ds["follow_moved"].attrs["description"] = "share of the top-k importance on the moved motif (k = motif bases)"
+    return ds
+
+
+def _run_jobs(jobs: list[dict]) -> list[tuple[Any, dict]]:
+    # Longest runs first and the cheap references last, so that no worker idles at the end.
+    jobs = sorted(jobs, key=lambda job: -job.get("steps", 0))
+    keys = [job.pop("_key") for job in jobs]
+    return list(zip(keys, parallel_map(_job, jobs, desc="genomic runs")))
+
+
+def _choose_learning_rates(experiment: GenomicExperiment, results) -> tuple[list[tuple[str, float, float, float]], dict[str, float]]:
+    """(model, lr, final val loss, final val acc) of every first-seed trained run; model -> the lr
+    with the lowest final validation loss."""
+    rows, chosen = [], {}
+    for key, result in results:
+        if key is None or key[1] != experiment.seeds[0] or key[2] != TRAINED:
+            continue
+        if result["diverged"]:
+            rows.append((key[0], result["lr"], np.inf, np.nan))
+        else:
+            variables = result["variables"]
+            rows.append((key[0], result["lr"], float(variables["val_loss"][1][-1]), float(variables["val_acc"][1][-1])))
+    for model in experiment.models:
+        candidates = [r for r in rows if r[0] == model and np.isfinite(r[2])]
+        if not candidates:
+            raise TrainingDiverged(f"every learning rate of model '{model}' diverged; lower genomic.datasets.<name>.lrs.{model}.")
+        chosen[model] = min(candidates, key=lambda r: r[2])[1]
+    return rows, chosen
+
+
+def _dataset_coords(data: TaskData, experiment: GenomicExperiment, sweep_rows) -> xr.Dataset:
+    """What every run of the dataset shares: the shown inputs, the test labels, the LR sweep."""
+    shown = min(experiment.attribution.shown, len(data.moved))
+    models = list(experiment.models)
+    n_candidates = max(sum(1 for r in sweep_rows if r[0] == m) for m in models)
+    sweep = np.full((3, len(models), n_candidates), np.nan)
+    for i, model in enumerate(models):
+        for j, row in enumerate(sorted(r for r in sweep_rows if r[0] == model)):
+            sweep[:, i, j] = row[1:]
+    return _indexed(xr.Dataset(
+        {
+            "test_label": (("test_example",), data.test.labels.astype(np.int8)),
+            "moved_motif_fraction": (("moved",), data.moved.motif.mean(axis=1)),
+            "shown_original": (("shown", "position"), data.attributed.tokens[data.moved.source[:shown]].astype(np.int8)),
+            "shown_original_motif": (("shown", "position"), data.attributed.motif[data.moved.source[:shown]].astype(np.int8)),
+            "shown_moved": (("shown", "position"), data.moved.tokens[:shown].astype(np.int8)),
+            "shown_moved_motif": (("shown", "position"), data.moved.motif[:shown].astype(np.int8)),
+            "sweep_lr": (("model", "candidate"), sweep[0]),
+            "sweep_val_loss": (("model", "candidate"), sweep[1]),
+            "sweep_val_acc": (("model", "candidate"), sweep[2]),
+            "n_train": ((), len(data.train)),
+            "n_val": ((), len(data.val)),
+            "n_test": ((), len(data.test)),
+            "n_attributed": ((), len(data.attributed)),
+            "n_moved": ((), len(data.moved)),
+        },
+        coords={
+            "model": models,
+            "method": list(experiment.attribution.methods),
+            "model_spec": (("model",), [experiment.models[m].to_json() for m in models]),
+        },
+    ))

@@ -1,4 +1,10 @@
-"""Training one DNA classifier: AdamW, warm-up + cosine, random mini-batches with replacement."""
+"""Training one DNA classifier: AdamW, warm-up + cosine, random mini-batches with replacement,
+with the validation loss logged along the way (it picks the learning rate and shows convergence).
+
+A negative-control run trains on labels permuted within the training split (a permutation drawn
+from the run's seed): the same inputs, architecture and optimisation, but no relation between a
+sequence and its label, so whatever its attributions highlight was not learned from the task.
+"""
 
 from __future__ import annotations
 
@@ -8,57 +14,32 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 from torch import nn
-from tqdm import (
-    tqdm,  # text bars: tqdm.auto would need ipywidgets inside the papermill kernel
-)
 
 from tokensel.core.training import default_device, make_optimizer, optimization_step
-from tokensel.genomic.classifier import GenomicClassifier
 from tokensel.genomic.config import GenomicTrain
 from tokensel.genomic.datasets import GenomicDataset
+from tokensel.genomic.models import StemClassifier
 from tokensel.nn.config import ModelConfig
 
 
 @dataclass(frozen=True)
 class TrainedClassifier:
-    model: GenomicClassifier
-    loss_steps: np.ndarray  # (n_logs,) step at the end of each logging window
+    model: StemClassifier
+    log_steps: np.ndarray  # (n_logs,) step at the end of each logging window
     train_loss: np.ndarray  # (n_logs,) mean training loss over the window
-    seconds: float
+    eval_steps: np.ndarray  # (n_evals,)
+    val_loss: np.ndarray  # (n_evals,) on the true validation labels
+    val_acc: np.ndarray  # (n_evals,)
+    cpu_seconds: float
 
 
-def train_classifier(
-    model_config: ModelConfig, data: GenomicDataset, settings: GenomicTrain, seed: int, label: str = ""
-) -> TrainedClassifier:
-    """Train a fresh classifier on ``data``; ``seed`` fixes initialisation and batch order."""
-    device = default_device()
-    if device.type == "cpu":
-        torch.set_num_threads(settings.cpu_threads)
-    torch.manual_seed(seed)
-    model = GenomicClassifier(model_config, data.num_classes, settings.d_model, data.seq_len).to(device)
-    optimizer, schedule = make_optimizer(model, settings.lr, settings.weight_decay, settings.steps, settings.warmup_fraction)
-    sequences = torch.as_tensor(data.sequences, device=device)
-    labels = torch.as_tensor(data.labels, device=device)
-    generator = torch.Generator(device="cpu").manual_seed(seed)
-    model.train()
-    steps, losses, window = [], [], []
-    started = time.perf_counter()
-    progress = tqdm(range(settings.steps), desc=label, leave=False, mininterval=5.0)
-    for step in progress:
-        index = torch.randint(0, len(data), (settings.batch_size,), generator=generator).to(device)
-        loss = nn.functional.cross_entropy(model(sequences[index]), labels[index])
-        optimization_step(model, loss, optimizer, schedule, settings.grad_clip, (label, step, settings.lr, "genomic.train.lr"))
-        window.append(loss.item())
-        if (step + 1) % settings.log_every == 0 or step + 1 == settings.steps:
-            steps.append(step + 1)
-            losses.append(float(np.mean(window)))
-            window = []
-            progress.set_postfix(loss=f"{losses[-1]:.3f}")
-    return TrainedClassifier(model, np.asarray(steps), np.asarray(losses), time.perf_counter() - started)
+def permuted_labels(labels: np.ndarray, seed: int) -> np.ndarray:
+    """The labels in an order drawn from ``seed``: the negative control's training targets."""
+    return np.random.default_rng(seed).permutation(labels)
 
 
 @torch.no_grad()
-def predict_proba(model: GenomicClassifier, sequences: np.ndarray, batch_size: int = 256) -> np.ndarray:
+def predict_proba(model: nn.Module, sequences: np.ndarray, batch_size: int = 256) -> np.ndarray:
     """(n, C) class probabilities."""
     model.eval()
     device = next(model.parameters()).device
@@ -67,3 +48,46 @@ def predict_proba(model: GenomicClassifier, sequences: np.ndarray, batch_size: i
         for i in range(0, len(sequences), batch_size)
     ]
     return np.concatenate(parts)
+
+
+def _validation(model: nn.Module, data: GenomicDataset) -> tuple[float, float]:
+    probabilities = predict_proba(model, data.sequences)
+    model.train()
+    picked = probabilities[np.arange(len(data)), data.labels]
+    return float(-np.log(np.clip(picked, 1e-12, None)).mean()), float((probabilities.argmax(1) == data.labels).mean())
+
+
+def train_classifier(
+    model_config: ModelConfig, train: GenomicDataset, val: GenomicDataset, settings: GenomicTrain,
+    steps: int, lr: float, seed: int, shuffled: bool, label: str = "", lr_key: str = "genomic.datasets.<dataset>.lrs",
+) -> TrainedClassifier:
+    """A fresh classifier trained for ``steps`` steps at peak learning rate ``lr``; ``seed`` fixes
+    the initialisation, the batch order and, with ``shuffled``, the label permutation. ``label``
+    and ``lr_key`` (the params key of the learning rate) name the run if it diverges."""
+    device = default_device()
+    torch.manual_seed(seed)
+    model = StemClassifier(model_config, train.num_classes, settings.d_model, train.seq_len, settings.stem_width).to(device)
+    optimizer, schedule = make_optimizer(model, lr, settings.weight_decay, steps, settings.warmup_fraction)
+    targets = permuted_labels(train.labels, seed) if shuffled else train.labels
+    sequences = torch.as_tensor(train.sequences, device=device)
+    labels = torch.as_tensor(targets, device=device)
+    generator = torch.Generator(device="cpu").manual_seed(seed)
+    model.train()
+    log_steps, losses, window, evals = [], [], [], []
+    started = time.process_time()
+    for step in range(steps):
+        index = torch.randint(0, len(train), (settings.batch_size,), generator=generator).to(device)
+        loss = nn.functional.cross_entropy(model(sequences[index]), labels[index])
+        optimization_step(model, loss, optimizer, schedule, settings.grad_clip, (label, step, lr, lr_key))
+        window.append(loss.item())
+        if (step + 1) % settings.log_every == 0 or step + 1 == steps:
+            log_steps.append(step + 1)
+            losses.append(float(np.mean(window)))
+            window = []
+        if (step + 1) % settings.eval_every == 0 or step + 1 == steps:
+            evals.append((step + 1, *_validation(model, val)))
+    model.eval()
+    eval_steps, val_loss, val_acc = (np.array(column) for column in zip(*evals))
+    return TrainedClassifier(
+        model, np.array(log_steps), np.array(losses), eval_steps, val_loss, val_acc, time.process_time() - started
+    )

@@ -1,0 +1,145 @@
+"""The verdict logic on constructed results: each outcome, and each reason for it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from tokensel.core import verdicts
+from tokensel.genomic import analysis
+from tokensel.genomic.config import VerdictSettings
+from tokensel.genomic.stage import SHUFFLED, TRAINED
+from tokensel.nn.config import ModelConfig
+
+SETTINGS = VerdictSettings(n_boot=500)
+MODELS = {"ssm": ModelConfig.from_params({"mixer": "ssm"}, "m"), "transformer": ModelConfig.from_params({"mixer": "attention"}, "m")}
+
+
+def constructed(
+    accuracy: float = 0.95, baseline: float = 0.6, known_auroc: float = 1.0, shuffled_auroc: float = 0.5,
+    mass_fraction: float = 0.08, on_moved: float = 0.9, vacated_after: float = 0.05, n: int = 400, n_attr: int = 40,
+) -> xr.Dataset:
+    """Results of one dataset with two families whose measures sit near the given values."""
+    rng = np.random.default_rng(0)
+    models, seeds, controls = list(MODELS), [0, 1], [TRAINED, SHUFFLED]
+    shape = (1, len(models), len(seeds), len(controls))
+    noisy = lambda centre, *size: np.clip(centre + 0.02 * rng.standard_normal(size), 0, 1)  # noqa: E731
+
+    def per_run(trained_value: float, shuffled_value: float, width: int) -> np.ndarray:
+        out = np.empty(shape + (1, width))
+        out[:, :, :, 0] = noisy(trained_value, 1, len(models), len(seeds), 1, width)
+        out[:, :, :, 1] = noisy(shuffled_value, 1, len(models), len(seeds), 1, width)
+        return out
+
+    correct = np.empty(shape + (n,))
+    correct[:, :, :, 0] = rng.random((1, len(models), len(seeds), n)) < accuracy
+    correct[:, :, :, 1] = rng.random((1, len(models), len(seeds), n)) < 0.5
+    run_dims = ("dataset", "model", "seed", "control")
+    return xr.Dataset(
+        {
+            "test_correct": (run_dims + ("test_example",), correct),
+            "test_acc": (run_dims, correct.mean(-1)),
+            "baseline_correct": (("dataset", "baseline", "test_example"), np.stack([rng.random((1, n)) < 0.5, rng.random((1, n)) < baseline], axis=1)),
+            "baseline_acc": (("dataset", "baseline"), np.array([[0.5, baseline]])),
+            "motif_auroc": (run_dims + ("method", "attributed"), per_run(0.9, shuffled_auroc, n_attr)),
+            "mass_fraction_50": (run_dims + ("method", "attributed"), per_run(mass_fraction, 0.3, n_attr)),
+            "follow_original": (run_dims + ("method", "attributed"), per_run(0.9, 0.18, n_attr)),
+            "follow_moved": (run_dims + ("method", "moved"), per_run(on_moved, 0.18, n_attr)),
+            "vacated_before": (run_dims + ("method", "moved"), per_run(0.9, 0.18, n_attr)),
+            "vacated_after": (run_dims + ("method", "moved"), per_run(vacated_after, 0.18, n_attr)),
+            "jaccard_index": (run_dims + ("method",), np.full(shape + (1,), 0.95)),
+            "known_acc": (("dataset",), [1.0]),
+            "known_motif_auroc": (("dataset", "method", "attributed"), noisy(known_auroc, 1, 1, n_attr)),
+            "known_mass_fraction_50": (("dataset", "method", "attributed"), noisy(0.05, 1, 1, n_attr)),
+            "known_follow_original": (("dataset", "method", "attributed"), noisy(1.0, 1, 1, n_attr)),
+            "known_follow_moved": (("dataset", "method", "moved"), noisy(1.0 if known_auroc > 0.9 else 0.18, 1, 1, n_attr)),
+            "known_vacated_before": (("dataset", "method", "moved"), noisy(1.0, 1, 1, n_attr)),
+            "known_vacated_after": (("dataset", "method", "moved"), noisy(0.0, 1, 1, n_attr)),
+            "known_jaccard_index": (("dataset", "method"), [[0.9]]),
+            "n_test": (("dataset",), [n]),
+        },
+        coords={
+            "dataset": ["motif_order"], "model": models, "seed": seeds, "control": controls, "method": ["ism"],
+            "baseline": ["majority class", "6-mer"], "model_spec": (("model",), [MODELS[m].to_json() for m in models]),
+        },
+    )
+
+
+def outcomes(results: xr.Dataset) -> list[str]:
+    return [v.outcome for v in analysis.all_verdicts(results, SETTINGS)]
+
+
+def test_sparse_input_dependent_and_following_is_reproduced() -> None:
+    found = analysis.all_verdicts(constructed(), SETTINGS)
+    assert [v.outcome for v in found] == [verdicts.REPRODUCED] * 2
+    assert all(v.learned and v.controls_separate and v.sparse and v.input_dependent and v.follows for v in found)
+    assert [v.family for v in found] == ["SSM", "Transformer"]
+    assert analysis.overall(found) == verdicts.REPRODUCED
+    assert analysis.claim(found, "ism").startswith("reproduced: in-silico mutagenesis importance")
+
+
+def test_a_model_that_does_not_beat_the_best_baseline_is_undecided() -> None:
+    found = analysis.all_verdicts(constructed(accuracy=0.6, baseline=0.6), SETTINGS)
+    assert [v.outcome for v in found] == [verdicts.UNDECIDED] * 2 and not found[0].learned
+    assert found[0].best_baseline == "6-mer" and found[0].sparse is None
+    assert analysis.overall(found) == verdicts.UNDECIDED
+
+
+def test_controls_that_do_not_separate_leave_it_undecided() -> None:
+    found = analysis.all_verdicts(constructed(known_auroc=0.5), SETTINGS)
+    assert [v.outcome for v in found] == [verdicts.UNDECIDED] * 2
+    assert found[0].learned and not found[0].controls_separate
+    table = analysis.control_separation(constructed(known_auroc=0.5), "motif_order", "ssm", "ism", SETTINGS)
+    assert not table.set_index("measure").loc["motif AUROC", "separates"]
+    assert table.set_index("measure").loc["mass fraction 50 %", "separates"]
+
+
+@pytest.mark.parametrize(
+    "change, failed",
+    [({"mass_fraction": 0.3}, "sparse"), ({"on_moved": 0.3}, "follows"), ({"vacated_after": 0.8}, "input_dependent")],
+)
+def test_each_failed_property_means_not_reproduced(change, failed) -> None:
+    found = analysis.all_verdicts(constructed(**change), SETTINGS)
+    assert [v.outcome for v in found] == [verdicts.NOT_REPRODUCED] * 2
+    assert getattr(found[0], failed) is False
+    assert analysis.overall(found) == verdicts.NOT_REPRODUCED
+
+
+def test_bootstrap_intervals_cover_the_mean() -> None:
+    mean, lo, hi = analysis.bootstrap_mean(np.arange(100.0), 1000, 0.95)
+    assert lo < mean == 49.5 < hi
+    diff, lo, hi = analysis.bootstrap_difference(np.ones(50), np.zeros(50), 200, 0.95)
+    assert diff == lo == hi == 1.0
+    assert np.isnan(analysis.bootstrap_mean(np.array([np.nan]), 10, 0.95)[0])
+
+
+def test_metrics_are_compact_and_details_beside_them(tmp_path) -> None:
+    results = constructed()
+    found = analysis.all_verdicts(results, SETTINGS)
+    metrics = analysis.write_metrics(found, analysis.accuracy_table(results), SETTINGS, tmp_path)
+    assert set(metrics) == {"verdict", "claim", "cases"} and metrics["verdict"] in verdicts.VERDICTS
+    assert (tmp_path / "details.json").is_file()
+
+
+def test_shortcut_summary_names_the_ladder_and_the_chance_interval() -> None:
+    results = constructed(baseline=0.52, n=400)
+    text = analysis.shortcut_summary(results.assign_coords(baseline=["majority class", "1-mer"]), 0.95)
+    # 1.96 * 0.5 / sqrt(400) = 0.049
+    assert "k-mer ladder (k = 1–1) scores 0.520–0.520 (best 1-mer)" in text and "0.5 ± 0.049" in text
+
+
+def test_follow_table_has_every_run_and_method() -> None:
+    frame = analysis.follow_table(constructed(on_moved=0.9))
+    assert frame["run"].tolist() == ["motif model (known answer)", "ssm", "ssm, shuffled labels", "transformer", "transformer, shuffled labels"]
+    assert abs(frame.set_index("run").loc["ssm", "in-silico mutagenesis"] - 0.9) < 0.02
+
+
+def test_claim_says_why_a_case_is_undecided() -> None:
+    found = analysis.all_verdicts(constructed(accuracy=0.6, baseline=0.6), SETTINGS)
+    assert "does not beat the 6-mer baseline's 0.600" in analysis.claim(found + analysis.all_verdicts(constructed(), SETTINGS)[:1], "ism")
+
+
+def test_method_comparison_names_every_method() -> None:
+    text = analysis.method_comparison(constructed(on_moved=0.9), "ism")
+    assert text.startswith("motif order (planted): on the trained models, in-silico mutagenesis puts 0.9")

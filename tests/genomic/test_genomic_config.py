@@ -1,0 +1,51 @@
+"""Bad genomic params are stopped with the full key and the fix, before anything trains."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+from tiny import TINY_GENOMIC
+
+from tokensel.core.errors import ConfigError
+from tokensel.genomic.config import dry_run, from_params
+
+
+def section(**changes) -> dict:
+    out = copy.deepcopy(TINY_GENOMIC)
+    for dotted, value in changes.items():
+        node = out
+        *parents, last = dotted.split("__")
+        for key in parents:
+            node = node[key]
+        node[last] = value
+    return out
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"train__stpes": 3}, r"Unknown key 'genomic.train.stpes'"),
+        ({"datasets__motif_order__n_trian": 3}, r"Unknown key 'genomic.datasets.motif_order.n_trian'. Did you mean 'n_train'"),
+        ({"datasets__x": {"kind": "nope"}}, r"'genomic.datasets.x.kind' is 'nope'; allowed kinds"),
+        ({"datasets__motif_order__length": 19}, r"'genomic.datasets.motif_order.length' must hold both motifs and the gap \(18 \+ 2 bases\), got 19"),
+        ({"datasets__motif_order__motifs": ["ATGCAAAT"]}, r"'genomic.datasets.motif_order.motifs' must name exactly two motifs"),
+        ({"datasets__motif_order__motifs": ["ATGX", "ACGT"]}, r"'genomic.datasets.motif_order.motifs' .*unknown characters 'X'"),
+        ({"datasets__motif_order__n_moved": 9}, r"'genomic.datasets.motif_order.n_moved' must not exceed n_attributed \(4\)"),
+        ({"datasets__janggu__steps": {"ssm": 3}}, r"'genomic.datasets.janggu.steps' has no entry for model\(s\) tf"),
+        ({"datasets__janggu__lrs": {"ssm": [0.01], "tf": [0.01], "rnn": [0.1]}}, r"'genomic.datasets.janggu.lrs' names model\(s\) rnn"),
+        ({"datasets__janggu__lrs": {"ssm": [], "tf": [0.01]}}, r"'genomic.datasets.janggu.lrs.ssm' must list at least one value"),
+        ({"attribution__methods": ["grad_x_input"]}, r"'genomic.verdict.method' \('ism'\) must be one of genomic.attribution.methods"),
+        ({"verdict__min_follow": 1.5}, r"'genomic.verdict.min_follow' must be between 0 and 1"),
+    ],
+)
+def test_bad_values_are_named_by_their_key(changes, message) -> None:
+    with pytest.raises(ConfigError, match=message):
+        from_params(section(**changes))
+
+
+def test_dry_run_keeps_shapes_and_cuts_the_work() -> None:
+    small = from_params(dry_run(section()))
+    order = small.datasets["motif_order"]
+    assert order.length == 36 and set(order.steps.values()) == {2} and all(len(v) == 1 for v in order.lrs.values())
+    assert small.seeds == (0,) and small.train.d_model == 8
