@@ -69,7 +69,7 @@ def test_gradient_times_input_is_the_match_contribution(known) -> None:
     """For a product of one-hot entries, grad x input at each motif base is the product itself."""
     tokens = np.stack([encode("CC" + A + "CCCC" + B + "C" * 24)])
     found = attribute(known, tokens, np.array([1]), ("grad_x_input",), 2, 1)["grad_x_input"][0]
-    weight = known.linear.weight[1] - known.linear.weight.mean(0)  # centred logit of class 1
+    weight = (known.linear.weight[1] - known.linear.weight.mean(0)).detach()  # centred logit of class 1
     expected_a = abs(float(weight[0]) * (1 - 2 / 48))  # the match of A starts at 2, position weight 1 - t/L
     assert found[2:10] == pytest.approx(np.full(8, expected_a), rel=1e-5)
 
