@@ -42,7 +42,7 @@ from tokensel.core.params import profile_name
 from tokensel.core.paths import resolve
 from tokensel.core.tables import table
 from tokensel.nn import families
-from tokensel.synthetic import analysis, plots
+from tokensel.synthetic import analysis, diagnostics, plots
 from tokensel.synthetic import config as synthetic_config
 
 experiment = synthetic_config.load(params_file)
@@ -59,7 +59,7 @@ points = analysis.point_verdicts(ds, cfg)
 # %%
 lines = [f"**{metrics['verdict'].capitalize()}** on this profile (`{profile_name(params_file)}`)."]
 for task in dict.fromkeys(p.task for p in points):
-    lines.append(f"- {analysis.describe_task(task, analysis.axis_name(ds, task), [p for p in points if p.task == task])}")
+    lines.append(f"- {analysis.describe_task(task, diagnostics.axis_name(ds, task), [p for p in points if p.task == task])}")
 lines.append(
     f"\nA seed solves a point at test accuracy ≥ {cfg.solved_acc:g}; a model solves it when more than "
     f"{cfg.solved_fraction:.0%} of its seeds do. A point counts only where the Transformer solves it and the shortcut "
@@ -104,7 +104,7 @@ table(per_seed.rename(columns={"x": "point"}))
 # %%
 dependent = analysis.input_dependent_models(ds)
 if dependent:
-    references = [m for m in experiment.grid.models if analysis.model_families(ds).get(m) in (families.SSM2_FNN, families.TRANSFORMER)]
+    references = [m for m in experiment.grid.models if diagnostics.model_families(ds).get(m) in (families.SSM2_FNN, families.TRANSFORMER)]
     dependent_tasks = [t for t in experiment.grid.tasks if any(m in experiment.all_models_of(t) for m in dependent)]
     display(plots.accuracy_vs_axis(
         ds, cfg, out / "figures" / "input_dependent.png", models=[*references, *dependent], tasks=dependent_tasks,
@@ -133,11 +133,11 @@ else:
 # that run one rate on this profile have no panel.
 
 # %%
-if analysis.swept_tasks(ds):
+if diagnostics.swept_tasks(ds):
     display(plots.learning_rates(ds, out / "figures" / "learning_rates.png"))
 
 # %%
-lrs = analysis.lr_table(ds)
+lrs = diagnostics.lr_table(ds)
 chosen = lrs[lrs["chosen"]].pivot_table(index="model", columns="task", values="lr").reset_index()
 display(Markdown("Learning rate chosen per model and task:"))
 table(chosen, digits=4)
@@ -154,8 +154,8 @@ plots.training_curves(ds, out / "figures" / "training_curves.png")
 plots.late_gains(ds, out / "figures" / "late_gains.png")
 
 # %%
-gains = analysis.late_gain(ds)
-display(Markdown(analysis.describe_late_gains(gains)))
+gains = diagnostics.late_gain(ds)
+display(Markdown(diagnostics.describe_late_gains(gains)))
 
 # %% [markdown]
 # ## A plateau or a limit?
@@ -164,7 +164,7 @@ display(Markdown(analysis.describe_late_gains(gains)))
 # rate and with the cosine schedule stretched over the longer run.
 
 # %%
-long_table = analysis.long_run_table(ds)
+long_table = diagnostics.long_run_table(ds)
 if long_table.empty:
     display(Markdown("This profile runs no long run (`synthetic.long_runs` is empty)."))
 else:
@@ -181,8 +181,8 @@ else:
 # %%
 if ds["size_test_acc"].notnull().any():
     display(plots.size_needed(ds, out / "figures" / "size_needed.png"))
-    display(table(analysis.size_table(ds).rename(columns={"x": "point"})))
-    display(Markdown(analysis.describe_growth(analysis.growth(ds))))
+    display(table(diagnostics.size_table(ds).rename(columns={"x": "point"})))
+    display(Markdown(diagnostics.describe_growth(diagnostics.growth(ds))))
 else:
     display(Markdown("This profile runs no width search (`synthetic.size_needed.tasks` is empty)."))
 
@@ -194,18 +194,18 @@ else:
 # depth and filter ablations, and both input-dependent mixers on every task and seed).
 
 # %%
-display(Markdown("\n".join(f"- {line}" for line in analysis.profile_scope(experiment))))
+display(Markdown("\n".join(f"- {line}" for line in diagnostics.profile_scope(experiment))))
 
 # %% [markdown]
 # ## Configuration of this run
 
 # %%
-table(analysis.model_table(experiment))
+table(diagnostics.model_table(experiment))
 
 # %%
 train_cfg = experiment.train
 task_lines = [
-    f"- {name}: {analysis.axis_name(ds, name)} ∈ {list(spec.values)}, learning rates {list(experiment.lrs_of(name))} "
+    f"- {name}: {diagnostics.axis_name(ds, name)} ∈ {list(spec.values)}, learning rates {list(experiment.lrs_of(name))} "
     f"(chosen at {spec.lr_sweep_at}), {experiment.steps_of(name)} steps; "
     + ", ".join(f"{key} {value}" for key, value in spec.settings.items())
     for name, spec in experiment.tasks.items() if name in experiment.grid.tasks
@@ -217,5 +217,5 @@ display(Markdown("\n".join([
     f"{train_cfg.early_stop_acc}; seeds {list(experiment.grid.seeds)}; {train_cfg.n_val} validation and "
     f"{train_cfg.n_test} test examples per run.",
     *task_lines,
-    f"\nTraining took {analysis.total_cpu_seconds(ds) / 60:.1f} CPU-minutes (single-threaded runs).",
+    f"\nTraining took {diagnostics.total_cpu_seconds(ds) / 60:.1f} CPU-minutes (single-threaded runs).",
 ])))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import importlib.metadata
 import importlib.util
-import os
 import sys
 from pathlib import Path
 
@@ -17,7 +16,7 @@ import pytest
 
 from tokensel.core.errors import ConfigError
 from tokensel.genomic.datasets import GenomicDataset, gc_baseline_accuracy
-from tokensel.genomic.motifs import MAFK_MARE, OCT4_OCTAMER, motif_mask, parse_consensus, strand_patterns
+from tokensel.genomic.motifs import MAFK_MARE, OCT4_OCTAMER, motif_mask, strand_patterns
 from tokensel.genomic.sequences import PAD_ID, decode, encode, fit_to_length, read_fasta, reverse_complement
 from tokensel.genomic.sources import janggu_resources_dir, load_genomic_benchmark, load_janggu_oct4_mafk
 from tokensel.genomic import sources as gd

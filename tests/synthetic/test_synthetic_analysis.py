@@ -7,7 +7,7 @@ import pytest
 
 from tokensel.core import verdicts
 from tokensel.core.errors import ConfigError
-from tokensel.synthetic import analysis
+from tokensel.synthetic import analysis, diagnostics
 from tokensel.synthetic.config import from_params
 from tokensel.synthetic.stage import ModelOutcome, _width_search, side_by_side, task_dataset
 from tokensel.synthetic.train import RunResult
@@ -175,11 +175,11 @@ def test_long_runs_sit_beside_the_grid_run_of_their_point():
     section["long_runs"] = {"recall": {"at": 16, "steps": 8, "models": ["ssm2"]}}
     experiment = from_params(section)
     ds = task_dataset(experiment, "recall", [found, outcome("ssm1", {8: CHANCE}), outcome("tf", {8: SOLVED})])
-    table = analysis.long_run_table(ds)
+    table = diagnostics.long_run_table(ds)
     assert table.to_dict("records") == [{"task": "recall", "model": "ssm2", "point": "|W|=16", "seed": 0, "grid steps": 4.0,
                                          "grid test acc": 0.5, "long steps": 8.0, "long test acc": 0.98}]
     # grid 9 + 3 + 3 runs, sweeps 3 x 2, the long run 5 s; each chosen sweep run is also a grid run, counted once
-    assert analysis.total_cpu_seconds(ds) == pytest.approx(15 + 6 + 5 - 3)
+    assert diagnostics.total_cpu_seconds(ds) == pytest.approx(15 + 6 + 5 - 3)
 
 
 def test_dataset_holds_the_width_search_and_the_shortcut():
@@ -190,7 +190,7 @@ def test_dataset_holds_the_width_search_and_the_shortcut():
     assert float(ds["needed_width"].sel(task="recall", model="ssm2", x=8)) == 4
     assert np.isnan(ds["needed_width"].sel(task="recall", model="ssm2", x=16))
     assert float(ds["shortcut_acc"].sel(task="recall", x=8).mean()) == pytest.approx(0.5)  # 2 pairs with distinct values
-    table = analysis.size_table(ds)
+    table = diagnostics.size_table(ds)
     assert table[["model", "x", "needed_width"]].values.tolist()[0] == ["ssm2", 8, 4.0]
 
 
@@ -238,7 +238,7 @@ def test_a_task_can_sweep_its_own_learning_rates():
     experiment = from_params(section)
     assert experiment.lrs_of("copy") == (0.003,) and experiment.lrs_of("recall") == (0.001, 0.01)
     assert experiment.tasks["copy"].to_params()["lrs"] == [0.003]
-    assert "One learning rate, no sweep, on copy (0.003); the sweep runs on recall." in analysis.profile_scope(experiment)
+    assert "One learning rate, no sweep, on copy (0.003); the sweep runs on recall." in diagnostics.profile_scope(experiment)
     section["tasks"]["copy"]["lrs"] = [0.003, "fast"]
     with pytest.raises(ConfigError, match=r"'synthetic.tasks.copy.lrs\[1\]' must be a number"):
         from_params(section)
@@ -264,7 +264,7 @@ def test_input_dependence_is_judged_where_the_transformer_solves_and_two_layer_s
     table = analysis.input_dependence_table(ds, experiment.verdict)
     assert table[table["point"] == "|W|=8"]["model"].tolist() == ["ssm2", "tf", "gated"]
     assert table.groupby("point")["gap"].first().to_dict() == {"|W|=16": True, "|W|=32": True, "|W|=8": False}
-    assert "gated: one seed (seed 0), on recall only." in analysis.profile_scope(experiment)
+    assert "gated: one seed (seed 0), on recall only." in diagnostics.profile_scope(experiment)
     assert analysis.input_dependent_at_gaps(ds, experiment.verdict) == {"recall |W|=16": {"gated": "0/1"}, "recall |W|=32": {"gated": "0/1"}}
     assert analysis.input_dependence(task_dataset(EXPERIMENT, "recall", outcomes[:3]), experiment.verdict) is None
 
@@ -276,6 +276,6 @@ def test_a_point_two_layers_fail_still_says_whether_they_beat_one_layer():
 
 
 def test_model_table_names_every_setting_in_words():
-    table = analysis.model_table(EXPERIMENT)
+    table = diagnostics.model_table(EXPERIMENT)
     assert table.loc[table["model"] == "ssm2", "window"].item() == "whole sequence"
     assert table.loc[table["model"] == "tf", "window"].isna().all(), "the Transformer has no filter window: an empty cell"

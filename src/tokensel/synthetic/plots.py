@@ -12,7 +12,8 @@ import xarray as xr
 from IPython.display import HTML
 
 from tokensel.core.figures import save_figure
-from tokensel.synthetic.analysis import axis_name, late_gain, lr_table, per_seed, shortcut_table, size_table, swept_tasks
+from tokensel.synthetic.analysis import per_seed, shortcut_table
+from tokensel.synthetic.diagnostics import axis_name, late_gain, lr_table, size_table, swept_tasks
 from tokensel.synthetic.config import VerdictConfig
 
 TASK_TITLES = {"copy": "Input copying", "recall": "Associative recall", "mqar": "Multi-query AR (Zoology)"}
