@@ -47,7 +47,7 @@ from IPython.display import Markdown, display
 
 from tokensel.core.paths import resolve
 from tokensel.core.tables import table
-from tokensel.genomic import analysis, plots
+from tokensel.genomic import analysis, plots, tables
 from tokensel.genomic import config as genomic_config
 
 experiment = genomic_config.load(params_file)
@@ -58,11 +58,11 @@ results = xr.load_dataset(resolve(results_file), engine="h5netcdf")
 accuracy = analysis.accuracy_table(results)
 found = analysis.all_verdicts(results, settings)
 metrics = analysis.write_metrics(found, accuracy, settings, out)
-analysis.accuracy_points(results).to_csv(out / "accuracy.csv", index=False, float_format="%.4f")
+tables.accuracy_points(results).to_csv(out / "accuracy.csv", index=False, float_format="%.4f")
 method = analysis.METHOD_TITLES[settings.method]
 
 # %%
-display(Markdown("**Set-up of this profile.** " + analysis.profile_summary(results, experiment)))
+display(Markdown("**Set-up of this profile.** " + tables.profile_summary(results, experiment)))
 
 # %% [markdown]
 # ## Verdict
@@ -88,7 +88,7 @@ table(analysis.verdict_table(found))
 # something beyond it only where it beats the longest k-mer regression.
 
 # %%
-display(Markdown(analysis.shortcut_summary(results, settings.ci)))
+display(Markdown(tables.shortcut_summary(results, settings.ci)))
 table(accuracy)
 
 # %%
@@ -105,7 +105,7 @@ plots.accuracy_ladder(results, figures / "accuracy.png")
 # the model is undertrained.
 
 # %%
-table(analysis.training_table(results))
+table(tables.training_table(results))
 
 # %%
 plots.training_curves(results, figures / "training_curves.png")
@@ -135,7 +135,7 @@ table(analysis.controls_table(results, settings))
 plots.follow_fractions(results, figures / "follow.png")
 
 # %%
-table(analysis.follow_table(results))
+table(tables.follow_table(results))
 
 # %% [markdown]
 # The share on the moved motif per run and method, above, against the chance share. The known-answer
@@ -146,13 +146,13 @@ table(analysis.follow_table(results))
 # background carries no label information):
 
 # %%
-display(Markdown(analysis.method_comparison(results, settings.method)))
+display(Markdown(tables.method_comparison(results, settings.method)))
 
 # %% [markdown]
 # Every measure of the verdict method:
 
 # %%
-table(analysis.measures_table(results, settings.method))
+table(tables.measures_table(results, settings.method))
 
 # %% [markdown]
 # The table reads the verdict method. *retention*: importance on the vacated bases after the move over the same before it (near 1 if

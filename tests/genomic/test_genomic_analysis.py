@@ -7,7 +7,7 @@ import pytest
 import xarray as xr
 
 from tokensel.core import verdicts
-from tokensel.genomic import analysis
+from tokensel.genomic import analysis, tables
 from tokensel.genomic.config import VerdictSettings
 from tokensel.genomic.stage import SHUFFLED, TRAINED
 from tokensel.nn.config import ModelConfig
@@ -124,13 +124,13 @@ def test_metrics_are_compact_and_details_beside_them(tmp_path) -> None:
 
 def test_shortcut_summary_names_the_ladder_and_the_chance_interval() -> None:
     results = constructed(baseline=0.52, n=400)
-    text = analysis.shortcut_summary(results.assign_coords(baseline=["majority class", "1-mer"]), 0.95)
+    text = tables.shortcut_summary(results.assign_coords(baseline=["majority class", "1-mer"]), 0.95)
     # 1.96 * 0.5 / sqrt(400) = 0.049
     assert "k-mer ladder (k = 1–1) scores 0.520–0.520 (best 1-mer)" in text and "0.5 ± 0.049" in text
 
 
 def test_follow_table_has_every_run_and_method() -> None:
-    frame = analysis.follow_table(constructed(on_moved=0.9))
+    frame = tables.follow_table(constructed(on_moved=0.9))
     assert frame["run"].tolist() == ["motif model (known answer)", "ssm", "ssm, shuffled labels", "transformer", "transformer, shuffled labels"]
     assert abs(frame.set_index("run").loc["ssm", "in-silico mutagenesis"] - 0.9) < 0.02
 
@@ -141,5 +141,5 @@ def test_claim_says_why_a_case_is_undecided() -> None:
 
 
 def test_method_comparison_names_every_method() -> None:
-    text = analysis.method_comparison(constructed(on_moved=0.9), "ism")
+    text = tables.method_comparison(constructed(on_moved=0.9), "ism")
     assert text.startswith("motif order (planted): on the trained models, in-silico mutagenesis puts 0.9")
