@@ -68,8 +68,7 @@ display(Markdown("**Set-up of this profile.** " + tables.profile_summary(results
 # ## Verdict
 
 # %%
-reason = metrics["claim"][len(metrics["verdict"]) + 2:]
-display(Markdown(f"**{metrics['verdict'].capitalize()}.** {reason[:1].upper()}{reason[1:]}"))
+display(Markdown(f"**{metrics['verdict'].capitalize()}.** {metrics['claim']}"))
 table(analysis.verdict_table(found))
 
 # %% [markdown]

@@ -76,7 +76,7 @@ def test_sparse_input_dependent_and_following_is_reproduced() -> None:
     assert all(v.learned and v.controls_separate and v.sparse and v.input_dependent and v.follows for v in found)
     assert [v.family for v in found] == ["SSM", "Transformer"]
     assert analysis.overall(found) == verdicts.REPRODUCED
-    assert analysis.claim(found, "ism").startswith("reproduced: in-silico mutagenesis importance")
+    assert analysis.claim(found, "ism").startswith("In-silico mutagenesis importance")
 
 
 def test_a_model_that_does_not_beat_the_best_baseline_is_undecided() -> None:

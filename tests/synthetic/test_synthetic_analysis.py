@@ -105,7 +105,7 @@ def test_metrics_carry_the_verdict_the_claim_and_seed_counts(tmp_path):
     ds, _ = recall_results({8: SOLVED, 16: SOLVED, 32: CHANCE}, {8: CHANCE, 16: CHANCE, 32: CHANCE}, {8: SOLVED, 16: SOLVED, 32: SOLVED})
     metrics = analysis.write_metrics(ds, EXPERIMENT.verdict, tmp_path)
     assert metrics["verdict"] == "partially reproduced" and metrics["claim"] == (
-        "Partially reproduced: trained two-layer SSM+FNN matches the Transformer at recall |W|=8, recall |W|=16; not at recall |W|=32; "
+        "Trained two-layer SSM+FNN matches the Transformer at recall |W|=8, recall |W|=16; not at recall |W|=32; "
         "it beats one-layer SSM+FNN at recall |W|=8, recall |W|=16.")
     assert metrics["solved"]["recall"]["|W|=32"] == {"ssm2": "0/3", "ssm1": "0/3", "transformer": "3/3"}
     details = json.loads((tmp_path / "details.json").read_text())

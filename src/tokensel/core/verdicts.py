@@ -34,7 +34,10 @@ def combine(parts: list[str]) -> str:
 
 
 def summary(verdict: str, claim: str) -> dict[str, str]:
-    """The two fields every ``metrics.json`` starts with."""
+    """The two fields every ``metrics.json`` starts with. The index prints "<verdict>: <claim>", so
+    a claim that opens with its verdict would say it twice."""
     if verdict not in VERDICTS:
         raise ConfigError(f"'{verdict}' is not a verdict; use one of: {', '.join(VERDICTS)}.")
+    if claim.lower().startswith(verdict):
+        raise ValueError(f"The claim repeats its verdict '{verdict}'; give only the numbers behind it: {claim!r}")
     return {"verdict": verdict, "claim": claim}

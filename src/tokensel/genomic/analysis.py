@@ -267,11 +267,11 @@ def claim(found: list[FamilyVerdict], method: str) -> str:
     other = [v for v in found if v.family not in PAPER_FAMILIES]
     decided = [v for v in paper if v.outcome != verdicts.UNDECIDED]
     if not decided:
-        return f"{overall(found)}: no SSM or Transformer both learned a dataset and had separating controls ({METHOD_TITLES[method]})."
+        return f"No SSM or Transformer both learned a dataset and had separating controls ({METHOD_TITLES[method]})."
     span = lambda values: f"{min(values):.2f}–{max(values):.2f}"  # noqa: E731
     held = sum(v.outcome == verdicts.REPRODUCED for v in paper)
     text = (
-        f"{overall(found)}: {METHOD_TITLES[method]} importance of the SSM and Transformer is sparse and follows the motif "
+        f"{METHOD_TITLES[method].capitalize()} importance of the SSM and Transformer is sparse and follows the motif "
         f"in {held} of {len(paper)} family-dataset cases (half the importance on {span([v.mass_fraction_50 for v in decided])} of the bases, "
         f"{span([v.on_moved_motif for v in decided])} of the top-k importance on a moved motif, "
         f"{span([v.retention for v in decided])} left behind)"

@@ -277,7 +277,7 @@ def input_dependence(ds: xr.Dataset, cfg: VerdictConfig) -> str | None:
     return "\n".join([head, "", *lines])
 
 
-def claim_sentence(by_task: dict[str, list[PointVerdict]], names: dict[str, str], verdict: str) -> str:
+def claim_sentence(by_task: dict[str, list[PointVerdict]], names: dict[str, str]) -> str:
     """The verdict in one line: where two-layer SSM+FNN matches the Transformer, where it does not,
     and where it beats one layer (controlled points only)."""
     def where(test) -> str:
@@ -285,7 +285,7 @@ def claim_sentence(by_task: dict[str, list[PointVerdict]], names: dict[str, str]
         return ", ".join(found) or "no point"
 
     return (
-        f"{verdict.capitalize()}: trained two-layer SSM+FNN matches the Transformer at {where(lambda p: p.comparable)}; "
+        f"Trained two-layer SSM+FNN matches the Transformer at {where(lambda p: p.comparable)}; "
         f"not at {where(lambda p: not p.comparable)}; it beats one-layer SSM+FNN at {where(lambda p: p.outperforms_one_layer)}."
     )
 
@@ -319,7 +319,7 @@ def write_metrics(ds: xr.Dataset, cfg: VerdictConfig, out_dir: str | Path) -> di
     verdict = vocabulary.combine(list(verdicts.values()) or [vocabulary.UNDECIDED])
     names = {task: axis_name(ds, task) for task in by_task}
     metrics = {
-        **vocabulary.summary(verdict, claim_sentence(by_task, names, verdict) if by_task else "no point ran all three families"),
+        **vocabulary.summary(verdict, claim_sentence(by_task, names) if by_task else "No point ran all three families."),
         "tasks": verdicts,
         "solved": {
             task: {
