@@ -16,6 +16,7 @@ TINY_SYNTHETIC = {
     "train": {"steps": 6, "batch_size": 8, "lrs": [0.003, 0.01], "eval_every": 3, "n_val": 8, "n_test": 8, "d_model": 8},
     "size_needed": {"tasks": {"copy": [2]}, "models": ["ssm2", "tf"], "widths": [4, 8], "seeds": [0, 1], "required": 1},
     "long_runs": {"recall": {"at": 8, "steps": 9, "models": ["ssm2"]}},
+    "verdict": {"solved_acc": 0.95},  # dvc.yaml's training stages read this key: it must be in params.yaml
 }
 
 TINY_REGRESSION = {
