@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 export PATH := $(BIN):$(PATH)
 export DVC_NO_ANALYTICS := 1
 
-.PHONY: env reproduce test lab site efficiency-stability clean-env
+.PHONY: env reproduce test test-fast lab site efficiency-stability clean-env
 
 env: $(STAMP)
 
@@ -32,6 +32,10 @@ reproduce: env
 
 test: env
 	$(BIN)/python -m pytest
+
+# The unit tests without the end-to-end notebook and DVC runs (marked slow): about a minute.
+test-fast: env
+	$(BIN)/python -m pytest -m "not slow"
 
 # --allow-root: containers and CI run as root, where JupyterLab otherwise refuses to start.
 lab: env

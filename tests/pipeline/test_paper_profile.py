@@ -32,5 +32,8 @@ def test_dry_runs_keep_the_shapes_and_cut_the_work():
     paper = profiles.render("paper", ROOT)
     for name in experiments.EXPERIMENTS:
         shrunk = experiments.dry_run(name, paper[name])
-        assert experiments.load(name, shrunk) is not None
+        full, cut = experiments.load(name, paper[name]), experiments.load(name, shrunk)
+        stage = importlib.import_module(f"tokensel.{name}.stage")
+        assert stage.cells(cut) == stage.cells(full), f"{name}: the dry run changed the stage's cells"
+        assert cut != full, f"{name}: the dry run cuts no work"
         assert shrunk.get("models", {}) == paper[name].get("models", {}), f"{name}: the dry run changed a model"

@@ -10,12 +10,14 @@ import time
 from pathlib import Path
 
 import jupytext
+import numpy as np
 import papermill
 import pytest
 import xarray as xr
 import yaml
 
 from tokensel.core.nbrun import execute
+from tokensel.pipeline.experiments import EXPERIMENTS
 from tiny import TINY_EFFICIENCY, TINY_GENOMIC, TINY_REGRESSION, TINY_SYNTHETIC
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,7 +58,8 @@ def test_dvc_yaml_parses_and_names_only_existing_notebook_parameters():
         passed = set(re.findall(r"-p (\w+) ", cmd))
         assert passed <= set(declared), f"{match.group(1)} lacks parameters {passed - set(declared)}"
         checked += 1
-    assert checked >= 2
+    notebook_stages = {name for name, stage in stages.items() if "tokensel.core.nbrun" in stage.get("cmd", "")}
+    assert checked == len(notebook_stages) and {f"{name}_report" for name in EXPERIMENTS if name != "efficiency"} <= notebook_stages
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
@@ -78,7 +81,9 @@ def test_synthetic_notebooks_run_with_tiny_parameters(tmp_path, monkeypatch):
         )
     ds = xr.load_dataset(runs / "copy.nc", engine="h5netcdf")
     assert set(ds.dims) >= {"task", "model", "x", "seed", "lr", "eval_step", "width"}
-    assert float(ds["test_acc"].min()) >= 0 and ds["size_test_acc"].notnull().any()
+    finished = ds["test_acc"].values[~np.isnan(ds["test_acc"].values)]
+    assert finished.size and ((finished >= 0) & (finished <= 1)).all()
+    assert ds["size_test_acc"].notnull().any()
 
     from tokensel.core.runs import combine, expected_run_files, save
 

@@ -38,6 +38,11 @@ def test_committed_pages_show_results_only(page):
     assert leaks(page.read_text()) == []
 
 
+def test_the_leak_scan_covers_the_index_and_every_experiment_page():
+    scanned = {str(page.relative_to(ROOT / "reports")) for page in PAGES}
+    assert {"index.html", *(f"{name}/index.html" for name in EXPERIMENTS)} <= scanned
+
+
 def test_the_leak_scan_finds_leaks():
     assert leaks("<body><pre>100%|####| 10/10 [00:01<00:00, 9.1it/s]</pre></body>") == ["progress bar"]
     assert leaks("<body>TqdmWarning: .../site-packages/tqdm/auto.py</body>") == ["warning", "machine path"]

@@ -52,6 +52,21 @@ def test_a_nan_loss_stops_with_a_clear_error(monkeypatch):
         train_run(MODEL, TASK, TRAIN, lr=3e-3, seed=0)
 
 
+def test_a_diverged_run_names_the_key_its_learning_rate_came_from(monkeypatch):
+    from tiny import TINY_SYNTHETIC
+
+    from tokensel.synthetic import train
+    from tokensel.synthetic.config import from_params
+    from tokensel.synthetic.stage import model_plan
+
+    experiment = from_params(TINY_SYNTHETIC)
+    monkeypatch.setattr(train, "answer_loss", lambda logits, labels: logits.sum() * float("nan"))
+    for task, key in (("recall", "synthetic.tasks.recall.lrs"), ("copy", "synthetic.train.lrs")):
+        sweep = next(model_plan(experiment, task, "ssm2"))
+        with pytest.raises(TrainingDiverged, match=rf"Lower the learning rate \({key}\)"):
+            train_run(**sweep[0])
+
+
 def fake_run(lr=1e-3, val=0.5, steps=100, loss=1.0, test=0.5) -> RunResult:
     return RunResult(lr, np.array([steps]), np.array([loss]), np.array([val]), val, steps, test, 0.0, 10, 0.1)
 

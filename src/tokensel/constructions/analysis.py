@@ -26,7 +26,6 @@ from tokensel.core import verdicts as vocabulary
 from tokensel.core.stats import ols_slopes
 
 GROWTH_MEASURES = ("d_model", "fnn_width", "params_blocks", "nonzero_blocks")
-CONSTRUCTIONS = ("copy, 2 layers", "copy, 1 layer", "recall")
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,3 @@ def digits(indices: np.ndarray | torch.Tensor, base: int, n_digits: int) -> np.n
     powers = base ** np.arange(n_digits, dtype=np.int64)
     return (indices[..., None] // powers) % base
 
-
-def from_digits(values: np.ndarray, base: int) -> np.ndarray:
-    powers = base ** np.arange(values.shape[-1], dtype=np.int64)
-    return (np.asarray(values, dtype=np.int64) * powers).sum(-1)

@@ -30,7 +30,6 @@ def family(config: ModelConfig) -> str:
 
 SSM2_FNN = "two-layer SSM+FNN"
 SSM1_FNN = "one-layer SSM+FNN"
-SSM_NO_FNN = "SSM without FNN"
 
 
 def model_families(model_names, model_specs) -> dict[str, str]:

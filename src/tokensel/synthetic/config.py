@@ -270,6 +270,10 @@ class SyntheticExperiment:
         """The learning rates swept for every model of ``task``."""
         return self.tasks[task].lrs or self.train.lrs
 
+    def lrs_key_of(self, task: str) -> str:
+        """The params key ``lrs_of(task)`` comes from."""
+        return f"{KEY}.tasks.{task}.lrs" if self.tasks[task].lrs else f"{KEY}.train.lrs"
+
     def steps_of(self, task: str) -> int:
         return self.tasks[task].steps or self.train.steps
 

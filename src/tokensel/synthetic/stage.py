@@ -116,7 +116,8 @@ def model_plan(experiment: SyntheticExperiment, task: str, model: str) -> Plan:
     def job(x: int, seed: int, lr: float, width: int | None = None) -> dict:
         widened = config if width is None else config.replace(fnn_width=experiment.size_needed.fnn_per_width * width)
         where = f"{task}/{model}/{spec.axis}={x}/seed={seed}" + ("" if width is None else f"/width={width}")
-        return dict(model_config=widened, task=spec.instance(x), train=train, lr=lr, seed=seed, steps=steps, d_model=width or d_model, label=where)
+        return dict(model_config=widened, task=spec.instance(x), train=train, lr=lr, seed=seed, steps=steps, d_model=width or d_model, label=where,
+                    lr_key=experiment.lrs_key_of(task))
 
     sweep = yield [job(spec.lr_sweep_at, train.lr_seed, lr) for lr in experiment.lrs_of(task)]
     chosen = best_run(sweep)

@@ -29,8 +29,6 @@ from tokensel.nn.models import SequenceModel, count_parameters
 from tokensel.synthetic.config import TrainConfig
 from tokensel.tasks import Task, answer_accuracy, answer_loss, sample
 
-LR_KEY = "synthetic.train.lrs"
-
 Plan = Generator[list[dict], list["RunResult"], Any]
 
 
@@ -59,10 +57,12 @@ def train_run(
     device: torch.device | None = None,
     label: str = "",
     progress_bar: bool = False,
+    lr_key: str = "synthetic.train.lrs",
 ) -> RunResult:
     """Train one model at one learning rate; ``seed`` fixes initialisation and every data split.
 
-    ``steps`` and ``d_model`` default to ``train``'s."""
+    ``steps`` and ``d_model`` default to ``train``'s; ``lr_key`` is the params key the rate came
+    from, named if the run diverges."""
     device = device or default_device()
     steps = steps or train.steps
     started = time.process_time()
@@ -80,7 +80,7 @@ def train_run(
     for step in progress:
         batch = sample(task, train.batch_size, seed, "train", step).to(device)
         loss = answer_loss(model(batch.inputs), batch.labels)
-        optimization_step(model, loss, optimizer, schedule, train.grad_clip, (label, step, lr, LR_KEY))
+        optimization_step(model, loss, optimizer, schedule, train.grad_clip, (label, step, lr, lr_key))
         running.append(loss.item())
         if step + 1 == planned[n_evals]:
             losses[n_evals] = np.mean(running)

@@ -1,14 +1,11 @@
 """The token-task registry: synthetic sequence tasks chosen by name, shared by every experiment.
 
 A task is one file in this folder (a frozen dataclass, see ``tokensel.tasks.base.Task``) and one
-line in ``TASKS``. ``build_task`` makes a task of a given size from its params entry.
+line in ``TASKS``.
 """
 
 from __future__ import annotations
 
-from typing import Any, Mapping
-
-from tokensel.core.params import build
 from tokensel.tasks.base import (
     IGNORE, Batch, Task, answer_accuracy, answer_loss, batch_shortcut_accuracy, sample, shortcut_accuracy, shortcut_score, split_rng,
 )
@@ -23,11 +20,6 @@ TASKS: dict[str, type] = {
 }
 
 
-def build_task(name: str, spec: Mapping[str, Any], size: int, key: str) -> Task:
-    """Task ``name`` of size ``size`` from its params entry ``spec`` (without ``sizes``) at ``key``."""
-    return build(TASKS[name], {**spec, "size": size}, key)
-
-
 __all__ = [
-    "IGNORE", "TASKS", "Batch", "Task", "answer_accuracy", "answer_loss", "batch_shortcut_accuracy", "build_task", "sample", "shortcut_accuracy", "shortcut_score", "split_rng",
+    "IGNORE", "TASKS", "Batch", "Task", "answer_accuracy", "answer_loss", "batch_shortcut_accuracy", "sample", "shortcut_accuracy", "shortcut_score", "split_rng",
 ]
