@@ -25,7 +25,9 @@ import argparse
 import os
 import re
 import shutil
+import subprocess
 import sys
+import warnings
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -47,6 +49,13 @@ def _ipc_kernel_manager():
             self.transport = "ipc"
             self.socket_dir = tempfile.mkdtemp(prefix="tokensel-kernel-")
             self.ip = str(Path(self.socket_dir) / "kernel")
+
+        async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+            # Cell output reaches the notebook over the sockets; the kernel process's own log
+            # (e.g. errors while it is shut down by Ctrl-C) would only clutter the stage's output.
+            kw.setdefault("stdout", subprocess.DEVNULL)
+            kw.setdefault("stderr", subprocess.DEVNULL)
+            await super()._async_launch_kernel(kernel_cmd, **kw)
 
         async def _async_cleanup_resources(self, restart: bool = False) -> None:
             await super()._async_cleanup_resources(restart=restart)
@@ -78,16 +87,19 @@ def execute(notebook: str | Path, executed: str | Path, parameters: dict[str, An
             html = staging / Path(html).resolve().relative_to(Path(out_dir).resolve())
     partial = publish.partial_path(executed)
     try:
-        papermill.execute_notebook(
-            jupytext.read(notebook),
-            str(partial),
-            parameters=parameters,
-            kernel_name="python3",
-            language="python",
-            log_output=log_output,
-            progress_bar=False,
-            kernel_manager_class=_ipc_kernel_manager(),
-        )
+        with warnings.catch_warnings():
+            # The partial file's name does not end in .ipynb on purpose: nothing picks it up as a notebook.
+            warnings.filterwarnings("ignore", message="The specified file .* does not end in one of")
+            papermill.execute_notebook(
+                jupytext.read(notebook),
+                str(partial),
+                parameters=parameters,
+                kernel_name="python3",
+                language="python",
+                log_output=log_output,
+                progress_bar=False,
+                kernel_manager_class=_ipc_kernel_manager(),
+            )
         if html is not None:
             render_html(partial, html)
     except BaseException:
