@@ -54,7 +54,6 @@ def test_a_failed_stage_keeps_every_committed_output(synthetic_repo):
                      + lines[0].split("corrupted: ", 1)[1]], failed.stderr
     assert lines[0].endswith("Retrain it: dvc repro --force synthetic_train@copy") and "Traceback" not in failed.stderr
     assert {p: (work / p).read_bytes() for p in published if (work / p).is_file()} == published, "a failed combine deleted or changed a committed output"
-    assert "modified" not in dvc(work, "status", "synthetic_report", "--single-item").stdout.split("changed outs", 1)[-1]
 
     dvc(work, "repro", "--force", "synthetic_train@copy")
     dvc(work, "repro", "synthetic_report")
