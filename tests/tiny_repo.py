@@ -27,7 +27,7 @@ def tiny_params(path: Path) -> Path:
 
 
 def env_with_package(**overrides: str) -> dict:
-    env = dict(os.environ, TOKENSEL_WORKERS="1", DVC_NO_ANALYTICS="1", **overrides)
+    env = {**os.environ, "TOKENSEL_WORKERS": "1", "DVC_NO_ANALYTICS": "1", **overrides}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
     env["PYTHONPATH"] = f"{ROOT / 'src'}{os.pathsep}{env.get('PYTHONPATH', '')}"
     return env
