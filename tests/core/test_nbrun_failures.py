@@ -66,11 +66,21 @@ def test_a_failing_notebook_keeps_the_published_folder_and_a_succeeding_one_repl
     assert (writer / "executed.ipynb").exists() and not (writer / "executed.ipynb.partial").exists()
 
 
-def runner(writer: Path, wait: int) -> subprocess.Popen:
+def runner(writer: Path, wait: int, fail: bool = False) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "tokensel.core.nbrun", str(writer / "writer.py"), str(writer / "executed.ipynb"),
-         "--out-dir", str(writer / "reports" / "exp"), "--html", str(writer / "reports" / "exp" / "index.html"), "-p", "wait", str(wait)],
+         "--out-dir", str(writer / "reports" / "exp"), "--html", str(writer / "reports" / "exp" / "index.html"), "-p", "wait", str(wait), "-p", "fail", str(fail).lower()],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+@pytest.mark.slow
+def test_a_failing_stage_prints_what_failed_and_how_to_resume(writer):
+    process = runner(writer, wait=0, fail=True)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 1 and "Traceback" not in stderr, stderr
+    assert stderr.strip().splitlines() == [
+        f"{writer / 'writer.py'} failed in cell 3: RuntimeError: the report failed halfway",
+        f"Its previous outputs are kept; the traceback is in {writer / 'executed.ipynb.partial'}. Fix the cause, then resume with: dvc repro"]
 
 
 def wait_until_the_notebook_runs(writer: Path) -> None:

@@ -137,6 +137,8 @@ def render_html(executed: str | Path, html: str | Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from papermill.exceptions import PapermillExecutionError
+
     die_with_parent()
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("notebook")
@@ -152,6 +154,12 @@ def main(argv: list[str] | None = None) -> int:
         publish.partial_path(args.executed).unlink(missing_ok=True)
         print(f"Interrupted: {args.notebook} stopped; its previous outputs are kept. Resume with: dvc repro", file=sys.stderr)
         return 130
+    except PapermillExecutionError as error:
+        # The traceback is in the partial notebook; the log gets what failed and what to do.
+        print(f"{args.notebook} failed in cell {error.exec_count}: {error.ename}: {error.evalue}", file=sys.stderr)
+        print(f"Its previous outputs are kept; the traceback is in {publish.partial_path(args.executed)}. "
+              "Fix the cause, then resume with: dvc repro", file=sys.stderr)
+        return 1
     return 0
 
 
