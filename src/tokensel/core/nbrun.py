@@ -27,8 +27,8 @@ import re
 import shutil
 import subprocess
 import sys
-import warnings
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +52,8 @@ def _ipc_kernel_manager():
 
         async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
             # Cell output reaches the notebook over the sockets; the kernel process's own log
-            # (e.g. errors while it is shut down by Ctrl-C) would only clutter the stage's output.
+            # (e.g. errors while it is shut down by Ctrl-C, its workers' warnings) would only
+            # clutter the stage's output. Worker errors still reach the notebook as exceptions.
             kw.setdefault("stdout", subprocess.DEVNULL)
             kw.setdefault("stderr", subprocess.DEVNULL)
             await super()._async_launch_kernel(kernel_cmd, **kw)
