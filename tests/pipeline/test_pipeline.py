@@ -147,3 +147,4 @@ def test_bad_params_stop_dvc_repro_before_training_and_delete_nothing(reproduced
         assert after == before, "a result was deleted or changed by a failed validation"
     finally:
         params.write_text(good)
+    assert "up to date" in dvc(work, "status").stdout, "the failed validation left stages to rerun (an output was deleted)"
