@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 import subprocess
@@ -43,6 +44,19 @@ def test_a_fresh_clone_sees_no_modified_dependency_or_changed_command(tmp_path):
                 stale.setdefault(stage, []).append(modified)
     assert not stale, f"the committed dvc.lock does not match HEAD (regenerate it from a clean checkout): {stale}"
     assert subprocess.run(["git", "status", "--porcelain"], cwd=clone, capture_output=True, text=True).stdout == "", "dvc status changed the checkout"
+
+
+@pytest.mark.committed_lock
+def test_the_committed_lock_is_exactly_as_dvc_writes_it():
+    """Otherwise the first `dvc repro` rewrites dozens of its lines (wrapping, null as empty)."""
+    import yaml
+    from dvc.utils.serialize import dumps_yaml
+
+    committed = (ROOT / "dvc.lock").read_text()
+    rewritten = dumps_yaml(yaml.safe_load(committed))
+    changed = [line for line in difflib.unified_diff(committed.splitlines(), rewritten.splitlines(), lineterm="", n=0)
+               if line[:1] in "+-" and line[:3] not in ("+++", "---")]
+    assert not changed, f"DVC would rewrite {len(changed)} lines of dvc.lock; commit it as DVC writes it: {changed[:4]}"
 
 
 def in_git(clone: Path, path: str) -> bool:
