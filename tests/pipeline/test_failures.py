@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import signal
 import subprocess
 import sys
@@ -68,7 +69,7 @@ def descendants(process: psutil.Process) -> list[psutil.Process]:
 
 
 @pytest.mark.slow
-def test_killing_dvc_leaves_no_runner_kernel_or_worker_running(synthetic_repo, tmp_path):
+def test_killing_dvc_leaves_no_runner_kernel_or_worker_running(synthetic_repo):
     """SIGKILL of `dvc repro` mid-training: every process it started ends within seconds, none writes."""
     work = synthetic_repo
     params = work / "params.yaml"
@@ -100,3 +101,16 @@ def test_killing_dvc_leaves_no_runner_kernel_or_worker_running(synthetic_repo, t
     finally:
         params.write_text(good)
         dvc(work, "checkout", "--force", "synthetic_train@copy", check=False)
+
+
+def test_every_committed_output_is_persistent_and_every_report_folder_is_swapped_in():
+    """DVC deletes a stage's outputs before running it unless they are persistent."""
+    stages = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
+    for name, stage in stages.items():
+        for out in stage.get("outs", []) + stage.get("metrics", []) + stage.get("plots", []):
+            if isinstance(out, dict):
+                (path, options), = out.items()
+                if options.get("cache") is False:
+                    assert options.get("persist") is True, f"{name}: {path} is committed but not persistent"
+        if "--html reports/" in stage.get("cmd", ""):
+            assert re.search(r"--out-dir (reports/\w+) --html \1/index\.html", stage["cmd"]), f"{name} writes its page folder in place"
