@@ -14,14 +14,15 @@ export DVC_NO_ANALYTICS := 1
 
 env: $(STAMP)
 
-# torch is installed first and pinned: the CPU wheel of 2.13.0 is what every machine here has;
-# janggu ships the real ChIP-seq data and is installed without its (TensorFlow) dependencies.
+# torch is installed first and pinned: the CPU wheel of 2.13.0 is what every machine here has.
+# janggu ships the real ChIP-seq data and is installed last, without its (TensorFlow) dependencies:
+# installed earlier, every later pip run would report them as missing.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet --no-deps janggu==0.10.2
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --no-deps janggu==0.10.2
 	touch $(STAMP)
 
 # `profiles use` never overwrites edits to params.yaml (FORCE=1 keeps a copy in params.yaml.bak);

@@ -27,7 +27,7 @@
 # %% tags=["parameters"]
 params_file = "params.yaml"
 results_file = "results/constructions/results.nc"
-out_dir = "reports/constructions"
+out_dir = "scratch/reports/constructions"
 
 # %%
 import xarray as xr

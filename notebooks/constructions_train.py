@@ -21,7 +21,7 @@
 # %% tags=["parameters"]
 params_file = "params.yaml"
 part = "copy"
-out_path = "results/constructions/runs/debug.nc"
+out_path = "scratch/constructions/runs/debug.nc"
 
 # %%
 from tokensel.constructions import config as constructions_config

@@ -29,8 +29,8 @@
 
 # %% tags=["parameters"]
 params_file = "params.yaml"
-out_dir = "reports/efficiency"
-results_file = "results/efficiency/results.nc"
+out_dir = "scratch/reports/efficiency"
+results_file = "scratch/efficiency/results.nc"
 
 # %%
 from IPython.display import Markdown, display

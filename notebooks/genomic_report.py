@@ -39,7 +39,7 @@
 # %% tags=["parameters"]
 params_file = "params.yaml"
 results_file = "results/genomic/results.nc"
-out_dir = "reports/genomic"
+out_dir = "scratch/reports/genomic"
 
 # %%
 import xarray as xr

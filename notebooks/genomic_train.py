@@ -21,7 +21,7 @@
 # %% tags=["parameters"]
 params_file = "params.yaml"
 dataset = "motif_order"
-out_path = "results/genomic/runs/debug.nc"
+out_path = "scratch/genomic/runs/debug.nc"
 
 # %%
 from tokensel.core.paths import resolve

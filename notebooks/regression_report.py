@@ -29,7 +29,7 @@
 params_file = "params.yaml"
 results_file = "results/regression/results.nc"
 references_file = "results/regression/references.nc"
-out_dir = "reports/regression"
+out_dir = "scratch/reports/regression"
 
 # %%
 import numpy as np

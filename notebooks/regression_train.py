@@ -23,7 +23,7 @@
 # %% tags=["parameters"]
 params_file = "params.yaml"
 model = "ssm2_fnn"
-out_path = "results/regression/runs/debug.nc"
+out_path = "scratch/regression/runs/debug.nc"
 
 # %%
 from tokensel.core.paths import resolve

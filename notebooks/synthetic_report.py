@@ -32,7 +32,7 @@
 # %% tags=["parameters"]
 params_file = "params.yaml"
 results_file = "results/synthetic/results.nc"
-out_dir = "reports/synthetic"
+out_dir = "scratch/reports/synthetic"
 
 # %%
 import xarray as xr

@@ -21,7 +21,7 @@
 # %% tags=["parameters"]
 params_file = "params.yaml"
 task = "recall"
-out_path = "results/synthetic/runs/debug.nc"
+out_path = "scratch/synthetic/runs/debug.nc"
 
 # %%
 from tokensel.core.paths import resolve

@@ -1,9 +1,7 @@
 """The notebooks and the DVC pipeline, run for real with tiny parameters."""
 
 import json
-import os
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -18,29 +16,10 @@ import yaml
 
 from tokensel.core.nbrun import execute
 from tokensel.pipeline.experiments import EXPERIMENTS
-from tiny import TINY_EFFICIENCY, TINY_GENOMIC, TINY_REGRESSION, TINY_SYNTHETIC
+from tiny_repo import dvc, env_with_package, tiny_params, tiny_repository
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.py"))
-
-
-
-def tiny_params(path: Path) -> Path:
-    raw = yaml.safe_load((ROOT / "params.yaml").read_text())
-    raw["profile"] = "tiny"
-    raw["synthetic"] = TINY_SYNTHETIC
-    raw["regression"] = {**TINY_REGRESSION, "seeds": [0]}
-    raw["genomic"] = TINY_GENOMIC
-    raw["efficiency"] = TINY_EFFICIENCY
-    path.write_text(yaml.safe_dump(raw, sort_keys=False))
-    return path
-
-
-def env_with_package() -> dict:
-    env = dict(os.environ, TOKENSEL_WORKERS="1", DVC_NO_ANALYTICS="1")
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
-    env["PYTHONPATH"] = f"{ROOT / 'src'}{os.pathsep}{env.get('PYTHONPATH', '')}"
-    return env
 
 
 def test_dvc_yaml_parses_and_names_only_existing_notebook_parameters():
@@ -104,25 +83,10 @@ def test_synthetic_notebooks_run_with_tiny_parameters(tmp_path, monkeypatch):
     assert "Verdict" in html and "tokensel" not in html.split("<body", 1)[1].split("Configuration", 1)[0], "code leaked into the report"
 
 
-def dvc(work: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    result = subprocess.run([sys.executable, "-m", "dvc", *args], cwd=work, capture_output=True, text=True, env=env_with_package())
-    if check:
-        assert result.returncode == 0, f"dvc {' '.join(args)}: " + result.stdout[-3000:] + result.stderr[-3000:]
-    return result
-
-
 @pytest.fixture(scope="module")
 def reproduced_repo(tmp_path_factory) -> Path:
     """A copy of the repository (tiny parameters) after one full `dvc repro`, committed to git."""
-    work = tmp_path_factory.mktemp("pipeline") / "repo"
-    ignore = shutil.ignore_patterns(".git", ".venv", "results", "reports", "cache", "tmp", "__pycache__", "*.egg-info", ".pytest_cache", "*.ipynb")
-    shutil.copytree(ROOT, work, ignore=ignore)
-    tiny_params(work / "params.yaml")
-    git = lambda *args: subprocess.run(["git", "-c", "user.name=test", "-c", "user.email=test@example.org", *args], cwd=work, check=True, capture_output=True)  # noqa: E731
-    git("init", "-q")
-    dvc(work, "repro")
-    git("add", "-A")
-    git("commit", "-qm", "tiny pipeline")
+    work = tiny_repository(tmp_path_factory.mktemp("pipeline") / "repo")
     return work
 
 
@@ -188,3 +152,4 @@ def test_bad_params_stop_dvc_repro_before_training_and_delete_nothing(reproduced
         assert after == before, "a result was deleted or changed by a failed validation"
     finally:
         params.write_text(good)
+    assert "up to date" in dvc(work, "status").stdout, "the failed validation left stages to rerun (an output was deleted)"

@@ -86,3 +86,25 @@ def test_make_reproduce_refuses_edits_with_a_clear_message(repo, capsys):
     finally:
         os.chdir(cwd)
     assert "nothing was overwritten" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["../escaped", "a/b", "/tmp/abs", "x;rm", ""])
+def test_save_refuses_names_that_are_not_plain_file_names(repo, capsys, monkeypatch, name):
+    params = yaml.safe_load((repo / "params.yaml").read_text())
+    params["synthetic"]["train"]["steps"] = 500
+    (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    monkeypatch.chdir(repo)
+    before = sorted(p.relative_to(repo.parent) for p in repo.parent.rglob("*"))
+    assert profiles.main(["save", name]) == 2
+    error = capsys.readouterr().err.strip()
+    assert error.startswith("error: ") and "Traceback" not in error and len(error.splitlines()) == 1, error
+    assert sorted(p.relative_to(repo.parent) for p in repo.parent.rglob("*")) == before, "save wrote a file"
+
+
+def test_save_refuses_invalid_params(repo):
+    params = yaml.safe_load((repo / "params.yaml").read_text())
+    params["synthetic"]["train"]["steps"] = "lots"
+    (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    with pytest.raises(ConfigError, match=r"not saved[\s\S]*'synthetic.train.steps' must be an integer"):
+        profiles.save("broken", repo)
+    assert not (repo / "profiles" / "broken.yaml").exists()

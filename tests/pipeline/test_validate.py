@@ -57,6 +57,14 @@ def problems(params: dict) -> list[str]:
         ("genomic.datasets.janggu.lrs", {"ssm": [0.01]}, r"'genomic.datasets.janggu.lrs' has no entry for model\(s\) transformer, gated_conv, selective"),
         ("efficiency.seq_len", [8], r"Unknown key 'efficiency.seq_len'. Did you mean 'seq_lens'\?"),
         ("regresion", {}, r"Unknown key 'regresion'. Did you mean 'regression'\?"),
+        ("synthetic.train.lrs", [float("inf")], r"'synthetic.train.lrs\[0\]' must be a finite number, got inf"),
+        ("regression.train.lrs", [0.01, float("nan")], r"'regression.train.lrs\[1\]' must be a finite number, got nan"),
+        ("genomic.models.transformer.n_heads", 3, r"'genomic.models.transformer.n_heads' \(3\) must divide 'genomic.train.d_model' \(32\)"),
+        ("genomic.datasets.janggu.length", 5000, r"'genomic.datasets.janggu.length' \(5000\) is longer than the janggu peaks \(200 bases\)"),
+        ("synthetic.tasks.copy.values", [8, 100000], r"'synthetic.tasks.copy.values' has 100000, which makes sequences of \d+ tokens; at most 8192"),
+        ("synthetic.size_needed.models", ["nosuch"], r"'synthetic.size_needed.models' names unknown model 'nosuch'"),
+        ("genomic.datasets.mo;touch${IFS}x;#", {"kind": "motif_order", **GENOMIC_RUNS},
+         r"'genomic.datasets' has the name 'mo;touch\$\{IFS\}x;#', which DVC would put into .* a command .*letters, digits"),
     ],
 )
 def test_each_bad_value_is_named_by_its_full_key(dotted, value, expected):

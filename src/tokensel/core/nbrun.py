@@ -1,6 +1,6 @@
 """Execute a jupytext notebook with papermill and render it to an HTML page of results only.
 
-``python -m tokensel.core.nbrun NOTEBOOK.py EXECUTED.ipynb [--html PAGE.html] [-p NAME VALUE ...]``
+``python -m tokensel.core.nbrun NOTEBOOK.py EXECUTED.ipynb [--out-dir DIR] [--html PAGE.html] [-p NAME VALUE ...]``
 
 Values are parsed as YAML, so ``-p seed 3`` is an int, ``-p flag false`` a bool and
 ``-p lrs "[1e-3, 3e-3]"`` a list (papermill's own ``-p`` would pass "false" as a string).
@@ -8,6 +8,12 @@ Values are parsed as YAML, so ``-p seed 3`` is an int, ``-p flag false`` a bool 
 * Kernels talk to papermill over IPC sockets in a fresh private folder, not TCP ports: two
   notebooks started at the same moment (``dvc queue start -j N``, parallel tests) cannot pick the
   same port, and no unencrypted TCP channel is opened.
+* A failure or an interrupt never replaces a good output with a half-written one: the executed
+  notebook is written to ``EXECUTED.partial`` and renamed when the notebook succeeds, and with
+  ``--out-dir DIR`` the notebook's ``out_dir`` parameter (and a ``--html`` page inside DIR) point
+  to a fresh ``DIR.partial`` folder that replaces DIR only then. Ctrl-C prints one line.
+* The runner ends when its parent (``dvc``) ends, and its kernel ends with it (the kernel polls
+  its parent), so a killed pipeline leaves nothing running that could still write outputs.
 * The page shows results only: no code, no stderr (warnings, progress bars), no scripts loaded
   from the network (the pages carry no LaTeX, so MathJax is not needed), and cell ids numbered in
   order, so an identical rerun writes identical bytes.
@@ -16,13 +22,20 @@ Values are parsed as YAML, so ``-p seed 3`` is an int, ``-p flag false`` a bool 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
+import subprocess
+import sys
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from tokensel.core import publish
+from tokensel.core.lifeline import die_with_parent
 
 
 def _ipc_kernel_manager():
@@ -37,6 +50,14 @@ def _ipc_kernel_manager():
             self.socket_dir = tempfile.mkdtemp(prefix="tokensel-kernel-")
             self.ip = str(Path(self.socket_dir) / "kernel")
 
+        async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+            # Cell output reaches the notebook over the sockets; the kernel process's own log
+            # (e.g. errors while it is shut down by Ctrl-C, its workers' warnings) would only
+            # clutter the stage's output. Worker errors still reach the notebook as exceptions.
+            kw.setdefault("stdout", subprocess.DEVNULL)
+            kw.setdefault("stderr", subprocess.DEVNULL)
+            await super()._async_launch_kernel(kernel_cmd, **kw)
+
         async def _async_cleanup_resources(self, restart: bool = False) -> None:
             await super()._async_cleanup_resources(restart=restart)
             if not restart:
@@ -45,7 +66,13 @@ def _ipc_kernel_manager():
     return IPCKernelManager
 
 
-def execute(notebook: str | Path, executed: str | Path, parameters: dict[str, Any], html: str | Path | None = None, log_output: bool = True) -> Path:
+def execute(notebook: str | Path, executed: str | Path, parameters: dict[str, Any], html: str | Path | None = None,
+            log_output: bool = True, out_dir: str | Path | None = None) -> Path:
+    """Run ``notebook`` with ``parameters`` into ``executed`` (and its page into ``html``).
+
+    With ``out_dir``, the notebook gets a fresh staging folder as its ``out_dir`` parameter, and
+    the folder replaces ``out_dir`` only when the notebook (and the page) succeeded.
+    """
     import jupytext
     import papermill
 
@@ -53,18 +80,38 @@ def execute(notebook: str | Path, executed: str | Path, parameters: dict[str, An
     if not notebook.is_file():
         raise FileNotFoundError(f"notebook '{notebook}' not found")
     executed.parent.mkdir(parents=True, exist_ok=True)
-    papermill.execute_notebook(
-        jupytext.read(notebook),
-        str(executed),
-        parameters=parameters,
-        kernel_name="python3",
-        language="python",
-        log_output=log_output,
-        progress_bar=False,
-        kernel_manager_class=_ipc_kernel_manager(),
-    )
-    if html is not None:
-        render_html(executed, html)
+    staging = None
+    if out_dir is not None:
+        staging = publish.fresh_staging_dir(out_dir)
+        parameters = {**parameters, "out_dir": str(staging)}
+        if html is not None and Path(html).resolve().is_relative_to(Path(out_dir).resolve()):
+            html = staging / Path(html).resolve().relative_to(Path(out_dir).resolve())
+    partial = publish.partial_path(executed)
+    try:
+        with warnings.catch_warnings():
+            # The partial file's name does not end in .ipynb on purpose: nothing picks it up as a notebook.
+            warnings.filterwarnings("ignore", message="The specified file .* does not end in one of")
+            papermill.execute_notebook(
+                jupytext.read(notebook),
+                str(partial),
+                parameters=parameters,
+                kernel_name="python3",
+                language="python",
+                log_output=log_output,
+                progress_bar=False,
+                kernel_manager_class=_ipc_kernel_manager(),
+            )
+        if html is not None:
+            render_html(partial, html)
+    except BaseException:
+        # A half-built folder must not linger where the index looks for pages; the partial
+        # notebook stays for inspection (git and DVC ignore it).
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+        raise
+    if staging is not None:
+        publish.swap_in(staging, out_dir)
+    os.replace(partial, executed)
     return executed
 
 
@@ -87,21 +134,33 @@ def render_html(executed: str | Path, html: str | Path) -> Path:
     results_only(notebook)
     exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
     body, _ = exporter.from_notebook_node(notebook)
-    html = Path(html)
-    html.parent.mkdir(parents=True, exist_ok=True)
-    html.write_text(_SCRIPT.sub("", body), encoding="utf-8")
-    return html
+    return publish.write_text(html, _SCRIPT.sub("", body))
 
 
 def main(argv: list[str] | None = None) -> int:
+    from papermill.exceptions import PapermillExecutionError
+
+    die_with_parent()
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("notebook")
     parser.add_argument("executed")
     parser.add_argument("--html")
+    parser.add_argument("--out-dir", help="the notebook's out_dir parameter; replaced only when the notebook succeeds")
     parser.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"))
     args = parser.parse_args(argv)
     parameters = {name: yaml.safe_load(value) for name, value in args.parameter}
-    execute(args.notebook, args.executed, parameters, html=args.html)
+    try:
+        execute(args.notebook, args.executed, parameters, html=args.html, out_dir=args.out_dir)
+    except KeyboardInterrupt:
+        publish.partial_path(args.executed).unlink(missing_ok=True)
+        print(f"Interrupted: {args.notebook} stopped; its previous outputs are kept. Resume with: dvc repro", file=sys.stderr)
+        return 130
+    except PapermillExecutionError as error:
+        # The traceback is in the partial notebook; the log gets what failed and what to do.
+        print(f"{args.notebook} failed in cell {error.exec_count}: {error.ename}: {error.evalue}", file=sys.stderr)
+        print(f"Its previous outputs are kept; the traceback is in {publish.partial_path(args.executed)}. "
+              "Fix the cause, then resume with: dvc repro", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import sys
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -40,7 +41,18 @@ def combine(paths: Iterable[str | Path]) -> xr.Dataset:
     paths = sorted(Path(p) for p in paths)
     if not paths:
         raise ConfigError("No run files to combine. Run the training stages first (dvc repro).")
-    return merge_runs([xr.load_dataset(p, engine=ENGINE) for p in paths])
+    return merge_runs([load_run(p) for p in paths])
+
+
+def load_run(path: Path) -> xr.Dataset:
+    """One run file; a truncated or corrupted file is a one-line error naming it and its training stage."""
+    try:
+        return xr.load_dataset(path, engine=ENGINE)
+    except (OSError, ValueError, KeyError, RuntimeError) as error:
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        stage = f"{path.parent.parent.name}_train@{path.stem}"
+        raise ConfigError(f"{path} is not a readable run file (truncated or corrupted: {reason}). "
+                          f"Retrain it: dvc repro --force {stage}") from None
 
 
 def merge_runs(datasets: list[xr.Dataset]) -> xr.Dataset:
@@ -91,8 +103,12 @@ def combine_cli(description: str, combiner, argv: list[str] | None = None) -> in
     parser.add_argument("--params", default="params.yaml")
     parser.add_argument("--axes", nargs="+", required=True, help="dotted params keys of the training matrix")
     args = parser.parse_args(argv)
-    paths = expected_run_files(args.runs_dir, args.params, args.axes)
-    combined = combiner(paths)
+    try:
+        paths = expected_run_files(args.runs_dir, args.params, args.axes)
+        combined = combiner(paths)
+    except ConfigError as error:
+        print("\n".join(error.problems), file=sys.stderr)
+        return 2
     save(combined, args.out)
     print(f"combined {len(paths)} runs -> {args.out}: {dict(combined.sizes)}")
     return 0

@@ -20,6 +20,7 @@ from tqdm import (
 )
 
 from tokensel.core.errors import TrainingDiverged
+from tokensel.core.lifeline import die_with_parent
 
 T = TypeVar("T")
 
@@ -130,7 +131,8 @@ def parallel_map(function: Callable[..., T], jobs: list[dict], workers: int | No
             torch.set_num_threads(1)
         return [function(**job) for job in tqdm(jobs, desc=desc)]
     results: list[T | None] = [None] * len(jobs)
-    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+    # Workers end with the kernel that started them, so a killed pipeline leaves none training.
+    with ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=die_with_parent) as pool:
         futures = {pool.submit(_call_single_threaded, function, job): i for i, job in enumerate(jobs)}
         for future in tqdm(as_completed(futures), total=len(jobs), desc=desc):
             results[futures[future]] = future.result()

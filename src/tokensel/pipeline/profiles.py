@@ -23,6 +23,7 @@ Commands (``python -m tokensel.pipeline.profiles ...``):
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -32,10 +33,12 @@ import yaml
 
 from tokensel.core.errors import ConfigError
 from tokensel.core.params import read_params
+from tokensel.pipeline.validate import problems_of
 
 BASE = "default"
 PARAMS = "params.yaml"
 BACKUP = "params.yaml.bak"
+PROFILE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 
 
 class Replace(dict):
@@ -57,6 +60,10 @@ _ProfileDumper.add_representer(Replace, lambda dumper, data: dumper.represent_ma
 
 
 def profile_path(name: str, root: Path) -> Path:
+    """``profiles/NAME.yaml``; a name that is not a plain file name (a path, a shell word) is refused."""
+    if not PROFILE_NAME.match(name):
+        raise ConfigError(f"profile name {name!r} is not allowed: use letters, digits, '_' and '-' only, starting with a letter "
+                          "(profiles live in profiles/NAME.yaml).")
     return root / "profiles" / f"{name}.yaml"
 
 
@@ -169,6 +176,9 @@ def save(name: str, root: Path = Path(".")) -> str:
     if target.exists():
         raise ConfigError(f"profiles/{name}.yaml exists already; choose another name.")
     current = read_params(root / PARAMS)
+    problems = problems_of(current, PARAMS, environment=False)
+    if problems:
+        raise ConfigError([f"params.yaml is not valid, so it was not saved as a profile; fix {len(problems)} problem(s) first:", *problems])
     base = str(current.get("profile", BASE))
     changed = differences(current, render(base, root))
     overrides = _overrides(current, render(base, root))

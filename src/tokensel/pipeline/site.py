@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from tokensel.core import publish
 from tokensel.core.verdicts import NOT_REPRODUCED, PARTIALLY_REPRODUCED, REPRODUCED, UNDECIDED, VERDICTS
 from tokensel.pipeline import stage_times
 from tokensel.pipeline.experiments import EXPERIMENTS as TITLES
@@ -29,6 +30,8 @@ def entries(reports: Path) -> list[tuple[str, str, str, str]]:
     found = []
     for page in sorted(reports.glob("*/index.html")):
         name = page.parent.name
+        if name.endswith(publish.SUFFIX):  # a report being built (or left by a killed run)
+            continue
         metrics_file = page.parent / "metrics.json"
         metrics = json.loads(metrics_file.read_text()) if metrics_file.is_file() else {}
         found.append((name, TITLES.get(name, name), metrics.get("verdict", ""), metrics.get("claim", "")))
@@ -100,8 +103,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     reports = Path(argv[0] if argv else "reports")
     times = stage_times.read(argv[1] if len(argv) > 1 else "results/notebooks")
-    times.to_csv(reports / "stage_times.csv", index=False)
-    (reports / "index.html").write_text(render(reports, times), encoding="utf-8")
+    publish.write_text(reports / "stage_times.csv", times.to_csv(index=False))
+    publish.write_text(reports / "index.html", render(reports, times))
     print(f"wrote {reports / 'index.html'} ({len(entries(reports))} experiments)")
     return 0
 

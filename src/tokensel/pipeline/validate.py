@@ -14,6 +14,7 @@ from typing import Any, Mapping
 
 from tokensel.core.errors import ConfigError
 from tokensel.core.params import read_params, unknown_key_problems
+from tokensel.pipeline import checks
 from tokensel.pipeline.experiments import EXPERIMENTS, environment_problems, load
 
 
@@ -21,7 +22,7 @@ def problems_of(params: Mapping[str, Any], source: str, environment: bool = True
     """Every problem of the params mapping (empty when it is valid); with ``environment``, also what
     the configuration needs that this machine lacks."""
     found = unknown_key_problems("params", params, ["profile", *EXPERIMENTS])
-    found = [p.replace("'params.", "'") for p in found]
+    found = [p.replace("'params.", "'") for p in found] + checks.raw_problems(params)
     if not isinstance(params.get("profile", ""), str):
         found.append(f"'profile' must be a profile name, got {params['profile']!r}.")
     for name in EXPERIMENTS:
@@ -33,9 +34,22 @@ def problems_of(params: Mapping[str, Any], source: str, environment: bool = True
         except ConfigError as error:
             found += error.problems
             continue
+        found += checks.section_problems(name, config)
         if environment:
             found += environment_problems(name, config)
-    return found
+    return one_line_per_key(found)
+
+
+def one_line_per_key(found: list[str]) -> list[str]:
+    """The first problem of each dotted key (a non-finite value also fails its range check)."""
+    seen: set[str] = set()
+    kept = []
+    for line in found:
+        key = line.split("'")[1] if line.startswith("'") else line
+        if key not in seen:
+            seen.add(key)
+            kept.append(line)
+    return kept
 
 
 def validate(path: str | Path) -> list[str]:

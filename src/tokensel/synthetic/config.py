@@ -206,7 +206,7 @@ class SyntheticExperiment:
     def __post_init__(self) -> None:
         for name in self.grid.tasks:
             check(name in self.tasks, "grid.tasks", f"names '{name}', which is not under synthetic.tasks ({', '.join(self.tasks)})")
-        lists = [(f"grid.{f}", getattr(self.grid, f)) for f in ("models", "single_seed_models")]
+        lists = [(f"grid.{f}", getattr(self.grid, f)) for f in ("models", "single_seed_models")] + [("size_needed.models", self.size_needed.models)]
         lists += [(f"tasks.{t}.{f}", getattr(self.tasks[t], f) or ()) for t in self.grid.tasks for f in ("models", "single_seed_models")]
         for where, names in lists:
             for name in names:

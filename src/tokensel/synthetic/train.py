@@ -23,6 +23,7 @@ import numpy as np
 import torch
 from tqdm import tqdm  # text bars: they render in DVC logs and terminals; the runner keeps them off pages
 
+from tokensel.core.lifeline import die_with_parent
 from tokensel.core.training import default_device, make_optimizer, optimization_step, pool_size
 from tokensel.nn.config import ModelConfig
 from tokensel.nn.models import SequenceModel, count_parameters
@@ -140,7 +141,7 @@ def run_plans(plans: list[Plan], workers: int | None = None, desc: str = "runs")
         progress.close()
         return outcomes
 
-    with ProcessPoolExecutor(pool_size(workers, 1 << 30), mp_context=get_context("spawn")) as pool:
+    with ProcessPoolExecutor(pool_size(workers, 1 << 30), mp_context=get_context("spawn"), initializer=die_with_parent) as pool:
         pending: dict[Any, tuple[int, int]] = {}  # future -> (plan, position in its batch)
         batches: dict[int, list[RunResult | None]] = {}
 

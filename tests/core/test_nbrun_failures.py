@@ -1,0 +1,136 @@
+"""The notebook runner never leaves a half-written output: a failing notebook keeps the published
+folder, Ctrl-C is one line, and the runner ends with its parent."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import papermill
+import pytest
+
+from tokensel.core.lifeline import die_with_parent
+from tokensel.core.nbrun import execute
+
+WRITER = '''# %% tags=["parameters"]
+out_dir = "out"
+fail = False
+wait = 0
+
+# %%
+import time
+from pathlib import Path
+
+Path(out_dir, "figures").mkdir(parents=True, exist_ok=True)
+Path(out_dir, "figures", "plot.png").write_text("new plot")
+Path(out_dir, "metrics.json").write_text("new metrics")
+time.sleep(wait)
+if fail:
+    raise RuntimeError("the report failed halfway")
+print("done")
+'''
+
+
+@pytest.fixture
+def writer(tmp_path) -> Path:
+    (tmp_path / "writer.py").write_text(WRITER)
+    published = tmp_path / "reports" / "exp"
+    (published / "figures").mkdir(parents=True)
+    (published / "figures" / "plot.png").write_text("good plot")
+    (published / "metrics.json").write_text("good metrics")
+    (published / "index.html").write_text("good page")
+    return tmp_path
+
+
+def contents(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): p.read_text() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.slow
+def test_a_failing_notebook_keeps_the_published_folder_and_a_succeeding_one_replaces_it(writer):
+    published = writer / "reports" / "exp"
+    before = contents(published)
+    with pytest.raises(papermill.PapermillExecutionError):
+        execute(writer / "writer.py", writer / "executed.ipynb", {"fail": True}, html=published / "index.html", out_dir=published, log_output=False)
+    assert contents(published) == before
+    assert not (writer / "executed.ipynb").exists() and (writer / "executed.ipynb.partial").exists()
+    assert [p.name for p in (writer / "reports").iterdir()] == ["exp"], "the staging folder was left behind"
+
+    execute(writer / "writer.py", writer / "executed.ipynb", {}, html=published / "index.html", out_dir=published, log_output=False)
+    after = contents(published)
+    assert after["metrics.json"] == "new metrics" and after["figures/plot.png"] == "new plot" and "done" in after["index.html"]
+    assert (writer / "executed.ipynb").exists() and not (writer / "executed.ipynb.partial").exists()
+
+
+def runner(writer: Path, wait: int, fail: bool = False) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "tokensel.core.nbrun", str(writer / "writer.py"), str(writer / "executed.ipynb"),
+         "--out-dir", str(writer / "reports" / "exp"), "--html", str(writer / "reports" / "exp" / "index.html"), "-p", "wait", str(wait), "-p", "fail", str(fail).lower()],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+@pytest.mark.slow
+def test_a_failing_stage_prints_what_failed_and_how_to_resume(writer):
+    process = runner(writer, wait=0, fail=True)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 1 and "Traceback" not in stderr, stderr
+    assert stderr.strip().splitlines() == [
+        f"{writer / 'writer.py'} failed in cell 3: RuntimeError: the report failed halfway",
+        f"Its previous outputs are kept; the traceback is in {writer / 'executed.ipynb.partial'}. Fix the cause, then resume with: dvc repro"]
+
+
+def wait_until_the_notebook_runs(writer: Path) -> None:
+    deadline = time.monotonic() + 120
+    while not (writer / "reports" / "exp.partial" / "metrics.json").exists():
+        assert time.monotonic() < deadline, "the notebook never started"
+        time.sleep(0.2)
+
+
+@pytest.mark.slow
+def test_ctrl_c_prints_one_line_and_leaves_no_half_written_output(writer):
+    published = writer / "reports" / "exp"
+    before = contents(published)
+    process = runner(writer, wait=120)
+    wait_until_the_notebook_runs(writer)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert stderr.strip().splitlines()[-1].startswith("Interrupted: ") and "Traceback" not in stderr and "\x1b[" not in stderr, stderr
+    assert contents(published) == before
+    assert not list(writer.glob("executed.ipynb*")) and [p.name for p in (writer / "reports").iterdir()] == ["exp"]
+
+
+def test_die_with_parent_signals_the_child_when_its_parent_is_killed(tmp_path):
+    """A parent starts a child that arms the lifeline and sleeps; killing the parent ends the child."""
+    pid_file = tmp_path / "child.pid"
+    child = f"from tokensel.core.lifeline import die_with_parent; import os, time; die_with_parent(); open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(60)"
+    parent = subprocess.Popen([sys.executable, "-c", f"import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', {child!r}]); time.sleep(60)"])
+    deadline = time.monotonic() + 30
+    while not pid_file.exists() or not pid_file.read_text():
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    parent.kill()
+    parent.wait()
+    child_pid = int(pid_file.read_text())
+    deadline = time.monotonic() + 5
+    while _alive(child_pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(child_pid), "the child outlived its parent"
+
+
+def _alive(pid: int) -> bool:
+    import psutil
+
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def test_die_with_parent_is_harmless_while_the_parent_lives():
+    die_with_parent()
+    assert os.getppid() > 0
