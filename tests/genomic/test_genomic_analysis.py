@@ -42,6 +42,8 @@ def constructed(
             "test_acc": (run_dims, correct.mean(-1)),
             "baseline_correct": (("dataset", "baseline", "test_example"), np.stack([rng.random((1, n)) < 0.5, rng.random((1, n)) < baseline], axis=1)),
             "baseline_acc": (("dataset", "baseline"), np.array([[0.5, baseline]])),
+            "baseline_val_acc": (("dataset", "baseline"), np.array([[0.5, baseline]])),
+            "baseline_c": (("dataset", "baseline"), np.array([[np.nan, 0.01]])),
             "motif_auroc": (run_dims + ("method", "attributed"), per_run(0.9, shuffled_auroc, n_attr)),
             "mass_fraction_50": (run_dims + ("method", "attributed"), per_run(mass_fraction, 0.3, n_attr)),
             "follow_original": (run_dims + ("method", "attributed"), per_run(0.9, 0.18, n_attr)),
@@ -106,12 +108,16 @@ def test_each_failed_property_means_not_reproduced(change, failed) -> None:
     assert analysis.overall(found) == verdicts.NOT_REPRODUCED
 
 
-def test_bootstrap_intervals_cover_the_mean() -> None:
-    mean, lo, hi = analysis.bootstrap_mean(np.arange(100.0), 1000, 0.95)
-    assert lo < mean == 49.5 < hi
-    diff, lo, hi = analysis.bootstrap_difference(np.ones(50), np.zeros(50), 200, 0.95)
-    assert diff == lo == hi == 1.0
-    assert np.isnan(analysis.bootstrap_mean(np.array([np.nan]), 10, 0.95)[0])
+def test_the_best_baseline_is_chosen_on_validation_not_on_test() -> None:
+    # The majority class wins on validation, the 6-mer on test: the model is compared with the
+    # majority class, which it beats, although it does not beat the 6-mer's test accuracy.
+    results = constructed(accuracy=0.6, baseline=0.9)
+    results["baseline_val_acc"][:] = [[0.7, 0.6]]
+    score = analysis.learned(results, "motif_order", "ssm", SETTINGS)
+    assert score.best_baseline == "majority class" and score.baseline_accuracy == 0.5 and score.learned
+    results["baseline_val_acc"][:] = [[0.6, 0.7]]
+    score = analysis.learned(results, "motif_order", "ssm", SETTINGS)
+    assert score.best_baseline == "6-mer" and not score.learned
 
 
 def test_metrics_are_compact_and_details_beside_them(tmp_path) -> None:
@@ -126,7 +132,9 @@ def test_shortcut_summary_names_the_ladder_and_the_chance_interval() -> None:
     results = constructed(baseline=0.52, n=400)
     text = tables.shortcut_summary(results.assign_coords(baseline=["majority class", "1-mer"]), 0.95)
     # 1.96 * 0.5 / sqrt(400) = 0.049
-    assert "k-mer ladder (k = 1–1) scores 0.520–0.520 (best 1-mer)" in text and "0.5 ± 0.049" in text
+    assert "k-mer ladder (k = 1–1, counts pooled over both strands) scores 0.520–0.520 on test" in text
+    assert "best validation accuracy is 1-mer (0.520 on validation, 0.520 on test, C = 0.01 chosen on validation)" in text
+    assert "0.5 ± 0.049" in text
 
 
 def test_follow_table_has_every_run_and_method() -> None:

@@ -36,6 +36,8 @@ def section(**changes) -> dict:
         ({"datasets__janggu__lrs": {"ssm": [0.01], "tf": [0.01], "rnn": [0.1]}}, r"'genomic.datasets.janggu.lrs' names model\(s\) rnn"),
         ({"datasets__janggu__lrs": {"ssm": [], "tf": [0.01]}}, r"'genomic.datasets.janggu.lrs.ssm' must list at least one value"),
         ({"attribution__methods": ["grad_x_input"]}, r"'genomic.verdict.method' \('ism'\) must be one of genomic.attribution.methods"),
+        ({"baselines__cs": [0.1, -1.0]}, r"'genomic.baselines.cs\[1\]' must be greater than 0"),
+        ({"baselines__c": 0.01}, r"Unknown key 'genomic.baselines.c'. Did you mean 'cs'"),
         ({"verdict__min_follow": 1.5}, r"'genomic.verdict.min_follow' must be between 0 and 1"),
     ],
 )

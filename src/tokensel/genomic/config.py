@@ -211,10 +211,11 @@ class AttributionSettings:
 
 @dataclass(frozen=True)
 class BaselineSettings:
-    """k-mer logistic regression for k = 1..``max_k`` (L2, inverse strength ``c``)."""
+    """L2 logistic regression on canonical k-mer frequencies for k = 1..``max_k``; each k keeps
+    the inverse strength of ``cs`` with the lowest validation log-loss."""
 
     max_k: Annotated[int, Between(1, 8)] = 6
-    c: PositiveFloat = 0.01
+    cs: Annotated[tuple[PositiveFloat, ...], NonEmpty(), Distinct()] = (0.001, 0.01, 0.1, 1.0)
     max_iter: PositiveInt = 3000
 
 
@@ -309,6 +310,6 @@ def dry_run(section: dict) -> dict:
         "seeds": section["seeds"][:1],
         "control_seeds": section.get("control_seeds", [0])[:1],
         "attribution": {**section.get("attribution", {}), "ig_steps": 2, "control_examples": 2, "shown": 1},
-        "baselines": {**section.get("baselines", {}), "max_k": 2, "max_iter": 50},
+        "baselines": {**section.get("baselines", {}), "max_k": 2, "cs": list(section.get("baselines", {}).get("cs", [1.0]))[:1], "max_iter": 50},
         "verdict": {**section.get("verdict", {}), "n_boot": 10},
     }

@@ -2,7 +2,8 @@
 
 A cell runs, in a pool of worker processes (``tokensel.core.training.parallel_map``):
 
-* the references: the baseline ladder (majority class, GC threshold, k-mer k = 1..max_k) and the
+* the references: the baseline ladder (majority class, GC threshold, canonical k-mer k = 1..max_k,
+  each C chosen on validation) and the
   known-answer motif model (the positive control), attributed like every model;
 * for each model, seed ``seeds[0]`` at each of its dataset's learning rates; the rate with the
   lowest final validation loss is the model's rate (with one candidate, all runs start at once);
@@ -105,20 +106,22 @@ def _train_and_attribute(
 
 
 def _references(data: TaskData, experiment: GenomicExperiment, positional: bool, motifs: tuple[str, ...]) -> dict[str, Any]:
-    """The baseline ladder and the known-answer motif model (the positive control)."""
+    """The baseline ladder (scored on validation and test) and the known-answer motif model."""
     settings = experiment.baselines
-    baselines = ladder(data.train, data.test, settings.max_k, settings.c, settings.max_iter)
+    baselines = ladder(data.train, data.val, data.test, settings)
     known = MotifModel(motifs, data.test.seq_len, positional, data.train.num_classes).fit(data.train.sequences, data.train.labels, settings.max_iter)
     probabilities = predict_proba(known, data.test.sequences)
     shown = min(experiment.attribution.shown, len(data.moved))
     summary = attribution_summary(known, data.attributed, data.moved, experiment.attribution, shown)
-    names = list(baselines)
+    correct = lambda p, labels: p.argmax(1) == labels  # noqa: E731
     return {
-        "baseline": names,
+        "baseline": [b.name for b in baselines],
         "variables": {
-            "baseline_acc": (("baseline",), np.array([(p.argmax(1) == data.test.labels).mean() for p in baselines.values()])),
-            "baseline_auroc": (("baseline",), np.array([auroc(data.test.labels, p) for p in baselines.values()])),
-            "baseline_correct": (("baseline", "test_example"), np.stack([(p.argmax(1) == data.test.labels) for p in baselines.values()]).astype(np.int8)),
+            "baseline_acc": (("baseline",), np.array([correct(b.test_probabilities, data.test.labels).mean() for b in baselines])),
+            "baseline_val_acc": (("baseline",), np.array([correct(b.val_probabilities, data.val.labels).mean() for b in baselines])),
+            "baseline_c": (("baseline",), np.array([b.c for b in baselines])),
+            "baseline_auroc": (("baseline",), np.array([auroc(data.test.labels, b.test_probabilities) for b in baselines])),
+            "baseline_correct": (("baseline", "test_example"), np.stack([correct(b.test_probabilities, data.test.labels) for b in baselines]).astype(np.int8)),
             "known_acc": ((), float((probabilities.argmax(1) == data.test.labels).mean())),
             **{f"known_{name}": value for name, value in summary.items()},
         },

@@ -12,6 +12,7 @@ from scipy.special import erfinv
 from tokensel.genomic.analysis import (
     METHOD_TITLES, chance_share, dataset_title, importance_measures, known_measures, one_dataset,
 )
+from tokensel.genomic.baselines import best_on_validation
 from tokensel.genomic.config import GenomicExperiment
 from tokensel.genomic.stage import SHUFFLED, TRAINED
 
@@ -22,7 +23,7 @@ def profile_summary(results: xr.Dataset, experiment: GenomicExperiment) -> str:
     parts = [
         f"Every model is {train.d_model} wide with a stem over {train.stem_width} bases, trained with batch {train.batch_size}; "
         f"seeds {', '.join(map(str, experiment.seeds))}, shuffled-label controls at seed {', '.join(map(str, experiment.control_seeds))}; "
-        f"k-mer ladder up to k = {experiment.baselines.max_k}."
+        f"canonical k-mer ladder up to k = {experiment.baselines.max_k}, C from {', '.join(f'{c:g}' for c in experiment.baselines.cs)} chosen on validation."
     ]
     for name in results["dataset"].values:
         ds = results.sel(dataset=name)
@@ -76,18 +77,23 @@ def training_table(results: xr.Dataset) -> pd.DataFrame:
 
 
 def shortcut_summary(results: xr.Dataset, ci: float) -> str:
-    """Per dataset, the best baseline rung and the binomial half-width of chance at the test size."""
+    """Per dataset, the k-mer ladder on test, the baseline chosen on validation (with its C), and
+    the binomial half-width of chance at the test size."""
     z = float(np.sqrt(2) * erfinv(ci))
     parts = []
     for dataset in results["dataset"].values:
         ds = one_dataset(results, str(dataset))
         accuracies = ds["baseline_acc"].to_series().dropna()
         kmers = accuracies[[name for name in accuracies.index if name.endswith("-mer")]]
+        best = best_on_validation([str(b) for b in ds["baseline"].values], ds["baseline_val_acc"].values)
+        c = float(ds["baseline_c"].sel(baseline=best))
+        tuned = f", C = {c:g} chosen on validation" if np.isfinite(c) else ""
         n = int(ds["n_test"])
         parts.append(
-            f"{dataset_title(str(dataset))}: the k-mer ladder (k = 1–{len(kmers)}) scores {kmers.min():.3f}–{kmers.max():.3f} "
-            f"(best {kmers.idxmax()}), the best baseline is {accuracies.idxmax()} at {accuracies.max():.3f}; "
-            f"chance is 0.5 ± {z * 0.5 / np.sqrt(n):.3f} ({ci:.0%} binomial interval, {n} test sequences)."
+            f"{dataset_title(str(dataset))}: the k-mer ladder (k = 1–{len(kmers)}, counts pooled over both strands) scores "
+            f"{kmers.min():.3f}–{kmers.max():.3f} on test; the baseline with the best validation accuracy is {best} "
+            f"({float(ds['baseline_val_acc'].sel(baseline=best)):.3f} on validation, {accuracies[best]:.3f} on test{tuned}); "
+            f"chance is 0.5 ± {z * 0.5 / np.sqrt(n):.3f} ({ci:.0%} binomial interval, {n:,} test sequences)."
         )
     return "\n\n".join(parts)
 
