@@ -7,9 +7,11 @@ A cell runs, in a pool of worker processes (``tokensel.core.training.parallel_ma
   known-answer motif model (the positive control), attributed like every model;
 * for each model, seed ``seeds[0]`` at each of its dataset's learning rates; the rate with the
   lowest final validation loss is the model's rate (with one candidate, all runs start at once);
-* the other seeds, and the shuffled-label negative controls at ``control_seeds``, at that rate.
+* the other seeds, and at ``control_seeds`` the two negative controls: the model trained on
+  shuffled labels at that rate, and the parameter-randomisation control (Adebayo et al. 2018,
+  arXiv 1810.03292): the same architecture with its random initial weights, never trained.
 
-Every trained or control run is scored on the whole test split and attributed with every method on
+Every run is scored on the whole test split and attributed with every method on
 the attributed inputs and their relocated copies (controls on the first ``control_examples``).
 The result has dimensions (dataset, model, seed, control, ...) of length one in ``dataset``; runs
 of other datasets merge with ``tokensel.core.runs.combine``.
@@ -31,11 +33,14 @@ from tokensel.genomic.baselines import auroc, ladder
 from tokensel.genomic.config import AttributionSettings, GenomicExperiment, GenomicTrain, MotifOrderData
 from tokensel.genomic.data import AttributionSet, TaskData, first_inputs
 from tokensel.genomic.models import MotifModel
-from tokensel.genomic.train import predict_proba, train_classifier
+from tokensel.genomic.train import initialised_classifier, predict_proba, train_classifier
 from tokensel.nn.config import ModelConfig
 from tokensel.nn.models import count_parameters
 
-TRAINED, SHUFFLED = "trained", "shuffled"
+# Runs per model and seed: trained; trained on shuffled labels; untrained (random weights).
+TRAINED, SHUFFLED, RANDOMISED = "trained", "shuffled", "randomised"
+CONTROLS = (SHUFFLED, RANDOMISED)
+RUNS = (TRAINED, *CONTROLS)
 
 
 def cells(experiment: GenomicExperiment) -> list[dict]:
@@ -74,35 +79,39 @@ def attribution_summary(model, attributed: AttributionSet, moved: AttributionSet
 
 def _train_and_attribute(
     data: TaskData, model_config: ModelConfig, settings: GenomicTrain, attribution: AttributionSettings,
-    steps: int, lr: float, seed: int, shuffled: bool, label: str, lr_key: str, sweep: bool,
+    steps: int, lr: float, seed: int, control: str, label: str, lr_key: str, sweep: bool,
 ) -> dict[str, Any]:
-    try:
-        trained = train_classifier(model_config, data.train, data.val, settings, steps, lr, seed, shuffled, label, lr_key)
-    except TrainingDiverged:
-        if not sweep:
-            raise
-        return {"diverged": True, "lr": lr}
-    probabilities = predict_proba(trained.model, data.test.sequences)
+    if control == RANDOMISED:
+        model, trained = initialised_classifier(model_config, data.train, settings, seed), None
+    else:
+        try:
+            trained = train_classifier(model_config, data.train, data.val, settings, steps, lr, seed, control == SHUFFLED, label, lr_key)
+        except TrainingDiverged:
+            if not sweep:
+                raise
+            return {"diverged": True, "lr": lr}
+        model = trained.model
+    probabilities = predict_proba(model, data.test.sequences)
     attributed, moved = data.attributed, data.moved
-    if shuffled:
+    if control != TRAINED:
         attributed, moved = first_inputs(attributed, moved, attribution.control_examples)
-    return {
-        "diverged": False,
-        "lr": lr,
-        "variables": {
-            "lr": ((), lr),
-            "steps": ((), steps),
-            "test_acc": ((), float((probabilities.argmax(1) == data.test.labels).mean())),
-            "test_auroc": ((), auroc(data.test.labels, probabilities)),
-            "n_params": ((), count_parameters(trained.model)),
+    variables = {
+        "lr": ((), lr),
+        "steps": ((), 0 if trained is None else steps),
+        "test_acc": ((), float((probabilities.argmax(1) == data.test.labels).mean())),
+        "test_auroc": ((), auroc(data.test.labels, probabilities)),
+        "n_params": ((), count_parameters(model)),
+        "test_correct": (("test_example",), (probabilities.argmax(1) == data.test.labels).astype(np.int8)),
+        **attribution_summary(model, attributed, moved, attribution, min(attribution.shown, len(moved))),
+    }
+    if trained is not None:
+        variables.update({
             "train_seconds": ((), trained.cpu_seconds),
-            "test_correct": (("test_example",), (probabilities.argmax(1) == data.test.labels).astype(np.int8)),
             "train_loss": (("log_step",), trained.train_loss, {"log_step": trained.log_steps}),
             "val_loss": (("eval_step",), trained.val_loss, {"eval_step": trained.eval_steps}),
             "val_acc": (("eval_step",), trained.val_acc, {"eval_step": trained.eval_steps}),
-            **attribution_summary(trained.model, attributed, moved, attribution, min(attribution.shown, len(moved))),
-        },
-    }
+        })
+    return {"diverged": False, "lr": lr, "variables": variables}
 
 
 def _references(data: TaskData, experiment: GenomicExperiment, positional: bool, motifs: tuple[str, ...]) -> dict[str, Any]:
@@ -155,24 +164,23 @@ def run(experiment: GenomicExperiment, dataset: str) -> xr.Dataset:
     positional = isinstance(spec, MotifOrderData)
     common = {"data": data, "settings": experiment.train, "attribution": experiment.attribution}
 
-    def training(model: str, seed: int, lr: float, shuffled: bool, sweep: bool) -> dict[str, Any]:
-        control = SHUFFLED if shuffled else TRAINED
+    def training(model: str, seed: int, lr: float, control: str, sweep: bool) -> dict[str, Any]:
         return {
             "kind": "train", **common, "model_config": experiment.models[model], "steps": spec.steps[model], "lr": lr,
-            "seed": seed, "shuffled": shuffled, "label": f"{dataset}/{model}/seed{seed}/{control}/lr{lr:g}",
+            "seed": seed, "control": control, "label": f"{dataset}/{model}/seed{seed}/{control}/lr{lr:g}",
             "lr_key": f"genomic.datasets.{dataset}.lrs.{model}", "sweep": sweep,
             "_key": (model, seed, control),
         }
 
     def rest(model: str, lr: float) -> list[dict]:
-        later = [training(model, seed, lr, False, False) for seed in experiment.seeds[1:]]
-        return later + [training(model, seed, lr, True, False) for seed in experiment.control_seeds]
+        later = [training(model, seed, lr, TRAINED, False) for seed in experiment.seeds[1:]]
+        return later + [training(model, seed, lr, control, False) for seed in experiment.control_seeds for control in CONTROLS]
 
     first_seed = experiment.seeds[0]
     swept = {m: len(spec.lrs[m]) > 1 for m in experiment.models}
     jobs = [{"kind": "references", "data": data, "experiment": experiment, "positional": positional, "motifs": spec.motifs, "_key": None}]
     for model in experiment.models:
-        jobs += [training(model, first_seed, lr, False, swept[model]) for lr in spec.lrs[model]]
+        jobs += [training(model, first_seed, lr, TRAINED, swept[model]) for lr in spec.lrs[model]]
         if not swept[model]:
             jobs += rest(model, spec.lrs[model][0])
     results = _run_jobs(jobs)
@@ -198,8 +206,8 @@ def run(experiment: GenomicExperiment, dataset: str) -> xr.Dataset:
 
 
 def _run_jobs(jobs: list[dict]) -> list[tuple[Any, dict]]:
-    # Longest runs first and the cheap references last, so that no worker idles at the end.
-    jobs = sorted(jobs, key=lambda job: -job.get("steps", 0))
+    # Longest runs first and the cheap ones (references, untrained controls) last, so that no worker idles at the end.
+    jobs = sorted(jobs, key=lambda job: 0 if job.get("control") == RANDOMISED else -job.get("steps", 0))
     keys = [job.pop("_key") for job in jobs]
     return list(zip(keys, parallel_map(_job, jobs, desc="genomic runs")))
 

@@ -9,12 +9,11 @@ import pandas as pd
 import xarray as xr
 from scipy.special import erfinv
 
-from tokensel.genomic.analysis import (
-    METHOD_TITLES, chance_share, dataset_title, importance_measures, known_measures, one_dataset,
-)
+from tokensel.genomic.analysis import chance_share, importance_measures, known_measures
 from tokensel.genomic.baselines import best_on_validation
 from tokensel.genomic.config import GenomicExperiment
-from tokensel.genomic.stage import SHUFFLED, TRAINED
+from tokensel.genomic.results import METHOD_TITLES, dataset_title, one_dataset, run_name
+from tokensel.genomic.stage import RUNS, SHUFFLED, TRAINED
 
 
 def profile_summary(results: xr.Dataset, experiment: GenomicExperiment) -> str:
@@ -43,9 +42,8 @@ def measures_table(results: xr.Dataset, method: str) -> pd.DataFrame:
         base = {"dataset": dataset_title(str(dataset))}
         rows.append({**base, "model": "motif model (known answer)", **known_measures(results, str(dataset), method)})
         for model in results["model"].values:
-            for control in (TRAINED, SHUFFLED):
-                name = str(model) if control == TRAINED else f"{model}, shuffled labels"
-                rows.append({**base, "model": name, **importance_measures(results, str(dataset), str(model), method, control)})
+            for control in RUNS:
+                rows.append({**base, "model": run_name(str(model), control), **importance_measures(results, str(dataset), str(model), method, control)})
     return pd.DataFrame(rows)
 
 
@@ -122,13 +120,10 @@ def follow_table(results: xr.Dataset) -> pd.DataFrame:
         ds = one_dataset(results, str(dataset))
         runs = [("motif model (known answer)", ds["known_follow_moved"])]
         for model in ds["model"].values:
-            runs += [(_run_name(str(model), control), ds["follow_moved"].sel(model=model, control=control)) for control in (TRAINED, SHUFFLED)]
+            runs += [(run_name(str(model), control), ds["follow_moved"].sel(model=model, control=control)) for control in RUNS]
         for name, values in runs:
             row = {"dataset": dataset_title(str(dataset)), "run": name}
             row.update({METHOD_TITLES[str(m)]: float(np.nanmean(values.sel({"method": m}).values)) for m in ds["method"].values})
             rows.append(row)
     return pd.DataFrame(rows)
 
-
-def _run_name(model: str, control: str) -> str:
-    return model if control == TRAINED else f"{model}, shuffled labels"
