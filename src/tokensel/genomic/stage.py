@@ -198,7 +198,7 @@ def run(experiment: GenomicExperiment, dataset: str) -> xr.Dataset:
             part = _as_dataset(result["variables"], {})
             parts.append(part.expand_dims(model=[model], seed=[seed], control=[control]))
     ds = xr.merge(parts, join="outer", compat="no_conflicts")
-    ds = ds.merge(_dataset_coords(data, experiment, sweep_rows), join="outer")
+    ds = ds.merge(_dataset_coords(data, experiment, spec.class_motifs, sweep_rows), join="outer")
     ds = ds.expand_dims(dataset=[dataset])
     ds["test_acc"].attrs["description"] = "accuracy on the held-out test split"
     ds["follow_moved"].attrs["description"] = "share of the top-k importance on the moved motif (k = motif bases)"
@@ -232,8 +232,9 @@ def _choose_learning_rates(experiment: GenomicExperiment, results) -> tuple[list
     return rows, chosen
 
 
-def _dataset_coords(data: TaskData, experiment: GenomicExperiment, sweep_rows) -> xr.Dataset:
-    """What every run of the dataset shares: the shown inputs, the test labels, the LR sweep."""
+def _dataset_coords(data: TaskData, experiment: GenomicExperiment, class_motifs: dict[str, tuple[str, ...]], sweep_rows) -> xr.Dataset:
+    """What every run of the dataset shares: the classes and their motifs, the labels of the test,
+    attributed and moved inputs, the shown inputs, the LR sweep."""
     shown = min(experiment.attribution.shown, len(data.moved))
     models = list(experiment.models)
     n_candidates = max(sum(1 for r in sweep_rows if r[0] == m) for m in models)
@@ -244,6 +245,10 @@ def _dataset_coords(data: TaskData, experiment: GenomicExperiment, sweep_rows) -
     return _indexed(xr.Dataset(
         {
             "test_label": (("test_example",), data.test.labels.astype(np.int8)),
+            "class_name": (("class",), list(data.test.class_names)),
+            "class_motifs": (("class",), [", ".join(class_motifs[c]) for c in data.test.class_names]),
+            "attributed_label": (("attributed",), data.attributed.labels.astype(np.int8)),
+            "moved_label": (("moved",), data.moved.labels.astype(np.int8)),
             "moved_motif_fraction": (("moved",), data.moved.motif.mean(axis=1)),
             "shown_original": (("shown", "position"), data.attributed.tokens[data.moved.source[:shown]].astype(np.int8)),
             "shown_original_motif": (("shown", "position"), data.attributed.motif[data.moved.source[:shown]].astype(np.int8)),
