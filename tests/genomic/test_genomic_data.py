@@ -144,9 +144,9 @@ def test_real_task_is_cropped_gc_matched_and_balanced_per_class() -> None:
     assert len(task.moved) == len(attributed) and np.array_equal(task.moved.labels, attributed.labels[task.moved.source])
 
 
-def test_balanced_rows_interleave_and_cap_each_class() -> None:
-    rows = data.balanced_rows([np.array([0, 2, 4, 6]), np.array([1, 3])], 3)
-    assert rows.tolist() == [0, 1, 2, 3, 4]
+def test_balanced_rows_interleave_and_take_as_many_of_every_class() -> None:
+    assert data.balanced_rows([np.array([0, 2, 4, 6]), np.array([1, 3])], 3).tolist() == [0, 1, 2, 3]
+    assert data.balanced_rows([np.array([0, 2, 4, 6]), np.array([1, 3, 5])], 1).tolist() == [0, 1]
 
 
 def test_order_task_rejects_motifs_that_do_not_fit() -> None:

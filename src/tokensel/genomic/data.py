@@ -252,11 +252,11 @@ def central_window(ds: GenomicDataset, length: int) -> GenomicDataset:
 
 
 def balanced_rows(bearing: list[np.ndarray], n_per_class: int) -> np.ndarray:
-    """The first ``n_per_class`` rows of each class's list, interleaved class by class (so that the
-    first few rows, which the negative controls attribute, hold every class)."""
-    picked = [rows[:n_per_class] for rows in bearing]
-    order = [rows[i] for i in range(max(len(rows) for rows in picked)) for rows in picked if i < len(rows)]
-    return np.array(order, dtype=np.int64)
+    """The first n rows of each class's list, n = ``n_per_class`` or the shortest list if shorter
+    (balanced), interleaved class by class (so that the first few rows, which the negative
+    controls attribute, hold every class)."""
+    n = min(n_per_class, *(len(rows) for rows in bearing))
+    return np.array([rows[i] for i in range(n) for rows in bearing], dtype=np.int64)
 
 
 def real_task(
@@ -264,7 +264,8 @@ def real_task(
     class_motifs: tuple[tuple[str, ...], ...], n_per_class: int, seed: int,
 ) -> TaskData:
     """Cropped, GC-matched splits with a validation part. Per class c, the first ``n_per_class``
-    test sequences of class c that hold one of ``class_motifs[c]`` are attributed, with that
+    test sequences of class c that hold one of ``class_motifs[c]`` (fewer, the same number in every
+    class, if a class has fewer) are attributed, with that
     class's motif as ground truth (the Oct4 octamer in Oct4 peaks, the MARE in MafK peaks); every
     one of them with exactly one such occurrence is relocated."""
     train, test = (gc_matched_subset(central_window(ds, length), n_bins=gc_bins, seed=seed) for ds in (train, test))
