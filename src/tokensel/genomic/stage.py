@@ -30,7 +30,8 @@ from tokensel.core.training import parallel_map
 from tokensel.genomic import importance_metrics as im
 from tokensel.genomic.attribution import attribute
 from tokensel.genomic.baselines import auroc, ladder
-from tokensel.genomic.config import AttributionSettings, GenomicExperiment, GenomicTrain, MotifOrderData
+from tokensel.genomic.config import AttributionSettings, GenomicExperiment, GenomicTrain
+from tokensel.genomic.dataset_specs import MotifOrderData
 from tokensel.genomic.data import AttributionSet, TaskData, first_inputs
 from tokensel.genomic.models import MotifModel
 from tokensel.genomic.train import initialised_classifier, predict_proba, train_classifier
