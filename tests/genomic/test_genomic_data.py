@@ -10,6 +10,7 @@ from tokensel.genomic import data
 from tokensel.genomic.baselines import tuned_kmer_regression
 from tokensel.genomic.config import BaselineSettings
 from tokensel.genomic.datasets import GenomicDataset, gc_baseline_accuracy
+from tokensel.genomic.insertion import insertion_set
 from tokensel.genomic.motifs import motif_mask, union_motif_mask
 from tokensel.genomic.sequences import decode, encode
 
@@ -152,3 +153,27 @@ def test_balanced_rows_interleave_and_take_as_many_of_every_class() -> None:
 def test_order_task_rejects_motifs_that_do_not_fit() -> None:
     with pytest.raises(ConfigError, match="do not fit"):
         data.motif_order_sample(10, 20, A, B, 0.42, 6, seed=0)
+
+
+def test_insertion_set_writes_a_motif_or_its_shuffled_bases_into_motif_free_inputs_of_the_other_class() -> None:
+    rng = np.random.default_rng(0)
+    sequences = rng.integers(0, 4, (60, 40))
+    sequences[:10, 5:13] = encode(A)  # some inputs hold a motif: never recipients
+    ds = GenomicDataset("toy", sequences, np.arange(60) % 2, ("a", "b"), "test", "toy")
+    motifs = ((B,), (A,))
+    found = insertion_set(ds, motifs, 5, seed=3)
+    assert np.bincount(found.target).tolist() == [5, 5]
+    free = ~union_motif_mask(found.original, (A, B)).any(axis=1)
+    assert free.all()
+    for c, motif in enumerate((B, A)):
+        rows = found.target == c
+        assert motif_mask(found.inserted[rows], motif).any(axis=1).all()
+        assert not union_motif_mask(found.shuffled[rows], (A, B)).any()
+        # Only the written bases differ, and with the same composition in both versions.
+        changed = found.inserted[rows] != found.original[rows]
+        assert (changed.sum(axis=1) <= 10).all()
+        assert np.array_equal(np.sort(found.inserted[rows], axis=1), np.sort(found.shuffled[rows], axis=1))
+    recipients = [int(np.flatnonzero((ds.sequences == row).all(axis=1))[0]) for row in found.original]
+    assert all(ds.labels[i] != c for i, c in zip(recipients, found.target))
+    again = insertion_set(ds, motifs, 5, seed=3)
+    assert np.array_equal(again.inserted, found.inserted) and np.array_equal(again.shuffled, found.shuffled)

@@ -39,6 +39,14 @@ def constructed(ssm_on_mafk: float, n: int = 40, class_motifs: tuple[str, str] =
             "class_name": (("dataset", "class"), [["MafK", "Oct4"]]),
             "class_motifs": (("dataset", "class"), [list(class_motifs)]),
             "test_label": (("dataset", "test_example"), labels[None]),
+            # Inserting the Oct4 motif (into MafK inputs) raises the Oct4 logit by 2 for every run;
+            # inserting the MafK motif raises the MafK logit for the transformer only.
+            "insertion_target": (("dataset", "inserted"), labels[None]),
+            "insertion_motif": (("dataset", "model", "seed", "control", "inserted"), np.stack([
+                np.broadcast_to(np.where(labels == 1, 2.0, 0.0), (2, 1, n)), np.full((2, 1, n), 2.0)])[None] + 0.1 * rng.standard_normal((1, 2, 2, 1, n))),
+            "insertion_shuffled": (("dataset", "model", "seed", "control", "inserted"), 0.1 * rng.standard_normal((1, 2, 2, 1, n))),
+            "known_insertion_motif": (("dataset", "inserted"), np.full((1, n), 3.0)),
+            "known_insertion_shuffled": (("dataset", "inserted"), np.zeros((1, n))),
             "n_test": (("dataset",), [n]),
         },
         coords={
@@ -71,3 +79,12 @@ def test_a_model_that_finds_one_motif_only_is_named_plainly() -> None:
 
 def test_classes_with_the_same_motifs_are_not_compared() -> None:
     assert per_class.one_sided(constructed(ssm_on_mafk=0.2, class_motifs=("A", "A")), SETTINGS) == []
+
+
+def test_the_insertion_table_shows_which_motif_moves_the_logit() -> None:
+    table = per_class.insertion_table(constructed(ssm_on_mafk=0.2), SETTINGS).set_index(["inserted", "run"])
+    mafk, oct4 = "MafK motif (TGCTGAS)", "Oct4 motif (ATGCAAAT)"
+    assert table.loc[(oct4, "ssm"), "raises the class"] == "yes" and table.loc[(mafk, "ssm"), "raises the class"] == "no"
+    assert table.loc[(mafk, "transformer"), "raises the class"] == "yes" and table.loc[(mafk, "ssm"), "inputs"] == 20
+    assert table.loc[(oct4, "motif model (known answer)"), "effect of the motif"] == 3.0
+    assert abs(table.loc[(oct4, "ssm"), "effect of the motif"] - 2.0) < 0.1

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal, Mapping
 from tokensel.core.errors import ConfigError
 from tokensel.core.params import AtLeast, Between, Distinct, NonEmpty, NonNegativeInt, PositiveFloat, PositiveInt, build, check
 from tokensel.genomic.data import ORDER_CLASSES, TaskData, motif_order_task, real_task
+from tokensel.genomic.insertion import InsertionSet, insertion_set
 from tokensel.genomic.motifs import MAFK_MARE_HALF_SITE, MAFK_T_MARE, OCT4_OCTAMER, parse_consensus
 from tokensel.genomic.sources import JANGGU_FILES, default_genomic_benchmarks_root, janggu_resources_dir, load_genomic_benchmark, load_janggu_oct4_mafk
 
@@ -59,6 +60,9 @@ class MotifOrderData:
     def check_available(self) -> None:
         """Generated on the fly: nothing to find."""
 
+    def insertion(self, data: TaskData) -> None:
+        """Every input holds both motifs: there is no motif-free input to insert one into."""
+
     def load(self) -> TaskData:
         return motif_order_task(
             self.n_train, self.n_val, self.n_test, self.length, self.motifs, self.gc, self.min_gap,  # type: ignore[arg-type]
@@ -84,6 +88,7 @@ class RealData:
     val_fraction: Annotated[float, Between(0.01, 0.5)] = 0.1
     class_motifs: Annotated[ClassMotifs, NonEmpty()] = field(default_factory=dict)
     n_attributed_per_class: PositiveInt = 75
+    n_inserted_per_class: NonNegativeInt = 100
     data_seed: int = 0
 
     def __post_init__(self) -> None:
@@ -95,16 +100,26 @@ class RealData:
         """Every class's motifs, once each: what the known-answer model looks for."""
         return tuple(dict.fromkeys(m for motifs in self.class_motifs.values() for m in motifs))
 
-    def load(self) -> TaskData:
-        train, test = self.splits()
-        missing = [c for c in train.class_names if c not in self.class_motifs]
+    def per_class_motifs(self, class_names: tuple[str, ...], dataset: str) -> tuple[tuple[str, ...], ...]:
+        missing = [c for c in class_names if c not in self.class_motifs]
         if missing:
             raise ConfigError(
-                f"'class_motifs' of dataset '{train.name}' has no entry for class(es) {', '.join(missing)}; "
-                f"give the motifs of every class ({', '.join(train.class_names)})."
+                f"'class_motifs' of dataset '{dataset}' has no entry for class(es) {', '.join(missing)}; "
+                f"give the motifs of every class ({', '.join(class_names)})."
             )
-        per_class = tuple(self.class_motifs[c] for c in train.class_names)
+        return tuple(self.class_motifs[c] for c in class_names)
+
+    def load(self) -> TaskData:
+        train, test = self.splits()
+        per_class = self.per_class_motifs(train.class_names, train.name)
         return real_task(train, test, self.length, self.gc_bins, self.val_fraction, per_class, self.n_attributed_per_class, self.data_seed)
+
+    def insertion(self, data: TaskData) -> InsertionSet | None:
+        """The motif-insertion inputs (``tokensel.genomic.insertion``) of the loaded task's test split."""
+        if self.n_inserted_per_class == 0:
+            return None
+        per_class = self.per_class_motifs(data.test.class_names, data.test.name)
+        return insertion_set(data.test, per_class, self.n_inserted_per_class, self.data_seed)
 
 
 @dataclass(frozen=True)

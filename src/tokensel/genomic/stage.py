@@ -2,6 +2,7 @@
 
 A cell runs, in a pool of worker processes (``tokensel.core.training.parallel_map``):
 
+* on real data, the motif-insertion inputs (``tokensel.genomic.insertion``), scored by every run;
 * the references: the baseline ladder (majority class, GC threshold, canonical k-mer k = 1..max_k,
   each C chosen on validation) and the
   known-answer motif model (the positive control), attributed like every model;
@@ -33,6 +34,7 @@ from tokensel.genomic.baselines import auroc, ladder
 from tokensel.genomic.config import AttributionSettings, GenomicExperiment, GenomicTrain
 from tokensel.genomic.dataset_specs import MotifOrderData
 from tokensel.genomic.data import AttributionSet, TaskData, first_inputs
+from tokensel.genomic.insertion import InsertionSet, insertion_variables
 from tokensel.genomic.models import MotifModel
 from tokensel.genomic.train import initialised_classifier, predict_proba, train_classifier
 from tokensel.nn.config import ModelConfig
@@ -79,7 +81,7 @@ def attribution_summary(model, attributed: AttributionSet, moved: AttributionSet
 
 
 def _train_and_attribute(
-    data: TaskData, model_config: ModelConfig, settings: GenomicTrain, attribution: AttributionSettings,
+    data: TaskData, insertion: InsertionSet | None, model_config: ModelConfig, settings: GenomicTrain, attribution: AttributionSettings,
     steps: int, lr: float, seed: int, control: str, label: str, lr_key: str, sweep: bool,
 ) -> dict[str, Any]:
     if control == RANDOMISED:
@@ -104,6 +106,7 @@ def _train_and_attribute(
         "n_params": ((), count_parameters(model)),
         "test_correct": (("test_example",), (probabilities.argmax(1) == data.test.labels).astype(np.int8)),
         **attribution_summary(model, attributed, moved, attribution, min(attribution.shown, len(moved))),
+        **insertion_variables(model, insertion),
     }
     if trained is not None:
         variables.update({
@@ -115,7 +118,7 @@ def _train_and_attribute(
     return {"diverged": False, "lr": lr, "variables": variables}
 
 
-def _references(data: TaskData, experiment: GenomicExperiment, positional: bool, motifs: tuple[str, ...]) -> dict[str, Any]:
+def _references(data: TaskData, insertion: InsertionSet | None, experiment: GenomicExperiment, positional: bool, motifs: tuple[str, ...]) -> dict[str, Any]:
     """The baseline ladder (scored on validation and test) and the known-answer motif model."""
     settings = experiment.baselines
     baselines = ladder(data.train, data.val, data.test, settings)
@@ -134,6 +137,7 @@ def _references(data: TaskData, experiment: GenomicExperiment, positional: bool,
             "baseline_correct": (("baseline", "test_example"), np.stack([correct(b.test_probabilities, data.test.labels) for b in baselines]).astype(np.int8)),
             "known_acc": ((), float((probabilities.argmax(1) == data.test.labels).mean())),
             **{f"known_{name}": value for name, value in summary.items()},
+            **insertion_variables(known, insertion, "known_"),
         },
     }
 
@@ -163,7 +167,8 @@ def run(experiment: GenomicExperiment, dataset: str) -> xr.Dataset:
     spec = experiment.dataset(dataset)
     data = spec.load()
     positional = isinstance(spec, MotifOrderData)
-    common = {"data": data, "settings": experiment.train, "attribution": experiment.attribution}
+    insertion = spec.insertion(data)
+    common = {"data": data, "insertion": insertion, "settings": experiment.train, "attribution": experiment.attribution}
 
     def training(model: str, seed: int, lr: float, control: str, sweep: bool) -> dict[str, Any]:
         return {
@@ -179,7 +184,7 @@ def run(experiment: GenomicExperiment, dataset: str) -> xr.Dataset:
 
     first_seed = experiment.seeds[0]
     swept = {m: len(spec.lrs[m]) > 1 for m in experiment.models}
-    jobs = [{"kind": "references", "data": data, "experiment": experiment, "positional": positional, "motifs": spec.motifs, "_key": None}]
+    jobs = [{"kind": "references", "data": data, "insertion": insertion, "experiment": experiment, "positional": positional, "motifs": spec.motifs, "_key": None}]
     for model in experiment.models:
         jobs += [training(model, first_seed, lr, TRAINED, swept[model]) for lr in spec.lrs[model]]
         if not swept[model]:
@@ -200,6 +205,8 @@ def run(experiment: GenomicExperiment, dataset: str) -> xr.Dataset:
             parts.append(part.expand_dims(model=[model], seed=[seed], control=[control]))
     ds = xr.merge(parts, join="outer", compat="no_conflicts")
     ds = ds.merge(_dataset_coords(data, experiment, spec.class_motifs, sweep_rows), join="outer")
+    if insertion is not None:
+        ds["insertion_target"] = (("inserted",), insertion.target.astype(np.int8))
     ds = ds.expand_dims(dataset=[dataset])
     ds["test_acc"].attrs["description"] = "accuracy on the held-out test split"
     ds["follow_moved"].attrs["description"] = "share of the top-k importance on the moved motif (k = motif bases)"
