@@ -39,4 +39,5 @@ def test_train_and_report_notebooks(tmp_path, run_notebook) -> None:
     page = html.read_text()
     (tmp_path.parent / "genomic_tiny_page.html").write_text(page)
     assert "2-mer" in page and "shuffled labels" in page and "random weights" in page and "(sets the verdict)" in page
+    assert "Oct4 motif (ATGCAAAT)" in page and "effect of the motif" in page
     assert int(xr.load_dataset(runs / "janggu.nc", engine=ENGINE)["n_attributed"].squeeze()) == 4
