@@ -75,8 +75,9 @@ display(Markdown(f"**{metrics['verdict'].capitalize()}.** {metrics['claim']}"))
 table(analysis.verdict_table(found))
 
 # %% [markdown]
-# *learned*: the seed-mean accuracy beats the baseline with the best validation accuracy (paired
-# bootstrap over test sequences, lower 95 % bound above zero). *controls separate*: for the motif
+# *learned beyond k-mer composition*: the seed-mean accuracy beats the baseline with the best
+# validation accuracy (paired bootstrap over test sequences, lower 95 % bound above zero); where it
+# does not, the family has not shown that it learned more than k-mer counts do. *controls separate*: for the motif
 # AUROC, the share of importance on a moved motif and the mass fraction, the known-answer model is
 # further from the shuffled-label model than the margin. *unlike random weights*: on the motif
 # AUROC and the share on a moved motif, the trained family is further from the same network with
@@ -95,9 +96,10 @@ table(analysis.verdicts_by_method(results, settings))
 # ## Accuracy against the baseline ladder
 #
 # How much of each task is base composition: the k-mer ladder shows what counting words of length
-# k achieves without knowing where they are. On motif order every rung stays at chance, by
-# construction; on janggu most of the signal is k-mer composition, and a model has learned
-# something beyond it only where it beats the longest k-mer regression.
+# k (pooled over both strands, regularisation chosen on validation) achieves without knowing where
+# they are. On motif order every rung stays at chance, by construction; on janggu most of the
+# signal is k-mer composition, and a model has learned something beyond it only where it beats
+# the baseline chosen on validation.
 
 # %%
 display(Markdown(tables.shortcut_summary(results, settings.ci)))

@@ -197,7 +197,7 @@ def verdict_table(found: list[FamilyVerdict]) -> pd.DataFrame:
     yes_no = lambda v: "–" if v is None else ("yes" if v else "no")  # noqa: E731
     return pd.DataFrame([{
         "dataset": dataset_title(v.dataset), "family": v.family, "accuracy": v.accuracy,
-        "best baseline": f"{v.best_baseline} ({v.baseline_accuracy:.3f})", "learned": yes_no(v.learned),
+        "best baseline": f"{v.best_baseline} ({v.baseline_accuracy:.3f})", "learned beyond k-mer composition": yes_no(v.learned),
         "controls separate": yes_no(v.controls_separate), "unlike random weights": yes_no(v.randomisation_separates), "sparse": yes_no(v.sparse), "input-dependent": yes_no(v.input_dependent),
         "follows the motif": yes_no(v.follows), "outcome": v.outcome,
     } for v in found])
