@@ -38,6 +38,12 @@ def section(**changes) -> dict:
         ({"attribution__methods": ["grad_x_input"]}, r"'genomic.verdict.method' \('ism'\) must be one of genomic.attribution.methods"),
         ({"baselines__cs": [0.1, -1.0]}, r"'genomic.baselines.cs\[1\]' must be greater than 0"),
         ({"baselines__c": 0.01}, r"Unknown key 'genomic.baselines.c'. Did you mean 'cs'"),
+        ({"datasets__janggu__class_motifs": {"Oct4": ["ATGX"], "MafK": ["TGCTGAS"]}}, r"'genomic.datasets.janggu.class_motifs.Oct4' .*unknown characters 'X'"),
+        ({"datasets__janggu__class_motifs": {"Oct4": ["ATGCAAAT"]}}, r"'genomic.datasets.janggu.class_motifs' must name the motifs of exactly the classes MafK, Oct4"),
+        ({"datasets__janggu__class_motifs": {"Oct4": [], "MafK": ["TGCTGAS"]}}, r"'genomic.datasets.janggu.class_motifs.Oct4' must list at least one value"),
+        ({"datasets__janggu__n_attributed_per_class": 0}, r"'genomic.datasets.janggu.n_attributed_per_class' must be at least 1"),
+        ({"datasets__janggu__n_inserted_per_class": -1}, r"'genomic.datasets.janggu.n_inserted_per_class' must be at least 0"),
+        ({"datasets__janggu__n_moved": 3}, r"Unknown key 'genomic.datasets.janggu.n_moved'"),
         ({"verdict__min_follow": 1.5}, r"'genomic.verdict.min_follow' must be between 0 and 1"),
     ],
 )

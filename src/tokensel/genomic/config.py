@@ -177,7 +177,7 @@ def dry_run(section: dict) -> dict:
         if spec.get("kind") == "motif_order":
             out.update({"n_train": 64, "n_val": 8, "n_test": 8, "n_attributed": 2, "n_moved": 1})
         else:
-            out.update({"n_attributed_per_class": 1})
+            out.update({"n_attributed_per_class": 1, "n_inserted_per_class": min(2, spec.get("n_inserted_per_class", 2))})
         return out
 
     return {
