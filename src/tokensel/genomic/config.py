@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal, Mapping
+from typing import Annotated, Any, Literal
 
 from tokensel.core.errors import ConfigError
 from tokensel.core.params import (
@@ -34,7 +34,6 @@ from tokensel.core.params import (
     Distinct,
     NonEmpty,
     NonNegativeFloat,
-    NonNegativeInt,
     PositiveFloat,
     PositiveInt,
     build,

@@ -87,7 +87,7 @@ class RealData:
     gc_bins: PositiveInt = 10
     val_fraction: Annotated[float, Between(0.01, 0.5)] = 0.1
     class_motifs: Annotated[ClassMotifs, NonEmpty()] = field(default_factory=dict)
-    n_attributed_per_class: PositiveInt = 75
+    n_attributed_per_class: PositiveInt = 40
     n_inserted_per_class: NonNegativeInt = 100
     data_seed: int = 0
 
