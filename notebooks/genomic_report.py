@@ -71,7 +71,8 @@ display(Markdown("**Set-up of this profile.** " + tables.profile_summary(results
 # ## Verdict
 
 # %%
-display(Markdown(f"**{metrics['verdict'].capitalize()}.** {metrics['claim']}"))
+one_sided = per_class.one_sided(results, settings)
+display(Markdown(f"**{metrics['verdict'].capitalize()}.** {metrics['claim']}" + "".join(f"\n\n**Per class.** {s}" for s in one_sided)))
 table(analysis.verdict_table(found))
 
 # %% [markdown]
@@ -160,7 +161,6 @@ table(controls.randomisation_table(results, settings))
 table(per_class.per_class_table(results, settings.method))
 
 # %%
-one_sided = per_class.one_sided(results, settings)
 display(Markdown(" ".join(one_sided) if one_sided else (
     "No family's importance finds one class's motif while missing the other's: where the top-k share on the motif "
     "is decided, it is decided the same way in every class (verdict method, bootstrap interval against the follow threshold)."
