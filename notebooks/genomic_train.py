@@ -13,8 +13,8 @@
 # # Genomic experiment: train and attribute every model on one dataset
 #
 # One cell of the genomic grid: on one DNA classification dataset, the baseline ladder, the
-# known-answer motif model, and every model of `genomic.models` (two seeds, and a run on shuffled
-# labels as the negative control), each scored on the test split and explained base by base on the
+# known-answer motif model, and every model of `genomic.models` (two seeds, and two negative
+# controls: a run on shuffled labels and the same network with random weights), each scored on the test split and explained base by base on the
 # attributed test inputs and on copies of them with the motif moved. DVC runs this notebook once
 # per dataset; in JupyterLab, change the parameters below and re-run.
 

@@ -43,7 +43,7 @@ TINY_GENOMIC = {
     "datasets": {
         "motif_order": {"kind": "motif_order", "n_train": 64, "n_val": 8, "n_test": 16, "length": 36, "min_gap": 2,
                         "n_attributed": 4, "n_moved": 2, **_TINY_RUNS},
-        "janggu": {"kind": "janggu", "length": 40, "n_attributed": 4, "n_moved": 2, **_TINY_RUNS},
+        "janggu": {"kind": "janggu", "length": 40, "n_attributed_per_class": 2, **_TINY_RUNS},
     },
     "seeds": [0, 1],
     "control_seeds": [0],

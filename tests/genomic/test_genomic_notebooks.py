@@ -21,7 +21,7 @@ def test_train_and_report_notebooks(tmp_path, run_notebook) -> None:
     for dataset in TINY_GENOMIC["datasets"]:
         run_notebook("genomic_train", {"params_file": str(params), "dataset": dataset, "out_path": str(runs / f"{dataset}.nc")})
     combined = combine(runs.glob("*.nc"))
-    assert dict(combined.sizes)["dataset"] == 2 and list(combined["control"].values) == ["shuffled", "trained"]
+    assert dict(combined.sizes)["dataset"] == 2 and list(combined["control"].values) == ["randomised", "shuffled", "trained"]
     # The motif-order run chose one of the ssm's two learning rates; both are recorded.
     sweep = combined["sweep_lr"].sel(dataset="motif_order", model="ssm").values
     assert sorted(sweep.tolist()) == [0.003, 0.01] and float(combined["lr"].sel(dataset="motif_order", model="ssm", seed=1, control="trained")) in sweep
@@ -38,5 +38,6 @@ def test_train_and_report_notebooks(tmp_path, run_notebook) -> None:
     assert {"accuracy.png", "training_curves.png", "follow.png", "motif_auroc.png", "sparsity.png", "learning_rates.png", "tracks_janggu.png"} <= figures
     page = html.read_text()
     (tmp_path.parent / "genomic_tiny_page.html").write_text(page)
-    assert "2-mer" in page and "shuffled labels" in page
+    assert "2-mer" in page and "shuffled labels" in page and "random weights" in page and "(sets the verdict)" in page
+    assert "Oct4 motif (ATGCAAAT)" in page and "effect of the motif" in page
     assert int(xr.load_dataset(runs / "janggu.nc", engine=ENGINE)["n_attributed"].squeeze()) == 4

@@ -82,12 +82,12 @@ def test_several_problems_are_reported_together():
 
 
 def test_missing_janggu_is_found_before_training(monkeypatch):
-    from tokensel.genomic import config
+    from tokensel.genomic import dataset_specs
 
     def missing():
         raise ConfigError("janggu is not installed ... Fix: pip install --no-deps janggu==0.10.2")
 
-    monkeypatch.setattr(config, "janggu_resources_dir", missing)
+    monkeypatch.setattr(dataset_specs, "janggu_resources_dir", missing)
     found = problems(copy.deepcopy(DEFAULT))
     assert found == ["'genomic.datasets.janggu': janggu is not installed ... Fix: pip install --no-deps janggu==0.10.2"]
 

@@ -2,7 +2,8 @@
 
 ``loglog_slope`` fits one curve; ``fit_loglog_slope`` fits the seed-mean curve and bootstraps the
 seeds for a percentile interval of the slope; ``paired_ratio`` estimates a ratio from paired
-measurements with a t interval.
+measurements with a t interval; ``bootstrap_mean`` (paired differences: pass a - b) and
+``bootstrap_difference`` (two independent samples) give percentile bootstrap intervals of means.
 """
 
 from __future__ import annotations
@@ -135,3 +136,26 @@ def paired_ratio(numerators: np.ndarray, denominators: np.ndarray, ci: float = 0
         return RatioEstimate(math.exp(center), math.nan, math.nan, 1)
     half = float(student_t.ppf((1 + ci) / 2, logs.size - 1) * logs.std(ddof=1) / math.sqrt(logs.size))
     return RatioEstimate(math.exp(center), math.exp(center - half), math.exp(center + half), int(logs.size))
+
+
+def bootstrap_mean(values: np.ndarray, n_boot: int, ci: float, seed: int = 0) -> tuple[float, float, float]:
+    """Mean of the finite ``values`` and a percentile bootstrap interval of it."""
+    x = np.asarray(values, dtype=float)
+    x = x[np.isfinite(x)]
+    if x.size == 0:
+        return (np.nan, np.nan, np.nan)
+    means = np.random.default_rng(seed).choice(x, size=(n_boot, x.size)).mean(axis=1)
+    lo, hi = np.quantile(means, [(1 - ci) / 2, (1 + ci) / 2])
+    return float(x.mean()), float(lo), float(hi)
+
+
+def bootstrap_difference(a: np.ndarray, b: np.ndarray, n_boot: int, ci: float, seed: int = 0) -> tuple[float, float, float]:
+    """mean(a) - mean(b) of two independent samples, with a percentile bootstrap interval."""
+    a, b = (np.asarray(v, dtype=float) for v in (a, b))
+    a, b = a[np.isfinite(a)], b[np.isfinite(b)]
+    if a.size == 0 or b.size == 0:
+        return (np.nan, np.nan, np.nan)
+    rng = np.random.default_rng(seed)
+    diffs = rng.choice(a, size=(n_boot, a.size)).mean(axis=1) - rng.choice(b, size=(n_boot, b.size)).mean(axis=1)
+    lo, hi = np.quantile(diffs, [(1 - ci) / 2, (1 + ci) / 2])
+    return float(a.mean() - b.mean()), float(lo), float(hi)

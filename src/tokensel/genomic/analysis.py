@@ -2,21 +2,25 @@
 
 Per dataset and model family, read from ``verdict.method`` (in-silico mutagenesis by default):
 
-1. **learned?** The seed-mean test accuracy beats the best baseline (majority class, GC threshold,
-   k-mer ladder): the lower end of a paired bootstrap interval of the accuracy difference (over
-   test sequences) is above zero. Attributions of a model that did not learn the task are no
+1. **learned beyond k-mer composition?** The seed-mean test accuracy beats the best baseline
+   (majority class, GC threshold, tuned canonical k-mer ladder; the best is the one with the
+   highest *validation* accuracy): the lower end of a paired bootstrap interval of the accuracy
+   difference (over test sequences) is above zero. Attributions of a model that did not learn the task are no
    evidence.
 2. **do the controls separate?** For the motif AUROC, the share of top-k importance on the moved
    motif, and the mass fraction (sparse direction), the known-answer motif model minus the family's
    shuffled-label model has a bootstrap lower bound above ``min_separation``. A method that cannot
    tell a model that uses exactly the motif from one that learned nothing cannot decide anything.
+   And the parameter-randomisation test (Adebayo et al. 2018): on the motif AUROC and the share on
+   the moved motif, the trained family minus the same network with random weights has a lower
+   bound above ``min_separation``; otherwise the map shows the architecture, not what was learned.
 3. Only then: **sparse?** (half the importance on at most ``max_mass_fraction_50`` of the bases),
    **input-dependent?** (after the motif moves, the importance left on its old bases is at most
    ``max_vacated_retention`` of what was there before), **follows the motif?** (at least
    ``min_follow`` of the top-k importance lands on the moved motif).
 
 A family reproduces the claim on a dataset when all three hold, does not when any fails, and is
-undecided when it did not learn or the controls do not separate. The paper's claim is about SSMs
+undecided when it did not learn or a control does not separate. The paper's claim is about SSMs
 and Transformers; the input-dependent mixers are reported beside it.
 """
 
@@ -31,58 +35,12 @@ import pandas as pd
 import xarray as xr
 
 from tokensel.core import verdicts
+from tokensel.core.stats import bootstrap_mean
+from tokensel.genomic.baselines import best_on_validation
 from tokensel.genomic.config import VerdictSettings
-from tokensel.genomic.stage import SHUFFLED, TRAINED
-from tokensel.nn.config import ModelConfig
-from tokensel.nn.families import mixer_family
-
-PAPER_FAMILIES = ("SSM", "Transformer")
-DATASET_TITLES = {"motif_order": "motif order (planted)", "janggu": "janggu Oct4 vs MafK"}
-METHOD_TITLES = {
-    "grad_norm": "gradient norm", "grad_x_input": "gradient × input",
-    "integrated_gradients": "integrated gradients", "ism": "in-silico mutagenesis",
-}
-# Measure -> (variable, better direction of the known-answer model over the shuffled-label model)
-SEPARATIONS = {"motif AUROC": ("motif_auroc", 1), "importance on moved motif": ("follow_moved", 1), "mass fraction 50 %": ("mass_fraction_50", -1)}
-
-
-def dataset_title(name: str) -> str:
-    return DATASET_TITLES.get(name, name)
-
-
-def families(results: xr.Dataset) -> dict[str, str]:
-    """Model name -> mixer family ("SSM", "Transformer", "gated convolution", "selective SSM")."""
-    return {str(m): mixer_family(ModelConfig.from_json(str(s))) for m, s in zip(results["model"].values, results["model_spec"].values)}
-
-
-def bootstrap_mean(values: np.ndarray, n_boot: int, ci: float, seed: int = 0) -> tuple[float, float, float]:
-    """Mean of the finite ``values`` and a percentile bootstrap interval of it."""
-    x = np.asarray(values, dtype=float)
-    x = x[np.isfinite(x)]
-    if x.size == 0:
-        return (np.nan, np.nan, np.nan)
-    means = np.random.default_rng(seed).choice(x, size=(n_boot, x.size)).mean(axis=1)
-    lo, hi = np.quantile(means, [(1 - ci) / 2, (1 + ci) / 2])
-    return float(x.mean()), float(lo), float(hi)
-
-
-def bootstrap_difference(a: np.ndarray, b: np.ndarray, n_boot: int, ci: float, seed: int = 0) -> tuple[float, float, float]:
-    """mean(a) - mean(b) of two independent samples, with a percentile bootstrap interval."""
-    a, b = (np.asarray(v, dtype=float) for v in (a, b))
-    a, b = a[np.isfinite(a)], b[np.isfinite(b)]
-    if a.size == 0 or b.size == 0:
-        return (np.nan, np.nan, np.nan)
-    rng = np.random.default_rng(seed)
-    diffs = rng.choice(a, size=(n_boot, a.size)).mean(axis=1) - rng.choice(b, size=(n_boot, b.size)).mean(axis=1)
-    lo, hi = np.quantile(diffs, [(1 - ci) / 2, (1 + ci) / 2])
-    return float(a.mean() - b.mean()), float(lo), float(hi)
-
-
-def one_dataset(results: xr.Dataset, dataset: str) -> xr.Dataset:
-    """The results of one dataset, trimmed to its own test size (others may be longer)."""
-    ds = results.sel(dataset=dataset)
-    return ds.isel(test_example=slice(0, int(ds["n_test"])))
-
+from tokensel.genomic.controls import control_separation, randomisation_separation
+from tokensel.genomic.results import METHOD_TITLES, PAPER_FAMILIES, dataset_title, families, one_dataset
+from tokensel.genomic.stage import RANDOMISED, SHUFFLED, TRAINED
 
 # --------------------------------------------------------------------------- accuracy
 
@@ -103,6 +61,7 @@ def accuracy_table(results: xr.Dataset) -> pd.DataFrame:
             row = {"dataset": dataset_title(str(dataset)), "model": model, "kind": family, "accuracy": float(trained.mean())}
             row.update({f"seed {s}": float(trained.sel(seed=s)) for s in seeds})
             row["shuffled-label control"] = float(ds["test_acc"].sel(model=model, control=SHUFFLED).mean())
+            row["random-weight control"] = float(ds["test_acc"].sel(model=model, control=RANDOMISED).mean())
             rows.append(row)
     return pd.DataFrame(rows)
 
@@ -122,49 +81,18 @@ class Learned:
 
 
 def learned(results: xr.Dataset, dataset: str, model: str, settings: VerdictSettings) -> Learned:
-    """Seed-mean accuracy against the best baseline, paired over test sequences."""
+    """Seed-mean accuracy against the baseline with the best validation accuracy, paired over test
+    sequences (the test split does not choose the baseline it is compared with)."""
     ds = one_dataset(results, dataset)
-    accuracies = ds["baseline_acc"].to_series().dropna()
-    best = str(accuracies.idxmax())
+    names = [str(b) for b in ds["baseline"].values]
+    best = best_on_validation(names, ds["baseline_val_acc"].values)
     correct = ds["test_correct"].sel(model=model, control=TRAINED).dropna("seed", how="all").mean("seed").values
     reference = ds["baseline_correct"].sel(baseline=best).values
     gain, lo, hi = bootstrap_mean(correct - reference, settings.n_boot, settings.ci)
-    return Learned(best, float(accuracies[best]), float(np.nanmean(correct)), gain, lo, hi)
+    return Learned(best, float(ds["baseline_acc"].sel(baseline=best)), float(np.nanmean(correct)), gain, lo, hi)
 
 
 # --------------------------------------------------------------------------- controls and measures
-
-
-def control_separation(results: xr.Dataset, dataset: str, model: str, method: str, settings: VerdictSettings) -> pd.DataFrame:
-    """Known-answer motif model minus the model's shuffled-label runs, per measure."""
-    ds = one_dataset(results, dataset).sel({"method": method})
-    rows = []
-    for title, (variable, sign) in SEPARATIONS.items():
-        known = ds[f"known_{variable}"].values.ravel()
-        shuffled = ds[variable].sel(model=model, control=SHUFFLED).values.ravel()
-        diff, lo, hi = bootstrap_difference(sign * known, sign * shuffled, settings.n_boot, settings.ci)
-        rows.append({
-            "measure": title, "known answer": float(np.nanmean(known)), "shuffled labels": float(np.nanmean(shuffled)),
-            "separation": diff, "low": lo, "high": hi, "separates": bool(lo > settings.min_separation),
-        })
-    return pd.DataFrame(rows)
-
-
-def controls_table(results: xr.Dataset, settings: VerdictSettings) -> pd.DataFrame:
-    """Per dataset, method and measure: the known-answer value, each family's shuffled-label value,
-    and whether their difference clears the margin (``control_separation``) for that family."""
-    rows = []
-    for dataset in results["dataset"].values:
-        for method in results["method"].values:
-            frames = {str(m): control_separation(results, str(dataset), str(m), str(method), settings).set_index("measure") for m in results["model"].values}
-            for measure in SEPARATIONS:
-                row = {"dataset": dataset_title(str(dataset)), "method": METHOD_TITLES.get(str(method), str(method)), "measure": measure}
-                row["known answer"] = next(iter(frames.values())).loc[measure, "known answer"]
-                for model, frame in frames.items():
-                    mark = "" if frame.loc[measure, "separates"] else " (does not separate)"
-                    row[f"{model}, shuffled labels"] = f"{frame.loc[measure, 'shuffled labels']:.3f}{mark}"
-                rows.append(row)
-    return pd.DataFrame(rows)
 
 
 def importance_measures(results: xr.Dataset, dataset: str, model: str, method: str, control: str = TRAINED) -> dict[str, float]:
@@ -214,6 +142,7 @@ class FamilyVerdict:
     baseline_accuracy: float
     learned: bool
     controls_separate: bool
+    randomisation_separates: bool
     mass_fraction_50: float
     on_moved_motif: float
     retention: float
@@ -223,11 +152,14 @@ class FamilyVerdict:
     outcome: str
 
 
-def family_verdict(results: xr.Dataset, dataset: str, model: str, settings: VerdictSettings) -> FamilyVerdict:
+def family_verdict(results: xr.Dataset, dataset: str, model: str, settings: VerdictSettings, method: str | None = None) -> FamilyVerdict:
+    """The verdict of one family on one dataset, read from ``method`` (default: the verdict method)."""
+    method = method or settings.method
     score = learned(results, dataset, model, settings)
-    separate = bool(control_separation(results, dataset, model, settings.method, settings)["separates"].all())
-    m = importance_measures(results, dataset, model, settings.method)
-    decided = score.learned and separate
+    separate = bool(control_separation(results, dataset, model, method, settings)["separates"].all())
+    randomised = bool(randomisation_separation(results, dataset, model, method, settings)["separates"].all())
+    m = importance_measures(results, dataset, model, method)
+    decided = score.learned and separate and randomised
     sparse = m["mass fraction 50 %"] <= settings.max_mass_fraction_50 if decided else None
     dependent = m["retention"] <= settings.max_vacated_retention if decided else None
     follows = m["on moved motif"] >= settings.min_follow if decided else None
@@ -237,21 +169,36 @@ def family_verdict(results: xr.Dataset, dataset: str, model: str, settings: Verd
         outcome = verdicts.REPRODUCED if (sparse and dependent and follows) else verdicts.NOT_REPRODUCED
     return FamilyVerdict(
         dataset, model, families(results)[model], score.accuracy, score.best_baseline, score.baseline_accuracy, score.learned,
-        separate, m["mass fraction 50 %"], m["on moved motif"], m["retention"],
+        separate, randomised, m["mass fraction 50 %"], m["on moved motif"], m["retention"],
         None if sparse is None else bool(sparse), None if dependent is None else bool(dependent), None if follows is None else bool(follows), outcome,
     )
 
 
-def all_verdicts(results: xr.Dataset, settings: VerdictSettings) -> list[FamilyVerdict]:
-    return [family_verdict(results, str(d), str(m), settings) for d in results["dataset"].values for m in results["model"].values]
+def all_verdicts(results: xr.Dataset, settings: VerdictSettings, method: str | None = None) -> list[FamilyVerdict]:
+    return [family_verdict(results, str(d), str(m), settings, method) for d in results["dataset"].values for m in results["model"].values]
+
+
+def verdicts_by_method(results: xr.Dataset, settings: VerdictSettings) -> pd.DataFrame:
+    """The outcome of every family and dataset under every attribution method, the verdict
+    method's column first and marked: how much the verdict depends on the method."""
+    methods = [settings.method] + [str(m) for m in results["method"].values if str(m) != settings.method]
+    columns = {m: all_verdicts(results, settings, m) for m in methods}
+    rows = []
+    for i, v in enumerate(columns[settings.method]):
+        row = {"dataset": dataset_title(v.dataset), "family": v.family}
+        for m in methods:
+            title = METHOD_TITLES[m] + (" (sets the verdict)" if m == settings.method else "")
+            row[title] = columns[m][i].outcome
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def verdict_table(found: list[FamilyVerdict]) -> pd.DataFrame:
     yes_no = lambda v: "–" if v is None else ("yes" if v else "no")  # noqa: E731
     return pd.DataFrame([{
         "dataset": dataset_title(v.dataset), "family": v.family, "accuracy": v.accuracy,
-        "best baseline": f"{v.best_baseline} ({v.baseline_accuracy:.3f})", "learned": yes_no(v.learned),
-        "controls separate": yes_no(v.controls_separate), "sparse": yes_no(v.sparse), "input-dependent": yes_no(v.input_dependent),
+        "best baseline": f"{v.best_baseline} ({v.baseline_accuracy:.3f})", "learned beyond k-mer composition": yes_no(v.learned),
+        "controls separate": yes_no(v.controls_separate), "unlike random weights": yes_no(v.randomisation_separates), "sparse": yes_no(v.sparse), "input-dependent": yes_no(v.input_dependent),
         "follows the motif": yes_no(v.follows), "outcome": v.outcome,
     } for v in found])
 
@@ -287,7 +234,9 @@ def claim(found: list[FamilyVerdict], method: str) -> str:
 def _why_undecided(v: FamilyVerdict) -> str:
     if not v.learned:
         return f"accuracy {v.accuracy:.3f} does not beat the {v.best_baseline} baseline's {v.baseline_accuracy:.3f}"
-    return "the controls do not separate"
+    if not v.controls_separate:
+        return "the known-answer and shuffled-label controls do not separate"
+    return "its importance is no closer to the motif than that of the same network with random weights"
 
 
 def write_metrics(found: list[FamilyVerdict], accuracy: pd.DataFrame, settings: VerdictSettings, out_dir: str | Path) -> dict:

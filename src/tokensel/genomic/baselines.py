@@ -1,27 +1,57 @@
 """Non-neural baselines: majority class, a GC-content threshold and the k-mer ladder.
 
 They bound what a sequence model must beat before its attributions count: the majority class is
-chance, the GC threshold uses base composition only, and L2 logistic regression on the k-mer
-frequencies (k = 1, 2, ...) uses which short words occur but not where. The ladder shows how much of
-a task is composition: a model that beats every rung has learned something beyond it.
-Every baseline returns its test-set class probabilities, so the analysis can compare it with the
-models example by example.
+chance, the GC threshold uses base composition only, and L2 logistic regression on canonical k-mer
+frequencies (k = 1, 2, ..., ``max_k``) uses which short words occur but not where. A k-mer and its
+reverse complement are one feature (counts pooled over both strands, the standard for
+strand-symmetric binding sites), so a sequence and its reverse complement get identical features.
+Each rung's regularisation C is chosen on the validation split like the models' learning rates,
+and so is the best baseline: the test split decides nothing here.
+Every baseline returns its validation and test class probabilities, so the analysis can choose on
+validation and compare with the models example by example on test.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import lru_cache
+
 import numpy as np
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import roc_auc_score
+from sklearn.metrics import log_loss, roc_auc_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from tokensel.core.errors import ConfigError
+from tokensel.genomic.config import BaselineSettings
 from tokensel.genomic.datasets import GenomicDataset, gc_threshold_predictions
 
 
+@dataclass(frozen=True)
+class Baseline:
+    """One rung: its validation and test class probabilities and the C chosen (NaN if untuned)."""
+
+    name: str
+    val_probabilities: np.ndarray
+    test_probabilities: np.ndarray
+    c: float = float("nan")
+
+
+@lru_cache(maxsize=None)
+def canonical_kmer_index(k: int) -> tuple[np.ndarray, int]:
+    """(4**k,) column of each k-mer code in the canonical table, and the table's width: a k-mer and
+    its reverse complement share a column (A=0, C=1, G=2, T=3, so the complement of b is 3 - b)."""
+    codes = np.arange(4**k)
+    digits = (codes[:, None] // 4 ** np.arange(k - 1, -1, -1)) % 4
+    reverse_complement = ((3 - digits[:, ::-1]) * 4 ** np.arange(k - 1, -1, -1)).sum(axis=1)
+    canonical = np.minimum(codes, reverse_complement)
+    classes, column = np.unique(canonical, return_inverse=True)
+    return column, int(classes.size)
+
+
 def kmer_frequencies(sequences: np.ndarray, k: int) -> np.ndarray:
-    """(n, 4**k) frequencies of every k-mer over A/C/G/T; windows touching N or PAD are skipped."""
+    """(n, canonical k-mers) frequencies of every k-mer pooled with its reverse complement;
+    windows touching N or PAD are skipped."""
     seqs = np.asarray(sequences, dtype=np.int64)
     if not 1 <= k <= seqs.shape[1]:
         raise ConfigError(f"k-mer size must lie in 1..{seqs.shape[1]}, got {k}.")
@@ -32,9 +62,10 @@ def kmer_frequencies(sequences: np.ndarray, k: int) -> np.ndarray:
         window = seqs[:, offset : offset + width]
         codes = codes * 4 + np.minimum(window, 3)
         valid &= window < 4
-    counts = np.zeros((seqs.shape[0], 4**k))
+    column, n_columns = canonical_kmer_index(k)
+    counts = np.zeros((seqs.shape[0], n_columns))
     rows = np.broadcast_to(np.arange(seqs.shape[0])[:, None], codes.shape)
-    np.add.at(counts, (rows[valid], codes[valid]), 1.0)
+    np.add.at(counts, (rows[valid], column[codes[valid]]), 1.0)
     return counts / np.maximum(counts.sum(axis=1, keepdims=True), 1.0)
 
 
@@ -47,11 +78,21 @@ def auroc(labels: np.ndarray, probabilities: np.ndarray) -> float:
     return float(roc_auc_score(labels, probabilities, multi_class="ovr", labels=np.arange(probabilities.shape[1])))
 
 
-def kmer_logistic_regression(train: GenomicDataset, test: GenomicDataset, k: int, c: float, max_iter: int) -> np.ndarray:
-    """Test class probabilities of L2 logistic regression on standardised k-mer frequencies."""
-    model = make_pipeline(StandardScaler(), LogisticRegression(C=c, max_iter=max_iter))
-    model.fit(kmer_frequencies(train.sequences, k), train.labels)
-    return model.predict_proba(kmer_frequencies(test.sequences, k))
+def tuned_kmer_regression(train: GenomicDataset, val: GenomicDataset, test: GenomicDataset, k: int, settings: BaselineSettings) -> Baseline:
+    """L2 logistic regression on standardised canonical k-mer frequencies, fitted on the training
+    split at every C of ``settings.cs``; the C with the lowest validation log-loss is kept (log-loss
+    rather than accuracy: it ranks C even where accuracies tie)."""
+    features = {split: kmer_frequencies(ds.sequences, k) for split, ds in (("train", train), ("val", val), ("test", test))}
+    best: tuple[float, Baseline] | None = None
+    for c in settings.cs:
+        model = make_pipeline(StandardScaler(), LogisticRegression(C=c, max_iter=settings.max_iter))
+        model.fit(features["train"], train.labels)
+        val_probabilities = model.predict_proba(features["val"])
+        loss = log_loss(val.labels, val_probabilities, labels=np.arange(train.num_classes))
+        if best is None or loss < best[0]:
+            best = (loss, Baseline(f"{k}-mer", val_probabilities, model.predict_proba(features["test"]), float(c)))
+    assert best is not None  # settings.cs is never empty (validated)
+    return best[1]
 
 
 def majority_class(train: GenomicDataset, test: GenomicDataset) -> np.ndarray:
@@ -68,12 +109,17 @@ def gc_threshold(train: GenomicDataset, test: GenomicDataset) -> np.ndarray | No
     return np.eye(2)[gc_threshold_predictions(train, test)]
 
 
-def ladder(train: GenomicDataset, test: GenomicDataset, max_k: int, c: float, max_iter: int) -> dict[str, np.ndarray]:
-    """Baseline name -> test class probabilities: majority class, GC threshold, k-mer k = 1..max_k."""
-    out = {"majority class": majority_class(train, test)}
-    gc = gc_threshold(train, test)
-    if gc is not None:
-        out["GC content"] = gc
-    for k in range(1, max_k + 1):
-        out[f"{k}-mer"] = kmer_logistic_regression(train, test, k, c, max_iter)
-    return out
+def ladder(train: GenomicDataset, val: GenomicDataset, test: GenomicDataset, settings: BaselineSettings) -> list[Baseline]:
+    """Majority class, GC threshold (two classes), and the tuned k-mer regression for k = 1..max_k."""
+    out = [Baseline("majority class", majority_class(train, val), majority_class(train, test))]
+    gc_val, gc_test = gc_threshold(train, val), gc_threshold(train, test)
+    if gc_val is not None and gc_test is not None:
+        out.append(Baseline("GC content", gc_val, gc_test))
+    return out + [tuned_kmer_regression(train, val, test, k, settings) for k in range(1, settings.max_k + 1)]
+
+
+def best_on_validation(names: list[str], val_accuracy: np.ndarray) -> str:
+    """The baseline with the highest validation accuracy; ties go to the simpler (earlier) rung."""
+    accuracy = np.asarray(val_accuracy, dtype=float)
+    finite = np.where(np.isfinite(accuracy), accuracy, -np.inf)
+    return names[int(np.argmax(finite))]

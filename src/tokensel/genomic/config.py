@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal, Mapping
+from typing import Annotated, Any, Literal
 
 from tokensel.core.errors import ConfigError
 from tokensel.core.params import (
@@ -34,144 +34,18 @@ from tokensel.core.params import (
     Distinct,
     NonEmpty,
     NonNegativeFloat,
-    NonNegativeInt,
     PositiveFloat,
     PositiveInt,
     build,
     check,
     load_config,
 )
-from tokensel.genomic.data import TaskData, motif_order_task, real_task
-from tokensel.genomic.motifs import MAFK_MARE_HALF_SITE, MAFK_T_MARE, OCT4_OCTAMER, parse_consensus
-from tokensel.genomic.sources import default_genomic_benchmarks_root, janggu_resources_dir, load_genomic_benchmark, load_janggu_oct4_mafk
+from tokensel.genomic.dataset_specs import Dataset, DatasetSpec
 from tokensel.nn.config import ModelConfig
 
 KEY = "genomic"
 Method = Literal["grad_norm", "grad_x_input", "integrated_gradients", "ism"]
 METHODS: tuple[Method, ...] = ("grad_norm", "grad_x_input", "integrated_gradients", "ism")
-Steps = dict[str, PositiveInt]
-LearningRates = dict[str, Annotated[tuple[PositiveFloat, ...], NonEmpty(), Distinct()]]
-
-
-def _check_motifs(motifs: tuple[str, ...]) -> None:
-    for motif in motifs:
-        try:
-            parse_consensus(motif)
-        except ConfigError as error:
-            check(False, "motifs", str(error))
-
-
-@dataclass(frozen=True)
-class MotifOrderData:
-    """The motif-order task (``tokensel.genomic.data``): label = whether ``motifs[0]`` comes first."""
-
-    kind: Literal["motif_order"] = "motif_order"
-    steps: Steps = field(default_factory=dict)
-    lrs: LearningRates = field(default_factory=dict)
-    n_train: PositiveInt = 3000
-    n_val: Annotated[int, AtLeast(2)] = 256
-    n_test: Annotated[int, AtLeast(2)] = 500
-    length: PositiveInt = 100
-    motifs: Annotated[tuple[str, ...], NonEmpty()] = (OCT4_OCTAMER, MAFK_T_MARE)
-    gc: Annotated[float, Between(0.05, 0.95)] = 0.42
-    min_gap: NonNegativeInt = 10
-    n_attributed: Annotated[int, AtLeast(2)] = 32
-    n_moved: PositiveInt = 32
-    data_seed: int = 0
-
-    def __post_init__(self) -> None:
-        check(len(self.motifs) == 2, "motifs", f"must name exactly two motifs (first, second), got {list(self.motifs)}")
-        _check_motifs(self.motifs)
-        longest = sum(max(len(v) for v in parse_consensus(m)) for m in self.motifs)
-        check(longest + self.min_gap <= self.length, "length", f"must hold both motifs and the gap ({longest} + {self.min_gap} bases), got {self.length}")
-        check(self.n_attributed <= self.n_test, "n_attributed", f"must not exceed n_test ({self.n_test}), got {self.n_attributed}")
-        check(self.n_moved <= self.n_attributed, "n_moved", f"must not exceed n_attributed ({self.n_attributed}): moved inputs are copies of attributed ones")
-
-    def check_available(self) -> None:
-        """Generated on the fly: nothing to find."""
-
-    def load(self) -> TaskData:
-        return motif_order_task(
-            self.n_train, self.n_val, self.n_test, self.length, self.motifs, self.gc, self.min_gap,  # type: ignore[arg-type]
-            self.n_attributed, self.n_moved, self.data_seed,
-        )
-
-
-@dataclass(frozen=True)
-class RealData:
-    """Real sequences, cut to their central ``length`` bases, GC-matched in ``gc_bins`` quantile bins
-    per split, ``val_fraction`` of the training split held out; ground truth = any of ``motifs``
-    (scanned on both strands). The first ``n_attributed`` motif-bearing test sequences are attributed."""
-
-    steps: Steps = field(default_factory=dict)
-    lrs: LearningRates = field(default_factory=dict)
-    length: PositiveInt = 100
-    gc_bins: PositiveInt = 10
-    val_fraction: Annotated[float, Between(0.01, 0.5)] = 0.1
-    motifs: Annotated[tuple[str, ...], NonEmpty()] = (OCT4_OCTAMER, MAFK_MARE_HALF_SITE, MAFK_T_MARE)
-    n_attributed: Annotated[int, AtLeast(2)] = 150
-    n_moved: PositiveInt = 32
-    data_seed: int = 0
-
-    def __post_init__(self) -> None:
-        _check_motifs(self.motifs)
-        check(self.n_moved <= self.n_attributed, "n_moved", f"must not exceed n_attributed ({self.n_attributed}): moved inputs are copies of attributed ones")
-
-    def load(self) -> TaskData:
-        train, test = self.splits()
-        return real_task(train, test, self.length, self.gc_bins, self.val_fraction, self.motifs, self.n_attributed, self.n_moved, self.data_seed)
-
-
-@dataclass(frozen=True)
-class JangguData(RealData):
-    """janggu's Oct4-vs-MafK ChIP-seq peaks (200 bp), pooled and split with ``test_fraction``."""
-
-    kind: Literal["janggu"] = "janggu"
-    test_fraction: Annotated[float, Between(0.05, 0.5)] = 0.2
-
-    def check_available(self) -> None:
-        janggu_resources_dir()
-
-    def splits(self):
-        return tuple(load_janggu_oct4_mafk(split, seed=self.data_seed, test_fraction=self.test_fraction) for split in ("train", "test"))  # type: ignore[arg-type]
-
-
-@dataclass(frozen=True)
-class BenchmarkData(RealData):
-    """A Genomic Benchmarks folder ``<root>/<name>/{train,test}/<class>/*.txt`` (not shipped here);
-    longer sequences are cut to the central ``length`` bases, shorter ones are refused."""
-
-    kind: Literal["genomic_benchmark"] = "genomic_benchmark"
-    name: str = "human_nontata_promoters"
-    root: str | None = None
-
-    def check_available(self) -> None:
-        folder = Path(self.root).expanduser() if self.root else default_genomic_benchmarks_root()
-        if not (folder / self.name / "train").is_dir():
-            raise ConfigError(
-                f"no Genomic Benchmarks folder '{folder / self.name}/train'; nothing is downloaded at run time. "
-                "Put the dataset there (one .txt per sequence under <class>/), set 'root', or remove this dataset."
-            )
-
-    def splits(self):
-        return tuple(load_genomic_benchmark(self.name, split, root=self.root, length=self.length, truncation="center") for split in ("train", "test"))  # type: ignore[arg-type]
-
-
-DATASET_KINDS: dict[str, type] = {"motif_order": MotifOrderData, "janggu": JangguData, "genomic_benchmark": BenchmarkData}
-Dataset = MotifOrderData | JangguData | BenchmarkData
-
-
-class DatasetSpec:
-    """A dataset's params entry: ``kind`` picks the spec class, whose fields are the other keys."""
-
-    @classmethod
-    def from_params(cls, data: Any, key: str) -> Dataset:
-        if not isinstance(data, Mapping):
-            raise ConfigError(f"'{key}' must be a mapping with a 'kind' and its settings, got {data!r}.")
-        kind = data.get("kind", key.rsplit(".", 1)[-1])
-        if kind not in DATASET_KINDS:
-            raise ConfigError(f"'{key}.kind' is '{kind}'; allowed kinds: {', '.join(DATASET_KINDS)}.")
-        return build(DATASET_KINDS[kind], {**data, "kind": kind}, key)
 
 
 @dataclass(frozen=True)
@@ -211,10 +85,11 @@ class AttributionSettings:
 
 @dataclass(frozen=True)
 class BaselineSettings:
-    """k-mer logistic regression for k = 1..``max_k`` (L2, inverse strength ``c``)."""
+    """L2 logistic regression on canonical k-mer frequencies for k = 1..``max_k``; each k keeps
+    the inverse strength of ``cs`` with the lowest validation log-loss."""
 
     max_k: Annotated[int, Between(1, 8)] = 6
-    c: PositiveFloat = 0.01
+    cs: Annotated[tuple[PositiveFloat, ...], NonEmpty(), Distinct()] = (0.001, 0.01, 0.1, 1.0)
     max_iter: PositiveInt = 3000
 
 
@@ -298,9 +173,10 @@ def dry_run(section: dict) -> dict:
     learning rate per model, few inputs."""
     def small(spec: dict) -> dict:
         out = {**spec, "steps": {m: 2 for m in spec.get("steps", {})}, "lrs": {m: list(v)[:1] for m, v in spec.get("lrs", {}).items()}}
-        out.update({"n_attributed": 2, "n_moved": 1})
         if spec.get("kind") == "motif_order":
-            out.update({"n_train": 64, "n_val": 8, "n_test": 8})
+            out.update({"n_train": 64, "n_val": 8, "n_test": 8, "n_attributed": 2, "n_moved": 1})
+        else:
+            out.update({"n_attributed_per_class": 1, "n_inserted_per_class": min(2, spec.get("n_inserted_per_class", 2))})
         return out
 
     return {
@@ -309,6 +185,6 @@ def dry_run(section: dict) -> dict:
         "seeds": section["seeds"][:1],
         "control_seeds": section.get("control_seeds", [0])[:1],
         "attribution": {**section.get("attribution", {}), "ig_steps": 2, "control_examples": 2, "shown": 1},
-        "baselines": {**section.get("baselines", {}), "max_k": 2, "max_iter": 50},
+        "baselines": {**section.get("baselines", {}), "max_k": 2, "cs": list(section.get("baselines", {}).get("cs", [1.0]))[:1], "max_iter": 50},
         "verdict": {**section.get("verdict", {}), "n_boot": 10},
     }

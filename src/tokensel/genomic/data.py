@@ -15,7 +15,8 @@ also across a motif boundary) is redrawn, so the motif mask is exact.
 **Real data.** Sequences are cut to their central ``length`` bases (ChIP-seq peaks are centred on
 the binding site), GC-matched per split (equal class counts in every GC-quantile bin, so GC
 content carries no label information), and a stratified part of the training split is held out for
-validation. Ground truth is a motif scan on both strands.
+validation. Ground truth is a scan, on both strands, for the motif of each input's own class;
+the attributed inputs are balanced between the classes.
 
 **Relocation on real data.** ``swap_motif`` exchanges a sequence's only motif occurrence with a
 background window of the same length elsewhere: base composition is unchanged exactly, the motif
@@ -250,28 +251,39 @@ def central_window(ds: GenomicDataset, length: int) -> GenomicDataset:
     return GenomicDataset(ds.name, ds.sequences[:, start : start + length], ds.labels, ds.class_names, ds.split, ds.source, ds.ids)
 
 
+def balanced_rows(bearing: list[np.ndarray], n_per_class: int) -> np.ndarray:
+    """The first n rows of each class's list, n = ``n_per_class`` or the shortest list if shorter
+    (balanced), interleaved class by class (so that the first few rows, which the negative
+    controls attribute, hold every class)."""
+    n = min(n_per_class, *(len(rows) for rows in bearing))
+    return np.array([rows[i] for i in range(n) for rows in bearing], dtype=np.int64)
+
+
 def real_task(
-    train: GenomicDataset, test: GenomicDataset, length: int, gc_bins: int, val_fraction: float, motifs: tuple[str, ...],
-    n_attributed: int, n_moved: int, seed: int,
+    train: GenomicDataset, test: GenomicDataset, length: int, gc_bins: int, val_fraction: float,
+    class_motifs: tuple[tuple[str, ...], ...], n_per_class: int, seed: int,
 ) -> TaskData:
-    """Cropped, GC-matched splits with a validation part; the first ``n_attributed`` motif-bearing
-    test inputs are attributed, and the first ``n_moved`` of those that hold exactly one motif
-    occurrence are relocated."""
+    """Cropped, GC-matched splits with a validation part. Per class c, the first ``n_per_class``
+    test sequences of class c that hold one of ``class_motifs[c]`` (fewer, the same number in every
+    class, if a class has fewer) are attributed, with that
+    class's motif as ground truth (the Oct4 octamer in Oct4 peaks, the MARE in MafK peaks); every
+    one of them with exactly one such occurrence is relocated."""
     train, test = (gc_matched_subset(central_window(ds, length), n_bins=gc_bins, seed=seed) for ds in (train, test))
     fit_idx, val_idx = stratified_split(train.labels, val_fraction, seed)
-    scan = lambda seqs: union_motif_mask(seqs, motifs)  # noqa: E731
-    mask = scan(test.sequences)
-    bearing = np.flatnonzero(mask.any(axis=1))[:n_attributed]
-    if bearing.size < 2:
-        raise ConfigError(f"dataset '{test.name}': fewer than two test sequences contain a motif; check the motifs.")
-    attributed = AttributionSet(test.sequences[bearing], test.labels[bearing], mask[bearing])
+    scans = [lambda seqs, m=motifs: union_motif_mask(seqs, m) for motifs in class_motifs]
+    masks = [scan(test.sequences) for scan in scans]
+    bearing = [np.flatnonzero((test.labels == c) & masks[c].any(axis=1)) for c in range(len(class_motifs))]
+    for c, rows in enumerate(bearing):
+        if rows.size < 1:
+            raise ConfigError(f"dataset '{test.name}': no test sequence of class '{test.class_names[c]}' holds its motifs {list(class_motifs[c])}; check the motifs.")
+    rows = balanced_rows(bearing, n_per_class)
+    labels = test.labels[rows]
+    mask = np.stack([masks[y][r] for r, y in zip(rows, labels)])
+    attributed = AttributionSet(test.sequences[rows], labels, mask)
     rng = np.random.default_rng(seed)
     moved = []
-    for row in range(len(bearing)):
-        if len(moved) == n_moved:
-            break
-        swapped = swap_motif(attributed.tokens[row], scan, rng)
+    for i, y in enumerate(labels.tolist()):
+        swapped = swap_motif(attributed.tokens[i], scans[y], rng)
         if swapped is not None:
-            moved.append((row, swapped))
+            moved.append((i, swapped))
     return TaskData(train.subset(fit_idx, "train"), train.subset(val_idx, "val"), test, attributed, _stack_moved(moved, attributed.labels))
-

@@ -12,14 +12,10 @@ import xarray as xr
 from IPython.display import HTML
 
 from tokensel.core.figures import save_figure
-from tokensel.genomic.analysis import METHOD_TITLES, dataset_title, one_dataset
-from tokensel.genomic.stage import SHUFFLED, TRAINED
+from tokensel.genomic.results import CONTROL_TITLES, METHOD_TITLES, dataset_title, one_dataset, run_name
+from tokensel.genomic.stage import RUNS, SHUFFLED, TRAINED
 
 KNOWN = "motif model (known answer)"
-
-
-def _run_label(model: str, control: str) -> str:
-    return model if control == TRAINED else f"{model}, shuffled labels"
 
 
 def training_curves(results: xr.Dataset, path: str | Path) -> HTML:
@@ -52,9 +48,9 @@ def accuracy_ladder(results: xr.Dataset, path: str | Path) -> HTML:
                  for b, a in zip(ds["baseline"].values, ds["baseline_acc"].values) if np.isfinite(a)]
         rows.append({"dataset": title, "run": KNOWN, "kind": "known answer", "accuracy": float(ds["known_acc"])})
         for model in ds["model"].values:
-            for control in (TRAINED, SHUFFLED):
+            for control in RUNS:
                 values = ds["test_acc"].sel(model=model, control=control).values
-                rows += [{"dataset": title, "run": _run_label(str(model), control), "kind": "model" if control == TRAINED else "shuffled labels", "accuracy": float(v)}
+                rows += [{"dataset": title, "run": run_name(str(model), control), "kind": CONTROL_TITLES.get(control, "model"), "accuracy": float(v)}
                          for v in values if np.isfinite(v)]
     grid = sns.catplot(data=pd.DataFrame(rows), x="accuracy", y="run", hue="kind", col="dataset", kind="strip", height=4.2, aspect=1.1,
                        jitter=False, s=40)
@@ -63,7 +59,7 @@ def accuracy_ladder(results: xr.Dataset, path: str | Path) -> HTML:
     grid.set_titles("{col_name}")
     grid.set_axis_labels("test accuracy", "")
     return save_figure(grid, path, "Test accuracy per dataset: majority class, GC threshold, the k-mer logistic regression ladder, "
-                       "the known-answer motif model, each model's seeds and its shuffled-label control; the dotted line is chance.")
+                       "the known-answer motif model, each model's seeds and its two negative controls (shuffled labels, random weights); the dotted line is chance.")
 
 
 def _measure_frame(results: xr.Dataset, variables: dict[str, str]) -> pd.DataFrame:
@@ -75,9 +71,9 @@ def _measure_frame(results: xr.Dataset, variables: dict[str, str]) -> pd.DataFra
                 known = ds[f"known_{variable}"].sel({"method": method}).values.ravel()
                 rows += [{"dataset": dataset_title(str(dataset)), "method": METHOD_TITLES[str(method)], "run": KNOWN, "measure": title, "value": v} for v in known if np.isfinite(v)]
                 for model in ds["model"].values:
-                    for control in (TRAINED, SHUFFLED):
+                    for control in RUNS:
                         values = ds[variable].sel({"method": method, "model": model, "control": control}).values.ravel()
-                        rows += [{"dataset": dataset_title(str(dataset)), "method": METHOD_TITLES[str(method)], "run": _run_label(str(model), control), "measure": title, "value": v}
+                        rows += [{"dataset": dataset_title(str(dataset)), "method": METHOD_TITLES[str(method)], "run": run_name(str(model), control), "measure": title, "value": v}
                                  for v in values if np.isfinite(v)]
     return pd.DataFrame(rows)
 
@@ -90,7 +86,7 @@ def follow_fractions(results: xr.Dataset, path: str | Path) -> HTML:
     grid.set_titles("{col_name} – {row_name}")
     grid.set_axis_labels("share of the top-k importance", "")
     return save_figure(grid, path, "Per dataset and attribution method, the share of the top-k importance on the motif, on the motif after "
-                       "it is moved, and on the bases it left, for each model, its shuffled-label control and the known-answer model.")
+                       "it is moved, and on the bases it left, for each model, its negative controls (shuffled labels, random weights) and the known-answer model.")
 
 
 def _per_method_bars(tidy: pd.DataFrame, reference: float, style: str, xlabel: str, path: str | Path, alt: str) -> HTML:

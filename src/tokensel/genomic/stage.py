@@ -2,13 +2,17 @@
 
 A cell runs, in a pool of worker processes (``tokensel.core.training.parallel_map``):
 
-* the references: the baseline ladder (majority class, GC threshold, k-mer k = 1..max_k) and the
+* on real data, the motif-insertion inputs (``tokensel.genomic.insertion``), scored by every run;
+* the references: the baseline ladder (majority class, GC threshold, canonical k-mer k = 1..max_k,
+  each C chosen on validation) and the
   known-answer motif model (the positive control), attributed like every model;
 * for each model, seed ``seeds[0]`` at each of its dataset's learning rates; the rate with the
   lowest final validation loss is the model's rate (with one candidate, all runs start at once);
-* the other seeds, and the shuffled-label negative controls at ``control_seeds``, at that rate.
+* the other seeds, and at ``control_seeds`` the two negative controls: the model trained on
+  shuffled labels at that rate, and the parameter-randomisation control (Adebayo et al. 2018,
+  arXiv 1810.03292): the same architecture with its random initial weights, never trained.
 
-Every trained or control run is scored on the whole test split and attributed with every method on
+Every run is scored on the whole test split and attributed with every method on
 the attributed inputs and their relocated copies (controls on the first ``control_examples``).
 The result has dimensions (dataset, model, seed, control, ...) of length one in ``dataset``; runs
 of other datasets merge with ``tokensel.core.runs.combine``.
@@ -27,14 +31,19 @@ from tokensel.core.training import parallel_map
 from tokensel.genomic import importance_metrics as im
 from tokensel.genomic.attribution import attribute
 from tokensel.genomic.baselines import auroc, ladder
-from tokensel.genomic.config import AttributionSettings, GenomicExperiment, GenomicTrain, MotifOrderData
+from tokensel.genomic.config import AttributionSettings, GenomicExperiment, GenomicTrain
+from tokensel.genomic.dataset_specs import MotifOrderData
 from tokensel.genomic.data import AttributionSet, TaskData, first_inputs
+from tokensel.genomic.insertion import InsertionSet, insertion_variables
 from tokensel.genomic.models import MotifModel
-from tokensel.genomic.train import predict_proba, train_classifier
+from tokensel.genomic.train import initialised_classifier, predict_proba, train_classifier
 from tokensel.nn.config import ModelConfig
 from tokensel.nn.models import count_parameters
 
-TRAINED, SHUFFLED = "trained", "shuffled"
+# Runs per model and seed: trained; trained on shuffled labels; untrained (random weights).
+TRAINED, SHUFFLED, RANDOMISED = "trained", "shuffled", "randomised"
+CONTROLS = (SHUFFLED, RANDOMISED)
+RUNS = (TRAINED, *CONTROLS)
 
 
 def cells(experiment: GenomicExperiment) -> list[dict]:
@@ -72,55 +81,63 @@ def attribution_summary(model, attributed: AttributionSet, moved: AttributionSet
 
 
 def _train_and_attribute(
-    data: TaskData, model_config: ModelConfig, settings: GenomicTrain, attribution: AttributionSettings,
-    steps: int, lr: float, seed: int, shuffled: bool, label: str, lr_key: str, sweep: bool,
+    data: TaskData, insertion: InsertionSet | None, model_config: ModelConfig, settings: GenomicTrain, attribution: AttributionSettings,
+    steps: int, lr: float, seed: int, control: str, label: str, lr_key: str, sweep: bool,
 ) -> dict[str, Any]:
-    try:
-        trained = train_classifier(model_config, data.train, data.val, settings, steps, lr, seed, shuffled, label, lr_key)
-    except TrainingDiverged:
-        if not sweep:
-            raise
-        return {"diverged": True, "lr": lr}
-    probabilities = predict_proba(trained.model, data.test.sequences)
+    if control == RANDOMISED:
+        model, trained = initialised_classifier(model_config, data.train, settings, seed), None
+    else:
+        try:
+            trained = train_classifier(model_config, data.train, data.val, settings, steps, lr, seed, control == SHUFFLED, label, lr_key)
+        except TrainingDiverged:
+            if not sweep:
+                raise
+            return {"diverged": True, "lr": lr}
+        model = trained.model
+    probabilities = predict_proba(model, data.test.sequences)
     attributed, moved = data.attributed, data.moved
-    if shuffled:
+    if control != TRAINED:
         attributed, moved = first_inputs(attributed, moved, attribution.control_examples)
-    return {
-        "diverged": False,
-        "lr": lr,
-        "variables": {
-            "lr": ((), lr),
-            "steps": ((), steps),
-            "test_acc": ((), float((probabilities.argmax(1) == data.test.labels).mean())),
-            "test_auroc": ((), auroc(data.test.labels, probabilities)),
-            "n_params": ((), count_parameters(trained.model)),
+    variables = {
+        "lr": ((), lr),
+        "steps": ((), 0 if trained is None else steps),
+        "test_acc": ((), float((probabilities.argmax(1) == data.test.labels).mean())),
+        "test_auroc": ((), auroc(data.test.labels, probabilities)),
+        "n_params": ((), count_parameters(model)),
+        "test_correct": (("test_example",), (probabilities.argmax(1) == data.test.labels).astype(np.int8)),
+        **attribution_summary(model, attributed, moved, attribution, min(attribution.shown, len(moved))),
+        **insertion_variables(model, insertion),
+    }
+    if trained is not None:
+        variables.update({
             "train_seconds": ((), trained.cpu_seconds),
-            "test_correct": (("test_example",), (probabilities.argmax(1) == data.test.labels).astype(np.int8)),
             "train_loss": (("log_step",), trained.train_loss, {"log_step": trained.log_steps}),
             "val_loss": (("eval_step",), trained.val_loss, {"eval_step": trained.eval_steps}),
             "val_acc": (("eval_step",), trained.val_acc, {"eval_step": trained.eval_steps}),
-            **attribution_summary(trained.model, attributed, moved, attribution, min(attribution.shown, len(moved))),
-        },
-    }
+        })
+    return {"diverged": False, "lr": lr, "variables": variables}
 
 
-def _references(data: TaskData, experiment: GenomicExperiment, positional: bool, motifs: tuple[str, ...]) -> dict[str, Any]:
-    """The baseline ladder and the known-answer motif model (the positive control)."""
+def _references(data: TaskData, insertion: InsertionSet | None, experiment: GenomicExperiment, positional: bool, motifs: tuple[str, ...]) -> dict[str, Any]:
+    """The baseline ladder (scored on validation and test) and the known-answer motif model."""
     settings = experiment.baselines
-    baselines = ladder(data.train, data.test, settings.max_k, settings.c, settings.max_iter)
+    baselines = ladder(data.train, data.val, data.test, settings)
     known = MotifModel(motifs, data.test.seq_len, positional, data.train.num_classes).fit(data.train.sequences, data.train.labels, settings.max_iter)
     probabilities = predict_proba(known, data.test.sequences)
     shown = min(experiment.attribution.shown, len(data.moved))
     summary = attribution_summary(known, data.attributed, data.moved, experiment.attribution, shown)
-    names = list(baselines)
+    correct = lambda p, labels: p.argmax(1) == labels  # noqa: E731
     return {
-        "baseline": names,
+        "baseline": [b.name for b in baselines],
         "variables": {
-            "baseline_acc": (("baseline",), np.array([(p.argmax(1) == data.test.labels).mean() for p in baselines.values()])),
-            "baseline_auroc": (("baseline",), np.array([auroc(data.test.labels, p) for p in baselines.values()])),
-            "baseline_correct": (("baseline", "test_example"), np.stack([(p.argmax(1) == data.test.labels) for p in baselines.values()]).astype(np.int8)),
+            "baseline_acc": (("baseline",), np.array([correct(b.test_probabilities, data.test.labels).mean() for b in baselines])),
+            "baseline_val_acc": (("baseline",), np.array([correct(b.val_probabilities, data.val.labels).mean() for b in baselines])),
+            "baseline_c": (("baseline",), np.array([b.c for b in baselines])),
+            "baseline_auroc": (("baseline",), np.array([auroc(data.test.labels, b.test_probabilities) for b in baselines])),
+            "baseline_correct": (("baseline", "test_example"), np.stack([correct(b.test_probabilities, data.test.labels) for b in baselines]).astype(np.int8)),
             "known_acc": ((), float((probabilities.argmax(1) == data.test.labels).mean())),
             **{f"known_{name}": value for name, value in summary.items()},
+            **insertion_variables(known, insertion, "known_"),
         },
     }
 
@@ -150,26 +167,26 @@ def run(experiment: GenomicExperiment, dataset: str) -> xr.Dataset:
     spec = experiment.dataset(dataset)
     data = spec.load()
     positional = isinstance(spec, MotifOrderData)
-    common = {"data": data, "settings": experiment.train, "attribution": experiment.attribution}
+    insertion = spec.insertion(data)
+    common = {"data": data, "insertion": insertion, "settings": experiment.train, "attribution": experiment.attribution}
 
-    def training(model: str, seed: int, lr: float, shuffled: bool, sweep: bool) -> dict[str, Any]:
-        control = SHUFFLED if shuffled else TRAINED
+    def training(model: str, seed: int, lr: float, control: str, sweep: bool) -> dict[str, Any]:
         return {
             "kind": "train", **common, "model_config": experiment.models[model], "steps": spec.steps[model], "lr": lr,
-            "seed": seed, "shuffled": shuffled, "label": f"{dataset}/{model}/seed{seed}/{control}/lr{lr:g}",
+            "seed": seed, "control": control, "label": f"{dataset}/{model}/seed{seed}/{control}/lr{lr:g}",
             "lr_key": f"genomic.datasets.{dataset}.lrs.{model}", "sweep": sweep,
             "_key": (model, seed, control),
         }
 
     def rest(model: str, lr: float) -> list[dict]:
-        later = [training(model, seed, lr, False, False) for seed in experiment.seeds[1:]]
-        return later + [training(model, seed, lr, True, False) for seed in experiment.control_seeds]
+        later = [training(model, seed, lr, TRAINED, False) for seed in experiment.seeds[1:]]
+        return later + [training(model, seed, lr, control, False) for seed in experiment.control_seeds for control in CONTROLS]
 
     first_seed = experiment.seeds[0]
     swept = {m: len(spec.lrs[m]) > 1 for m in experiment.models}
-    jobs = [{"kind": "references", "data": data, "experiment": experiment, "positional": positional, "motifs": spec.motifs, "_key": None}]
+    jobs = [{"kind": "references", "data": data, "insertion": insertion, "experiment": experiment, "positional": positional, "motifs": spec.motifs, "_key": None}]
     for model in experiment.models:
-        jobs += [training(model, first_seed, lr, False, swept[model]) for lr in spec.lrs[model]]
+        jobs += [training(model, first_seed, lr, TRAINED, swept[model]) for lr in spec.lrs[model]]
         if not swept[model]:
             jobs += rest(model, spec.lrs[model][0])
     results = _run_jobs(jobs)
@@ -187,7 +204,9 @@ def run(experiment: GenomicExperiment, dataset: str) -> xr.Dataset:
             part = _as_dataset(result["variables"], {})
             parts.append(part.expand_dims(model=[model], seed=[seed], control=[control]))
     ds = xr.merge(parts, join="outer", compat="no_conflicts")
-    ds = ds.merge(_dataset_coords(data, experiment, sweep_rows), join="outer")
+    ds = ds.merge(_dataset_coords(data, experiment, spec.class_motifs, sweep_rows), join="outer")
+    if insertion is not None:
+        ds["insertion_target"] = (("inserted",), insertion.target.astype(np.int8))
     ds = ds.expand_dims(dataset=[dataset])
     ds["test_acc"].attrs["description"] = "accuracy on the held-out test split"
     ds["follow_moved"].attrs["description"] = "share of the top-k importance on the moved motif (k = motif bases)"
@@ -195,8 +214,8 @@ def run(experiment: GenomicExperiment, dataset: str) -> xr.Dataset:
 
 
 def _run_jobs(jobs: list[dict]) -> list[tuple[Any, dict]]:
-    # Longest runs first and the cheap references last, so that no worker idles at the end.
-    jobs = sorted(jobs, key=lambda job: -job.get("steps", 0))
+    # Longest runs first and the cheap ones (references, untrained controls) last, so that no worker idles at the end.
+    jobs = sorted(jobs, key=lambda job: 0 if job.get("control") == RANDOMISED else -job.get("steps", 0))
     keys = [job.pop("_key") for job in jobs]
     return list(zip(keys, parallel_map(_job, jobs, desc="genomic runs")))
 
@@ -221,8 +240,9 @@ def _choose_learning_rates(experiment: GenomicExperiment, results) -> tuple[list
     return rows, chosen
 
 
-def _dataset_coords(data: TaskData, experiment: GenomicExperiment, sweep_rows) -> xr.Dataset:
-    """What every run of the dataset shares: the shown inputs, the test labels, the LR sweep."""
+def _dataset_coords(data: TaskData, experiment: GenomicExperiment, class_motifs: dict[str, tuple[str, ...]], sweep_rows) -> xr.Dataset:
+    """What every run of the dataset shares: the classes and their motifs, the labels of the test,
+    attributed and moved inputs, the shown inputs, the LR sweep."""
     shown = min(experiment.attribution.shown, len(data.moved))
     models = list(experiment.models)
     n_candidates = max(sum(1 for r in sweep_rows if r[0] == m) for m in models)
@@ -233,6 +253,10 @@ def _dataset_coords(data: TaskData, experiment: GenomicExperiment, sweep_rows) -
     return _indexed(xr.Dataset(
         {
             "test_label": (("test_example",), data.test.labels.astype(np.int8)),
+            "class_name": (("class",), list(data.test.class_names)),
+            "class_motifs": (("class",), [", ".join(class_motifs[c]) for c in data.test.class_names]),
+            "attributed_label": (("attributed",), data.attributed.labels.astype(np.int8)),
+            "moved_label": (("moved",), data.moved.labels.astype(np.int8)),
             "moved_motif_fraction": (("moved",), data.moved.motif.mean(axis=1)),
             "shown_original": (("shown", "position"), data.attributed.tokens[data.moved.source[:shown]].astype(np.int8)),
             "shown_original_motif": (("shown", "position"), data.attributed.motif[data.moved.source[:shown]].astype(np.int8)),

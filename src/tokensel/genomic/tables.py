@@ -9,11 +9,11 @@ import pandas as pd
 import xarray as xr
 from scipy.special import erfinv
 
-from tokensel.genomic.analysis import (
-    METHOD_TITLES, chance_share, dataset_title, importance_measures, known_measures, one_dataset,
-)
+from tokensel.genomic.analysis import chance_share, importance_measures, known_measures
+from tokensel.genomic.baselines import best_on_validation
 from tokensel.genomic.config import GenomicExperiment
-from tokensel.genomic.stage import SHUFFLED, TRAINED
+from tokensel.genomic.results import METHOD_TITLES, dataset_title, one_dataset, run_name
+from tokensel.genomic.stage import RUNS, SHUFFLED, TRAINED
 
 
 def profile_summary(results: xr.Dataset, experiment: GenomicExperiment) -> str:
@@ -22,7 +22,7 @@ def profile_summary(results: xr.Dataset, experiment: GenomicExperiment) -> str:
     parts = [
         f"Every model is {train.d_model} wide with a stem over {train.stem_width} bases, trained with batch {train.batch_size}; "
         f"seeds {', '.join(map(str, experiment.seeds))}, shuffled-label controls at seed {', '.join(map(str, experiment.control_seeds))}; "
-        f"k-mer ladder up to k = {experiment.baselines.max_k}."
+        f"canonical k-mer ladder up to k = {experiment.baselines.max_k}, C from {', '.join(f'{c:g}' for c in experiment.baselines.cs)} chosen on validation."
     ]
     for name in results["dataset"].values:
         ds = results.sel(dataset=name)
@@ -42,9 +42,8 @@ def measures_table(results: xr.Dataset, method: str) -> pd.DataFrame:
         base = {"dataset": dataset_title(str(dataset))}
         rows.append({**base, "model": "motif model (known answer)", **known_measures(results, str(dataset), method)})
         for model in results["model"].values:
-            for control in (TRAINED, SHUFFLED):
-                name = str(model) if control == TRAINED else f"{model}, shuffled labels"
-                rows.append({**base, "model": name, **importance_measures(results, str(dataset), str(model), method, control)})
+            for control in RUNS:
+                rows.append({**base, "model": run_name(str(model), control), **importance_measures(results, str(dataset), str(model), method, control)})
     return pd.DataFrame(rows)
 
 
@@ -76,18 +75,23 @@ def training_table(results: xr.Dataset) -> pd.DataFrame:
 
 
 def shortcut_summary(results: xr.Dataset, ci: float) -> str:
-    """Per dataset, the best baseline rung and the binomial half-width of chance at the test size."""
+    """Per dataset, the k-mer ladder on test, the baseline chosen on validation (with its C), and
+    the binomial half-width of chance at the test size."""
     z = float(np.sqrt(2) * erfinv(ci))
     parts = []
     for dataset in results["dataset"].values:
         ds = one_dataset(results, str(dataset))
         accuracies = ds["baseline_acc"].to_series().dropna()
         kmers = accuracies[[name for name in accuracies.index if name.endswith("-mer")]]
+        best = best_on_validation([str(b) for b in ds["baseline"].values], ds["baseline_val_acc"].values)
+        c = float(ds["baseline_c"].sel(baseline=best))
+        tuned = f", C = {c:g} chosen on validation" if np.isfinite(c) else ""
         n = int(ds["n_test"])
         parts.append(
-            f"{dataset_title(str(dataset))}: the k-mer ladder (k = 1–{len(kmers)}) scores {kmers.min():.3f}–{kmers.max():.3f} "
-            f"(best {kmers.idxmax()}), the best baseline is {accuracies.idxmax()} at {accuracies.max():.3f}; "
-            f"chance is 0.5 ± {z * 0.5 / np.sqrt(n):.3f} ({ci:.0%} binomial interval, {n} test sequences)."
+            f"{dataset_title(str(dataset))}: the k-mer ladder (k = 1–{len(kmers)}, counts pooled over both strands) scores "
+            f"{kmers.min():.3f}–{kmers.max():.3f} on test; the baseline with the best validation accuracy is {best} "
+            f"({float(ds['baseline_val_acc'].sel(baseline=best)):.3f} on validation, {accuracies[best]:.3f} on test{tuned}); "
+            f"chance is 0.5 ± {z * 0.5 / np.sqrt(n):.3f} ({ci:.0%} binomial interval, {n:,} test sequences)."
         )
     return "\n\n".join(parts)
 
@@ -116,13 +120,10 @@ def follow_table(results: xr.Dataset) -> pd.DataFrame:
         ds = one_dataset(results, str(dataset))
         runs = [("motif model (known answer)", ds["known_follow_moved"])]
         for model in ds["model"].values:
-            runs += [(_run_name(str(model), control), ds["follow_moved"].sel(model=model, control=control)) for control in (TRAINED, SHUFFLED)]
+            runs += [(run_name(str(model), control), ds["follow_moved"].sel(model=model, control=control)) for control in RUNS]
         for name, values in runs:
             row = {"dataset": dataset_title(str(dataset)), "run": name}
             row.update({METHOD_TITLES[str(m)]: float(np.nanmean(values.sel({"method": m}).values)) for m in ds["method"].values})
             rows.append(row)
     return pd.DataFrame(rows)
 
-
-def _run_name(model: str, control: str) -> str:
-    return model if control == TRAINED else f"{model}, shuffled labels"

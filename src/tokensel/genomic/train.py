@@ -57,6 +57,13 @@ def _validation(model: nn.Module, data: GenomicDataset) -> tuple[float, float]:
     return float(-np.log(np.clip(picked, 1e-12, None)).mean()), float((probabilities.argmax(1) == data.labels).mean())
 
 
+def initialised_classifier(model_config: ModelConfig, train: GenomicDataset, settings: GenomicTrain, seed: int) -> StemClassifier:
+    """A fresh classifier with the initialisation ``seed`` fixes (the randomisation control uses it
+    untrained: same architecture, random weights)."""
+    torch.manual_seed(seed)
+    return StemClassifier(model_config, train.num_classes, settings.d_model, train.seq_len, settings.stem_width).to(default_device())
+
+
 def train_classifier(
     model_config: ModelConfig, train: GenomicDataset, val: GenomicDataset, settings: GenomicTrain,
     steps: int, lr: float, seed: int, shuffled: bool, label: str = "", lr_key: str = "genomic.datasets.<dataset>.lrs",
@@ -65,8 +72,7 @@ def train_classifier(
     the initialisation, the batch order and, with ``shuffled``, the label permutation. ``label``
     and ``lr_key`` (the params key of the learning rate) name the run if it diverges."""
     device = default_device()
-    torch.manual_seed(seed)
-    model = StemClassifier(model_config, train.num_classes, settings.d_model, train.seq_len, settings.stem_width).to(device)
+    model = initialised_classifier(model_config, train, settings, seed)
     optimizer, schedule = make_optimizer(model, lr, settings.weight_decay, steps, settings.warmup_fraction)
     targets = permuted_labels(train.labels, seed) if shuffled else train.labels
     sequences = torch.as_tensor(train.sequences, device=device)
