@@ -96,10 +96,11 @@ def ssd_scan(x: torch.Tensor, dt: torch.Tensor, A: torch.Tensor, B: torch.Tensor
     to_end = decay[..., -1, :]  # (batch, chunks, H, Q)
     chunk_states = (xdt * to_end[..., None]).transpose(-1, -2) @ B[:, :, None]  # (batch, chunks, H, P, N)
     chunk_decay = torch.exp(segments[..., -1, 0] + log_decay[..., 0])  # exp(sum over the whole chunk)
+    # Unbound once: indexing one chunk per step would make backward allocate every chunk's gradient per step.
     entering, state = [], torch.zeros_like(chunk_states[:, 0])
-    for k in range(n_chunks):
+    for decay_k, added in zip(chunk_decay[..., None, None].unbind(1), chunk_states.unbind(1)):
         entering.append(state)
-        state = chunk_decay[:, k, :, None, None] * state + chunk_states[:, k]
+        state = decay_k * state + added
     entering_states = torch.stack(entering, dim=1)  # (batch, chunks, H, P, N)
 
     # The entering state reaches position t of a chunk decayed by exp(sum of log-decays up to and including t).
