@@ -62,7 +62,9 @@ TINY_EFFICIENCY = {
     "repeats": 2,
     "threads": 1,
     "selective": {"state_size": 4},
+    "ssd": {"state_size": 4, "head_dim": 8, "chunk_size": 8},
     "targets": {"seq_len": 32, "share_seq_len": 32},
+    "ssd_aims": {"seq_len": 32, "sdpa_seq_len": 32, "throughput_seq_len": 32},
     "pairs": {"blocks": 2, "pairs_per_block": 1},
     "throughput": {"seq_lens": [16, 32], "batch_size": 2, "d_model": 16},
 }
