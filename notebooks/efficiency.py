@@ -100,6 +100,9 @@ display(table(tables.crossover_table(ds), digits=0))
 # moderate L, and a training throughput several times the selective (Mamba-1) mixer's. The two
 # timing ratios are paired like the targets above; the throughput ratio is paired by round of the
 # throughput measurement below. Decided only when the interval clears the aim by the same margin.
+# Against the SSM mixer the comparison is of whole blocks: Mamba-2's input projection (to x, z, B,
+# C and dt, about 2·expand times d_model outputs) and output projection do several times the
+# matrix work of the SSM mixer's single d_model × d_model projection, before any scan.
 
 # %%
 display(table(tables.readable_aims(ds)))
