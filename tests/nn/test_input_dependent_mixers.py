@@ -81,6 +81,23 @@ def test_bad_mixer_keys_are_named_with_their_full_key(entry, problem):
         ModelConfig.from_params(entry, "m")
 
 
+@pytest.mark.parametrize(
+    "entry, width, problem",
+    [
+        ({"mixer": "ssd", "head_dim": 16}, 64, None),
+        ({"mixer": "ssd", "head_dim": 48}, 64, "times expand 2 must be divisible by the head_dim 48"),
+        ({"mixer": "ssd", "head_dim": 48, "expand": 3}, 64, None),
+        ({"mixer": "attention", "n_heads": 3}, 64, "must be divisible by the 3 heads"),
+        ({"mixer": "selective"}, 7, None),
+    ],
+)
+def test_width_problems_are_found_before_a_model_is_built(entry, width, problem):
+    config = ModelConfig.from_params(entry, "m")
+    assert config.width_problem(width) == problem
+    if problem is None:
+        SequenceModel(config, vocab_size=3, d_model=width, max_len=4)
+
+
 def selection_batch(gen: torch.Generator, n: int, length: int, values: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Random value tokens with one marker (token ``values``) at a random position; the last token
     is a query (``values + 1``) whose answer is the token after the marker."""

@@ -71,6 +71,8 @@ class ThroughputConfig:
 
     def __post_init__(self) -> None:
         _increasing(self.seq_lens)
+        for name, model in self.models.items():
+            check(not (problem := model.width_problem(self.d_model)), "d_model", f"({self.d_model}) {problem} of '{name}'")
 
 
 @dataclass(frozen=True)
