@@ -95,10 +95,11 @@ table(per_seed.rename(columns={"x": "point"}))
 
 # %% [markdown]
 # ## Does input dependence close the gap? (beyond the paper)
-# The paper's SSMs are time-invariant: one convolution filter for every input. Two input-dependent
-# mixers, a gated long convolution (H3/Hyena-style gates around the same filter) and a selective
-# SSM (Mamba-style input-dependent step size, B and C), run as two-layer models with and without
-# FNN, beside two-layer SSM+FNN and the Transformer, at the points where they ran. How many seeds,
+# The paper's SSMs are time-invariant: one convolution filter for every input. Three input-dependent
+# mixers, a gated long convolution (H3/Hyena-style gates around the same filter), a selective SSM
+# (Mamba-style input-dependent step size, B and C) and Mamba-2's SSD (the selective SSM with one
+# decay per head, computed as chunked masked linear attention), run as two-layer models with and
+# without FNN, beside two-layer SSM+FNN and the Transformer, at the points where they ran. How many seeds,
 # tasks and learning rates they get on this profile is listed under *What this profile leaves out*.
 
 # %%
@@ -108,13 +109,13 @@ if dependent:
     dependent_tasks = [t for t in experiment.grid.tasks if any(m in experiment.all_models_of(t) for m in dependent)]
     display(plots.accuracy_vs_axis(
         ds, cfg, out / "figures" / "input_dependent.png", models=[*references, *dependent], tasks=dependent_tasks,
-        alt="Test accuracy of the input-dependent models (gated convolution, selective SSM; two layers with and without FNN) "
+        alt="Test accuracy of the input-dependent models (gated convolution, selective SSM, Mamba-2 (SSD); two layers with and without FNN) "
         "beside two-layer SSM+FNN and the Transformer, per seed (points) and median (lines), with the shortcut dashed.",
     ))
     display(Markdown(analysis.input_dependence(ds, cfg)))
     display(table(analysis.input_dependence_table(ds, cfg)))
 else:
-    display(Markdown("No input-dependent mixer (gated convolution, selective SSM) is in this grid."))
+    display(Markdown("No input-dependent mixer (gated convolution, selective SSM, Mamba-2 (SSD)) is in this grid."))
 
 # %% [markdown]
 # ## Other two-layer variants: FNN depth, no FNN, filters

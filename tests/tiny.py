@@ -4,7 +4,7 @@ TINY_SYNTHETIC = {
     "grid": {"tasks": ["copy", "recall", "mqar"], "models": ["ssm2", "ssm1", "tf"], "seeds": [0, 1]},
     "tasks": {
         "copy": {"axis": "size", "values": [2, 3], "lr_sweep_at": 3, "vocab_size": 3},
-        "recall": {"axis": "vocab_size", "values": [4, 8], "lr_sweep_at": 4, "size": 2, "lrs": [0.003], "single_seed_models": ["gated"]},
+        "recall": {"axis": "vocab_size", "values": [4, 8], "lr_sweep_at": 4, "size": 2, "lrs": [0.003], "single_seed_models": ["gated", "ssd"]},
         "mqar": {"axis": "vocab_size", "values": [4, 8], "lr_sweep_at": 8, "size": 2, "seq_len": 10},
     },
     "models": {
@@ -12,6 +12,7 @@ TINY_SYNTHETIC = {
         "ssm2": {"mixer": "ssm", "n_layers": 2, "fnn_depth": 1, "fnn_width": 8, "filter": "s4d", "state_size": 4},
         "tf": {"mixer": "attention", "n_layers": 2, "fnn_depth": 1, "fnn_width": 8, "n_heads": 1, "positional": "sinusoidal"},
         "gated": {"mixer": "gated_conv", "n_layers": 2, "fnn_depth": 0, "filter": "fir"},
+        "ssd": {"mixer": "ssd", "n_layers": 2, "fnn_depth": 0, "state_size": 4, "head_dim": 8, "chunk_size": 4},
     },
     "train": {"steps": 6, "batch_size": 8, "lrs": [0.003, 0.01], "eval_every": 3, "n_val": 8, "n_test": 8, "d_model": 8},
     "size_needed": {"tasks": {"copy": [2]}, "models": ["ssm2", "tf"], "widths": [4, 8], "seeds": [0, 1], "required": 1},
@@ -62,7 +63,9 @@ TINY_EFFICIENCY = {
     "repeats": 2,
     "threads": 1,
     "selective": {"state_size": 4},
+    "ssd": {"state_size": 4, "head_dim": 8, "chunk_size": 8},
     "targets": {"seq_len": 32, "share_seq_len": 32},
+    "ssd_aims": {"seq_len": 32, "sdpa_seq_len": 32, "throughput_seq_len": 32},
     "pairs": {"blocks": 2, "pairs_per_block": 1},
     "throughput": {"seq_lens": [16, 32], "batch_size": 2, "d_model": 16},
 }

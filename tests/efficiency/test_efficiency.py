@@ -22,12 +22,14 @@ from tokensel.core.errors import ConfigError
 from tokensel.core.nbrun import execute
 from tokensel.core.stats import RatioEstimate
 from tokensel.efficiency import analysis, stability
+from tokensel.efficiency.aims import TIMING_AIMS, aims_table
 from tokensel.efficiency.analysis import CONTROL, MET, MISSED, UNDECIDED, Comparison, crossover_length, decide
 from tokensel.efficiency.config import METHOD_GROUPS
 from tokensel.efficiency.config import from_params as efficiency_from_mapping
 from tokensel.efficiency.config import load as load_efficiency
 from tokensel.efficiency.stage import run
-from tokensel.efficiency.workloads import activation_bytes, make_workload
+from tokensel.efficiency.workloads import activation_bytes, benchmark_module, make_workload, mixer_configs
+from tokensel.nn.mixers import MIXERS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -46,6 +48,12 @@ ROOT = Path(__file__).resolve().parents[2]
         ({"max_call_seconds": 0}, "max_call_seconds"),
         ({"selective": {"state_size": 0}}, "'efficiency.selective.state_size' must be at least 1"),
         ({"gated_conv": {"filter": "hyena"}}, "'efficiency.gated_conv.filter'"),
+        ({"ssd": {"chunk_size": 0}}, "'efficiency.ssd.chunk_size' must be at least 1"),
+        ({"ssd": {"head_dim": 96}}, "'efficiency.ssd' head_dim \\(96\\) must divide expand \\* d_model \\(256\\)"),
+        ({"throughput": {"d_model": 20}}, "'efficiency.throughput.d_model' \\(20\\) times expand 2 must be divisible by the head_dim 16 of 'ssd2_fnn1'"),
+        ({"ssd_aims": {"seq_len": 1000}}, "'efficiency.ssd_aims' seq_len \\(1000\\) must be one of seq_lens"),
+        ({"ssd_aims": {"ssd_model": "mamba"}}, "'efficiency.ssd_aims' ssd_model 'mamba' must be one of throughput.models"),
+        ({"ssd_aims": {"throughput_seq_len": 512}}, "'efficiency.ssd_aims' throughput_seq_len \\(512\\) must be one of throughput.seq_lens"),
         ({"targets": {"seq_len": 1000}}, "'efficiency.targets' seq_len \\(1000\\) must be one of seq_lens"),
         ({"pairs": {"blocks": 1}}, "'efficiency.pairs.blocks' must be at least 2"),
         ({"pairs": {"margin": -0.1}}, "'efficiency.pairs.margin' must be between"),
@@ -76,12 +84,13 @@ def test_tiny_benchmark_dataset() -> None:
     ds = run(efficiency_from_mapping(TINY_EFFICIENCY))
     assert ds["time_s"].dims == ("method", "seq_len", "repeat")
     assert list(ds["method"].values) == list(METHOD_GROUPS)
-    assert {"gated_conv", "selective"} <= set(ds["method"].values)
+    assert {"gated_conv", "selective", "ssd"} <= set(ds["method"].values)
     assert list(ds["seq_len"].values) == [16, 32] and ds.sizes["repeat"] == 2
     assert np.isfinite(ds["time_s"]).all() and (ds["time_s"] > 0).all()
     assert (ds["memory_bytes"] > 0).all() and (ds["skip_reason"] == "").all()
     assert np.isfinite(ds["tokens_per_s"]).all()
-    assert list(ds["comparison"].values) == [CONTROL, "speedup_vs_sdpa", "ratio_vs_fft_floor", "filter_share"]
+    assert list(ds["comparison"].values) == [CONTROL, "speedup_vs_sdpa", "ratio_vs_fft_floor", "filter_share", *TIMING_AIMS]
+    assert set(aims_table(ds)["result"]) <= {MET, MISSED, UNDECIDED} and np.isfinite(ds["ssd_throughput_estimate"]).all()
     assert (ds["comparison_blocks"].values == 2).all() and ds.sizes["pair"] == 2  # pairs.blocks x pairs.pairs_per_block
     assert set(ds["comparison_result"].values) <= {MET, MISSED, UNDECIDED}
     assert ds.attrs["sdpa_backend"] and ds.attrs["dtype"] == "float32" and ds.attrs["torch_threads"] == 1
@@ -122,8 +131,8 @@ def constructed(control: tuple[float, float], targets: dict[str, tuple[float, fl
     cfg = efficiency_from_mapping(TINY_EFFICIENCY)
     rows = analysis.comparisons(cfg)
     estimates = {CONTROL: control, **targets}
-    ratio = np.array([estimates[c.name][0] for c in rows])
-    spread = np.array([estimates[c.name][1] for c in rows])
+    ratio = np.array([estimates.get(c.name, (1.0, 1.05))[0] for c in rows])  # the ssd aims stay outside the verdict
+    spread = np.array([estimates.get(c.name, (1.0, 1.05))[1] for c in rows])
     results = [decide(RatioEstimate(r, r / s, r * s, 4), c, 0.15, 0.05) for r, s, c in zip(ratio, spread, rows)]
     return xr.Dataset(
         {
@@ -182,7 +191,7 @@ def test_time_exponents_recover_a_known_exponent_with_an_interval() -> None:
     assert np.isnan(exponents.sel({"method": "c"}).values).all()  # one measured length in the upper half
 
 
-@pytest.mark.parametrize("method", ["fft_floor", "ssm_mixer_fir", "selective"])
+@pytest.mark.parametrize("method", ["fft_floor", "ssm_mixer_fir", "selective", "ssd"])
 def test_saved_tensor_memory_is_linear_in_length(method: str) -> None:
     config = efficiency_from_mapping(TINY_EFFICIENCY)
     # Lengths above DIRECT_CONV_MAX_TAPS, so the FIR filter takes the FFT path at every length;
@@ -231,10 +240,19 @@ def test_notebook_writes_report(tmp_path: Path) -> None:
     assert metrics["verdict"] in verdicts.VERDICTS and metrics["claim"]
     assert set(analysis.TARGETS) <= set(metrics)
     details = json.loads((out / "details.json").read_text())
-    assert set(details["comparisons"]) == {CONTROL, "speedup_vs_sdpa", "ratio_vs_fft_floor", "filter_share"}
+    assert set(details["comparisons"]) == {CONTROL, "speedup_vs_sdpa", "ratio_vs_fft_floor", "filter_share", *TIMING_AIMS}
+    assert set(details["ssd_aims"]) == {*TIMING_AIMS, "ssd_throughput"}
     for name in ("time_vs_length.png", "memory_vs_length.png", "target_ratios.png", "relative_cost.png", "throughput.png"):
         assert (out / "figures" / name).stat().st_size > 0
     assert (out / "time_vs_length.csv").read_text().startswith("seq_len,fft_floor")
     page = (out / "index.html").read_text()
     assert "Verdict" in page and "it/s]" not in page
     assert xr.load_dataset(tmp_path / "results.nc", engine="h5netcdf")["time_s"].sizes["method"] == len(METHOD_GROUPS)
+
+
+def test_every_registered_mixer_is_benchmarked_and_built_by_the_registry() -> None:
+    config = efficiency_from_mapping(TINY_EFFICIENCY)
+    configs = mixer_configs(config)
+    assert {c.mixer for c in configs.values()} == set(MIXERS) and set(configs) <= set(METHOD_GROUPS)
+    for method, model in configs.items():
+        assert type(benchmark_module(config, method, 16)) is MIXERS[model.mixer].module

@@ -1,4 +1,4 @@
-"""What both input-dependent mixers must do: be causal, be reachable from a params entry, and
+"""What every input-dependent mixer must do: be causal, be reachable from a params entry, and
 solve a selection task that a time-invariant convolution cannot."""
 
 import pytest
@@ -12,6 +12,7 @@ from tokensel.nn.families import family
 from tokensel.nn.mixers.gated_conv import GatedConvMixer, GatedConvOptions
 from tokensel.nn.mixers.long_conv import LongConvMixer, LongConvOptions
 from tokensel.nn.mixers.selective import SelectiveOptions, SelectiveSSMMixer
+from tokensel.nn.mixers.ssd import SSDMixer, SSDOptions
 from tokensel.nn.models import FNN, Residual, SequenceModel
 
 CHUNK = 16
@@ -20,6 +21,8 @@ MIXER_VARIANTS = {
     "gated_conv_fir_no_short_conv": lambda L: GatedConvMixer(8, GatedConvOptions(filter="fir", conv_width=0), L),
     "selective": lambda L: SelectiveSSMMixer(8, SelectiveOptions(state_size=4, chunk_size=CHUNK), L),
     "selective_ungated_no_conv": lambda L: SelectiveSSMMixer(8, SelectiveOptions(state_size=4, chunk_size=CHUNK, conv_width=0, gated=False), L),
+    "ssd": lambda L: SSDMixer(8, SSDOptions(state_size=4, head_dim=4, chunk_size=CHUNK), L),
+    "ssd_ungated_no_conv": lambda L: SSDMixer(8, SSDOptions(state_size=4, head_dim=4, chunk_size=CHUNK, conv_width=0, gated=False), L),
 }
 
 
@@ -44,6 +47,7 @@ def test_mixers_are_causal(name, t):
     [
         ({"mixer": "gated_conv", "filter": "fir", "window": 8, "conv_width": 2}, "two-layer gated convolution+FNN"),
         ({"mixer": "selective", "state_size": 4, "expand": 1, "fnn_depth": 0}, "selective SSM without FNN"),
+        ({"mixer": "ssd", "state_size": 4, "head_dim": 8, "chunk_size": 4}, "two-layer Mamba-2 (SSD)+FNN"),
     ],
 )
 def test_params_entries_build_models_named_by_their_family(entry, name):
@@ -63,6 +67,10 @@ def test_params_entries_build_models_named_by_their_family(entry, name):
         ({"mixer": "selective", "dt_rank": True}, "'m.dt_rank'"),
         ({"mixer": "selective", "gated": "yes"}, "'m.gated' must be true or false"),
         ({"mixer": "selective", "filter": "fir"}, "Unknown key 'm.filter'"),
+        ({"mixer": "ssd", "head_dim": 0}, "'m.head_dim' must be at least 1"),
+        ({"mixer": "ssd", "chunk_size": "auto"}, "'m.chunk_size' must be an integer"),
+        ({"mixer": "ssd", "gated": 1}, "'m.gated' must be true or false"),
+        ({"mixer": "ssd", "dt_rank": 4}, "Unknown key 'm.dt_rank'"),
         ({"mixer": "gated_conv", "filter": "hyena"}, "'m.filter'"),
         ({"mixer": "gated_conv", "conv_width": -1}, "'m.conv_width' must be at least 0"),
         ({"mixer": "gated_conv", "n_heads": 2}, "Unknown key 'm.n_heads'"),
@@ -71,6 +79,23 @@ def test_params_entries_build_models_named_by_their_family(entry, name):
 def test_bad_mixer_keys_are_named_with_their_full_key(entry, problem):
     with pytest.raises(ConfigError, match=problem):
         ModelConfig.from_params(entry, "m")
+
+
+@pytest.mark.parametrize(
+    "entry, width, problem",
+    [
+        ({"mixer": "ssd", "head_dim": 16}, 64, None),
+        ({"mixer": "ssd", "head_dim": 48}, 64, "times expand 2 must be divisible by the head_dim 48"),
+        ({"mixer": "ssd", "head_dim": 48, "expand": 3}, 64, None),
+        ({"mixer": "attention", "n_heads": 3}, 64, "must be divisible by the 3 heads"),
+        ({"mixer": "selective"}, 7, None),
+    ],
+)
+def test_width_problems_are_found_before_a_model_is_built(entry, width, problem):
+    config = ModelConfig.from_params(entry, "m")
+    assert config.width_problem(width) == problem
+    if problem is None:
+        SequenceModel(config, vocab_size=3, d_model=width, max_len=4)
 
 
 def selection_batch(gen: torch.Generator, n: int, length: int, values: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -113,9 +138,10 @@ def selection_accuracy(make_mixer, steps: int = 200, length: int = 16, values: i
 
 def test_a_tiny_model_learns_a_selection_task_a_time_invariant_convolution_cannot(one_thread):
     """One layer + FNN, 200 steps: the time-invariant convolution stays near chance (0.25; 0.39
-    after 2000 steps), both input-dependent mixers solve the task."""
+    after 2000 steps), every input-dependent mixer solves the task."""
     time_invariant = selection_accuracy(lambda d, L: LongConvMixer(d, LongConvOptions(filter="fir"), L))
     gated = selection_accuracy(lambda d, L: GatedConvMixer(d, GatedConvOptions(), L))
     selective = selection_accuracy(lambda d, L: SelectiveSSMMixer(d, SelectiveOptions(state_size=8, expand=1), L))
+    ssd = selection_accuracy(lambda d, L: SSDMixer(d, SSDOptions(state_size=8, expand=1, head_dim=8), L))
     assert time_invariant < 0.6
-    assert gated > 0.95 and selective > 0.95
+    assert gated > 0.95 and selective > 0.95 and ssd > 0.95

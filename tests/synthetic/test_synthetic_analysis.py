@@ -206,6 +206,7 @@ def test_dataset_holds_the_width_search_and_the_shortcut():
         (lambda s: s["size_needed"].update(widths=[5]), r"'synthetic.size_needed.widths' \(5\) must be divisible by the 2 heads of 'tf'"),
         (lambda s: s["size_needed"].update(tasks={"mqar": [4]}), r"'synthetic.size_needed.tasks' names 'mqar'"),
         (lambda s: s["train"].update(d_model=7), r"'synthetic.train.d_model' \(7\) must be divisible by the 2 heads"),
+        (lambda s: (s["models"].update(ssd={"mixer": "ssd", "head_dim": 12}), s["tasks"]["recall"].update(single_seed_models=["ssd"])), r"'synthetic.train.d_model' \(8\) times expand 2 must be divisible by the head_dim 12 of 'ssd'"),
         (lambda s: s["size_needed"].update(required=4), r"'synthetic.size_needed.required' \(4\) cannot exceed"),
         (lambda s: s["grid"].update(single_seed_models=["ssm1"]), r"'synthetic.grid.single_seed_models' lists \['ssm1'\]"),
         (lambda s: s["tasks"]["copy"].update(models=["nope"]), r"'synthetic.tasks.copy.models' names unknown model 'nope'"),

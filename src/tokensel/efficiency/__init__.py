@@ -7,7 +7,8 @@ synchronised). Methods (all reuse ``tokensel.nn``):
 * ``fft_floor``: ``fft_causal_conv`` alone on the mixer's (B, D, L) shape (rfft, multiply,
   irfft): the floor no FFT-based SSM mixer can beat.
 * ``ssm_mixer_{fir,ssm,s4d}``: ``LongConvMixer`` with each filter (filter generation included).
-* ``gated_conv``, ``selective``: the input-dependent mixers (gated long convolution, selective SSM).
+* ``gated_conv``, ``selective``, ``ssd``: the input-dependent mixers (gated long convolution,
+  selective SSM, Mamba-2's SSD). Every mixer is built through the registry ``tokensel.nn.mixers.MIXERS``.
 * ``sdpa``: ``CausalSelfAttention`` (causal ``scaled_dot_product_attention``); the kernel that
   actually ran is read from the output's autograd node (see ``sdpa_backend``), not assumed.
 * ``naive_attention``: the same module with the materialised softmax of ``naive_attention``.
@@ -31,9 +32,10 @@ A point whose extrapolated time or memory exceeds the budget is not run: it is N
 reason in ``skip_reason``, as is every longer L of that method, so a sweep never hangs.
 
 Modules: ``config`` -> ``workloads`` (one pass of a method) -> ``stage`` (the sweep, the paired
-comparisons, throughput) -> ``analysis`` (exponents, relative costs, results, verdict, metrics),
-``tables`` and ``plots`` (the page); ``stability`` reruns the paired comparisons to check that
-their results do not flip.
+comparisons, throughput) -> ``analysis`` (exponents, relative costs, results, verdict, metrics;
+``comparison`` holds the rule that decides a paired ratio, ``aims`` the ssd mixer's aims beside
+the verdict), ``tables`` and ``plots`` (the page); ``stability`` reruns the paired comparisons to
+check that their results do not flip.
 
 Selecting a method: write ``ds.sel({"method": "sdpa"})``. ``ds.sel(method="sdpa")`` silently
 means xarray's *inexact-match method* argument and selects nothing.

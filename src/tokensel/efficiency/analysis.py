@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +19,11 @@ import pandas as pd
 import xarray as xr
 
 from tokensel.core import verdicts
-from tokensel.core.stats import RatioEstimate, fit_loglog_slope, loglog_slope, paired_ratio
+from tokensel.core.stats import fit_loglog_slope, loglog_slope, paired_ratio
+from tokensel.efficiency.aims import aims_table, ssd_aim_comparisons, throughput_aim
+from tokensel.efficiency.comparison import MET, MISSED, NOT_MEASURED, UNDECIDED, Comparison, decide
 from tokensel.efficiency.config import EfficiencyConfig
 
-MET, MISSED, UNDECIDED, NOT_MEASURED = "met", "missed", "undecided", "not measured"
 CONTROL = "control_two_passes"
 TARGETS = ("speedup_vs_sdpa", "ratio_vs_fft_floor", "filter_share", "memory_exponent")
 # The input-dependent mixers against the FFT SSM mixer and against SDPA, from the sweep's rounds.
@@ -33,29 +33,16 @@ RELATIVE = {
     "SDPA / selective": ("sdpa", "selective"),
     "SDPA / gated conv": ("sdpa", "gated_conv"),
     "SDPA / SSM": ("sdpa", "ssm_mixer"),
+    "ssd / SSM": ("ssd", "ssm_mixer"),
+    "selective / ssd": ("selective", "ssd"),
+    "SDPA / ssd": ("sdpa", "ssd"),
 }
 HEADLINE_RELATIVE = {"selective_over_ssm": "selective / SSM", "sdpa_over_selective": "SDPA / selective"}
 ESTIMATE = ("ratio", "ci_low", "ci_high")
 
 
-@dataclass(frozen=True)
-class Comparison:
-    """A ratio numerator / denominator of two methods' times at one length, timed in pairs.
-
-    Each member is (method, passes timed as one); ``rule`` is ">=" or "<=" against ``threshold``,
-    or "≈" for the control (within a factor 1 + tolerance of ``threshold``)."""
-
-    name: str
-    description: str
-    numerator: tuple[str, int]
-    denominator: tuple[str, int]
-    seq_len: int
-    rule: str
-    threshold: float
-
-
 def comparisons(cfg: EfficiencyConfig) -> list[Comparison]:
-    """The known-answer control and the three timing targets."""
+    """The known-answer control, the three timing targets and the ssd aims."""
     t, mixer = cfg.targets, f"ssm_mixer_{cfg.primary_filter}"
     L, share = t.seq_len, t.share_seq_len
     return [
@@ -63,27 +50,8 @@ def comparisons(cfg: EfficiencyConfig) -> list[Comparison]:
         Comparison("speedup_vs_sdpa", f"SDPA time / SSM mixer time at L={L}", ("sdpa", 1), (mixer, 1), L, ">=", t.min_speedup_vs_sdpa),
         Comparison("ratio_vs_fft_floor", f"SSM mixer time / bare FFT time at L={L}", (mixer, 1), ("fft_floor", 1), L, "<=", t.max_ratio_vs_fft_floor),
         Comparison("filter_share", f"filter generation / SSM mixer time at L={share}", (f"filter_{cfg.primary_filter}", 1), (mixer, 1), share, "<=", t.max_filter_share),
+        *ssd_aim_comparisons(cfg),
     ]
-
-
-def decide(estimate: RatioEstimate, comparison: Comparison, tolerance: float, margin: float) -> str:
-    """met / missed when the interval lies on one side of the target and clear of it by a factor
-    1 + ``margin``, else undecided; the control is met when its interval lies within a factor
-    1 + ``tolerance`` of its known answer."""
-    low, high = estimate.ci_low, estimate.ci_high
-    if not math.isfinite(estimate.ratio):
-        return NOT_MEASURED
-    if not (math.isfinite(low) and math.isfinite(high)):
-        return UNDECIDED
-    below, above = comparison.threshold / (1 + margin), comparison.threshold * (1 + margin)
-    if comparison.rule == ">=":
-        met, missed = low >= above, high < below
-    elif comparison.rule == "<=":
-        met, missed = high <= below, low > above
-    else:
-        band_low, band_high = comparison.threshold / (1 + tolerance), comparison.threshold * (1 + tolerance)
-        met, missed = band_low <= low and high <= band_high, high < band_low or low > band_high
-    return MET if met else MISSED if missed else UNDECIDED
 
 
 def comparison_results(ds: xr.Dataset, cfg: EfficiencyConfig) -> pd.DataFrame:
@@ -180,13 +148,14 @@ def analyse(ds: xr.Dataset, cfg: EfficiencyConfig) -> xr.Dataset:
         tokens_per_s=(cfg.throughput.batch_size * ds["train_seq_len"] / ds["step_time_s"].median("repeat")).transpose("model", "train_seq_len"),
     )
     mixer = f"ssm_mixer_{cfg.primary_filter}"
-    crossovers = {m: crossover_length(median.sel({"method": m}), median.sel({"method": "sdpa"})) for m in (mixer, "gated_conv", "selective")}
+    crossovers = {m: crossover_length(median.sel({"method": m}), median.sel({"method": "sdpa"})) for m in (mixer, "gated_conv", "selective", "ssd")}
     ds["crossover_seq_len"] = xr.DataArray([c[0] for c in crossovers.values()], coords={"crossover_method": list(crossovers)}, dims="crossover_method")
     ds["crossover_note"] = xr.DataArray([c[1] for c in crossovers.values()], coords={"crossover_method": list(crossovers)}, dims="crossover_method")
     results = comparison_results(ds, cfg).set_index("comparison")
     ds["comparison_estimate"] = (("comparison", "estimate"), results[list(ESTIMATE)].loc[ds["comparison"].values].to_numpy())
     ds["comparison_result"] = ("comparison", results["result"].loc[ds["comparison"].values].to_numpy().astype(str))
     ds["comparison_blocks"] = ("comparison", results["blocks"].loc[ds["comparison"].values].to_numpy())
+    ds = ds.merge(throughput_aim(ds, cfg))
     ds.attrs.update(primary_filter=cfg.primary_filter, confidence=cfg.pairs.confidence, margin=cfg.pairs.margin,
                     control_tolerance=cfg.pairs.control_tolerance, max_memory_exponent=cfg.targets.max_memory_exponent,
                     shape=f"B={cfg.batch_size}, d={cfg.d_model}, heads={cfg.n_heads}, state_size={cfg.state_size}")
@@ -263,6 +232,8 @@ def write_metrics(ds: xr.Dataset, path: str | Path) -> dict[str, Any]:
     }
     details = {
         "targets": {name: {k: (_clean(v) if isinstance(v, (float, np.floating)) else v) for k, v in row.items()} for name, row in targets.iterrows()},
+        "ssd_aims": {row["aim"]: {k: (_clean(v) if isinstance(v, (float, np.floating)) else v) for k, v in row.items() if k != "aim"}
+                     for _, row in aims_table(ds).iterrows()},
         "comparisons": {str(c): {"ratio": _clean(e[0]), "ci_low": _clean(e[1]), "ci_high": _clean(e[2]),
                                  "blocks": int(ds["comparison_blocks"].sel({"comparison": c})),
                                  "result": str(ds["comparison_result"].sel({"comparison": c}).item())}

@@ -24,6 +24,7 @@ from tokensel.nn.config import ModelConfig
 from tokensel.nn.filters import FILTERS
 from tokensel.nn.mixers.gated_conv import GatedConvOptions
 from tokensel.nn.mixers.selective import SelectiveOptions
+from tokensel.nn.mixers.ssd import SSDOptions
 
 KEY = "efficiency"
 Lengths = Annotated[tuple[PositiveInt, ...], NonEmpty()]
@@ -33,6 +34,7 @@ METHOD_GROUPS = {
     **{f"ssm_mixer_{f}": "mixer" for f in FILTERS},
     "gated_conv": "mixer",
     "selective": "mixer",
+    "ssd": "mixer",
     "sdpa": "mixer",
     "naive_attention": "mixer",
     "ssm_block": "block",
@@ -62,11 +64,15 @@ class ThroughputConfig:
             "transformer2": ModelConfig.from_params(
                 {"mixer": "attention", "n_layers": 2, "fnn_width": 128, "n_heads": 4, "positional": "sinusoidal"}, "default"
             ),
+            "selective2_fnn1": ModelConfig.from_params({"mixer": "selective", "n_layers": 2, "fnn_width": 128}, "default"),
+            "ssd2_fnn1": ModelConfig.from_params({"mixer": "ssd", "n_layers": 2, "fnn_width": 128}, "default"),
         }
     )
 
     def __post_init__(self) -> None:
         _increasing(self.seq_lens)
+        for name, model in self.models.items():
+            check(not (problem := model.width_problem(self.d_model)), "d_model", f"({self.d_model}) {problem} of '{name}'")
 
 
 @dataclass(frozen=True)
@@ -85,6 +91,23 @@ class TargetConfig:
     max_ratio_vs_fft_floor: PositiveFloat = 1.5
     max_filter_share: PositiveFloat = 0.25
     max_memory_exponent: PositiveFloat = 1.2
+
+
+@dataclass(frozen=True)
+class SSDAimsConfig:
+    """The aims for the Mamba-2 (SSD) mixer (ours; not part of the paper's verdict). Paired like
+    the targets: at ``seq_len`` the ``ssd`` mixer at most ``max_ratio_vs_ssm`` times the SSM mixer;
+    at ``sdpa_seq_len`` SDPA slower than it (ratio above 1, and at longer lengths SDPA only falls
+    further behind); and, paired by throughput round at ``throughput_seq_len``, the training
+    throughput of ``ssd_model`` at least ``min_throughput_vs_selective`` times ``selective_model``'s."""
+
+    seq_len: PositiveInt = 8192
+    max_ratio_vs_ssm: PositiveFloat = 3.0
+    sdpa_seq_len: PositiveInt = 2048
+    throughput_seq_len: PositiveInt = 1024
+    min_throughput_vs_selective: PositiveFloat = 4.0
+    ssd_model: str = "ssd2_fnn1"
+    selective_model: str = "selective2_fnn1"
 
 
 @dataclass(frozen=True)
@@ -121,7 +144,8 @@ class EfficiencyConfig:
     SSM against it are conservative. ``threads`` defaults to 1: the timings then measure the work
     itself; with two threads on a busy machine, threads waiting for each other at every small
     operation moved the ratios between methods by up to 2x. ``state_size`` is N of the SSM mixers' filters;
-    ``gated_conv`` and ``selective`` are the options of the two input-dependent mixers. Every sweep
+    ``gated_conv``, ``selective`` and ``ssd`` are the options of the input-dependent mixers
+    (``ssd``: heads of 64 channels, Mamba-2's choice). Every sweep
     point is one warm-up pass (which also counts memory) and ``repeats`` timed passes, taken in
     rounds across all methods at one length. A point whose pass would take more than
     ``max_call_seconds`` (extrapolated from the previous length; CPU seconds on a CPU, wall
@@ -138,6 +162,7 @@ class EfficiencyConfig:
     primary_filter: Literal["fir", "ssm", "s4d"] = "s4d"  # the SSM of the blocks and of the targets
     gated_conv: GatedConvOptions = GatedConvOptions()
     selective: SelectiveOptions = SelectiveOptions()
+    ssd: SSDOptions = SSDOptions(head_dim=64)
     device: Literal["cpu", "cuda", "auto"] = "cpu"
     dtype: Literal["float32", "float64"] = "float32"
     threads: PositiveInt = 1
@@ -147,6 +172,7 @@ class EfficiencyConfig:
     max_call_seconds: PositiveFloat = 4.0
     max_memory_gb: PositiveFloat = 4.0
     targets: TargetConfig = TargetConfig()
+    ssd_aims: SSDAimsConfig = SSDAimsConfig()
     pairs: PairingConfig = PairingConfig()
     throughput: ThroughputConfig = dataclasses.field(default_factory=ThroughputConfig)
 
@@ -156,6 +182,17 @@ class EfficiencyConfig:
         for name in ("seq_len", "share_seq_len"):
             length = getattr(self.targets, name)
             check(length in self.seq_lens, "targets", f"{name} ({length}) must be one of seq_lens {list(self.seq_lens)}")
+        inner = self.ssd.expand * self.d_model
+        check(inner % self.ssd.head_dim == 0, "ssd", f"head_dim ({self.ssd.head_dim}) must divide expand * d_model ({inner})")
+        aims = self.ssd_aims
+        for name in ("seq_len", "sdpa_seq_len"):
+            length = getattr(aims, name)
+            check(length in self.seq_lens, "ssd_aims", f"{name} ({length}) must be one of seq_lens {list(self.seq_lens)}")
+        check(aims.throughput_seq_len in self.throughput.seq_lens, "ssd_aims",
+              f"throughput_seq_len ({aims.throughput_seq_len}) must be one of throughput.seq_lens {list(self.throughput.seq_lens)}")
+        for name in ("ssd_model", "selective_model"):
+            model = getattr(aims, name)
+            check(model in self.throughput.models, "ssd_aims", f"{name} '{model}' must be one of throughput.models {list(self.throughput.models)}")
 
     @property
     def torch_dtype(self) -> torch.dtype:

@@ -119,7 +119,7 @@ def relative_cost(ds: xr.Dataset, path: str | Path) -> HTML:
     ax.set(yscale="log", ylabel="time ratio (paired by sweep round)")
     _length_axis(ax)
     _legend_outside(ax, "ratio (band: interval)")
-    alt = "Time of the selective SSM and gated convolution relative to the FFT SSM mixer, and SDPA relative to each, against sequence length."
+    alt = "Time of the input-dependent mixers relative to the FFT SSM mixer and to each other, and SDPA relative to each, against sequence length."
     return save_figure(figure, path, alt)
 
 

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from tokensel.efficiency.aims import aims_table
 from tokensel.efficiency.analysis import CONTROL, comparison_table, target_table
 from tokensel.efficiency.config import EfficiencyConfig
 
@@ -26,7 +27,7 @@ def setup_text(ds: xr.Dataset, cfg: EfficiencyConfig) -> str:
         "(read from the output's autograd node, not assumed).\n"
         f"- Shape: {ds.attrs['shape']}; SSM filter of the blocks and targets: `{ds.attrs['primary_filter']}`.\n"
         f"- Input-dependent mixers: gated convolution {_options(mixers['gated_conv'])}; "
-        f"selective SSM {_options(mixers['selective'])}.\n"
+        f"selective SSM {_options(mixers['selective'])}; Mamba-2 (SSD) {_options(mixers['ssd'])}.\n"
         f"- Memory: {ds.attrs['memory_measure']}.\n"
         f"- Sweep: per length, {cfg.warmup} warm-up pass(es) per method, then {cfg.repeats} rounds timing every "
         f"method once; budget {cfg.max_call_seconds:g} s per pass (CPU seconds on a CPU, so machine load does not "
@@ -54,6 +55,14 @@ def readable_targets(ds: xr.Dataset) -> pd.DataFrame:
         rows.append({"target": row.target.replace("_", " "), "measures": row.measures, "value": row.value,
                      "interval": _interval(row.ci_low, row.ci_high, 3), "blocks": row.blocks or "–", "rule": row.rule, "result": row.result})
     return pd.DataFrame(rows)
+
+
+def readable_aims(ds: xr.Dataset) -> pd.DataFrame:
+    """The ssd mixer's aims: what is measured, the ratio with its interval, the rule, the result."""
+    aims = aims_table(ds)
+    return pd.DataFrame({"aim": aims["aim"].str.replace("_", " "), "measures": aims["measures"], "ratio": aims["ratio"],
+                         "interval": [_interval(lo, hi) for lo, hi in zip(aims["ci_low"], aims["ci_high"])],
+                         "rule": aims["rule"], "result": aims["result"]})
 
 
 def exponent_table(ds: xr.Dataset) -> pd.DataFrame:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -13,16 +14,14 @@ from torch.nn import functional as F
 from tokensel.core.errors import ConfigError
 from tokensel.efficiency.config import METHOD_GROUPS, EfficiencyConfig
 from tokensel.nn.config import ModelConfig
-from tokensel.nn.filters import make_filter
+from tokensel.nn.filters import FILTERS, make_filter
 from tokensel.nn.mixers.attention import (
     AttentionOptions,
     CausalSelfAttention,
     naive_attention,
 )
-from tokensel.nn.mixers.gated_conv import GatedConvMixer
-from tokensel.nn.mixers.long_conv import LongConvMixer, LongConvOptions, fft_causal_conv
-from tokensel.nn.mixers.selective import SelectiveSSMMixer
-from tokensel.nn.models import Block
+from tokensel.nn.mixers.long_conv import LongConvOptions, fft_causal_conv
+from tokensel.nn.models import Block, make_mixer
 
 
 @dataclass
@@ -42,27 +41,30 @@ class NaiveSelfAttention(CausalSelfAttention):
         return self.out_proj(y.transpose(1, 2).flatten(2))
 
 
-def _module(cfg: EfficiencyConfig, method: str, length: int) -> nn.Module:
-    d = cfg.d_model
+def mixer_configs(cfg: EfficiencyConfig) -> dict[str, ModelConfig]:
+    """Every mixer method as the registry's (mixer, options): what ``make_mixer`` builds."""
     conv = lambda f: LongConvOptions(filter=f, state_size=cfg.state_size)  # noqa: E731
-    attention = AttentionOptions(n_heads=cfg.n_heads)
-    block = lambda mixer, options: ModelConfig(mixer=mixer, fnn_depth=cfg.fnn_depth, fnn_width=cfg.fnn_width, mixer_options=options)  # noqa: E731
-    if method.startswith("ssm_mixer_"):
-        return LongConvMixer(d, conv(method.removeprefix("ssm_mixer_")), length)
+    configs = {f"ssm_mixer_{f}": ("ssm", conv(f)) for f in FILTERS}
+    configs.update(gated_conv=("gated_conv", cfg.gated_conv), selective=("selective", cfg.selective), ssd=("ssd", cfg.ssd),
+                   sdpa=("attention", AttentionOptions(n_heads=cfg.n_heads)))
+    return {method: ModelConfig(mixer=mixer, mixer_options=options) for method, (mixer, options) in configs.items()}
+
+
+def benchmark_module(cfg: EfficiencyConfig, method: str, length: int) -> nn.Module:
+    """The module one method times: a registry mixer, a filter, naive attention or a whole block."""
+    d = cfg.d_model
+    mixers = mixer_configs(cfg)
+    block = lambda name: Block(dataclasses.replace(mixers[name], fnn_depth=cfg.fnn_depth, fnn_width=cfg.fnn_width), d, length)  # noqa: E731
+    if method in mixers:
+        return make_mixer(mixers[method], d, length)
     if method.startswith("filter_"):
-        return make_filter(conv(method.removeprefix("filter_")), d, length)
-    if method == "gated_conv":
-        return GatedConvMixer(d, cfg.gated_conv, length)
-    if method == "selective":
-        return SelectiveSSMMixer(d, cfg.selective, length)
-    if method == "sdpa":
-        return CausalSelfAttention(d, attention, length)
+        return make_filter(LongConvOptions(filter=method.removeprefix("filter_"), state_size=cfg.state_size), d, length)
     if method == "naive_attention":
-        return NaiveSelfAttention(d, attention, length)
+        return NaiveSelfAttention(d, mixers["sdpa"].mixer_options, length)
     if method == "ssm_block":
-        return Block(block("ssm", conv(cfg.primary_filter)), d, length)
+        return block(f"ssm_mixer_{cfg.primary_filter}")
     if method == "transformer_block":
-        return Block(block("attention", attention), d, length)
+        return block("sdpa")
     raise ConfigError(f"Unknown benchmark method '{method}'; known: {', '.join(METHOD_GROUPS)}.")
 
 
@@ -75,7 +77,7 @@ def make_workload(cfg: EfficiencyConfig, method: str, length: int) -> Workload:
     if method == "fft_floor":
         h = torch.randn(cfg.d_model, length, device=device, dtype=dtype, requires_grad=True)
         return Workload(lambda: fft_causal_conv(x, h), [x, h], [h])
-    module = _module(cfg, method, length).to(device=device, dtype=dtype)
+    module = benchmark_module(cfg, method, length).to(device=device, dtype=dtype)
     params = [p for p in module.parameters() if p.requires_grad]
     if method.startswith("filter_"):
         return Workload(lambda: module(length), params, params)
@@ -149,7 +151,7 @@ def sdpa_backend(cfg: EfficiencyConfig, length: int) -> str:
     or ``...Flash...`` on CUDA). The math fallback is a decomposition, so its node is an
     ordinary op such as ``UnsafeViewBackward0``.
     """
-    attention = _module(cfg, "sdpa", length).to(cfg.torch_device, cfg.torch_dtype)
+    attention = benchmark_module(cfg, "sdpa", length).to(cfg.torch_device, cfg.torch_dtype)
     x = torch.randn(cfg.batch_size, length, cfg.d_model, device=cfg.torch_device, dtype=cfg.torch_dtype, requires_grad=True)
     node = F.scaled_dot_product_attention(*attention.heads(x), is_causal=True).grad_fn.name()
     kernel = node.removesuffix("Backward0")

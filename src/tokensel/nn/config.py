@@ -90,6 +90,17 @@ class ModelConfig:
         """A mixer option, or ``default`` where this model's mixer has no such option."""
         return getattr(self.mixer_options, name, default)
 
+    def width_problem(self, d_model: int) -> str | None:
+        """Why this model cannot be built ``d_model`` wide (None when it can), worded to follow
+        "(d_model) ": attention heads must divide the width, SSD heads of ``head_dim`` channels the
+        expanded width."""
+        heads, head_dim, expand = self.option("n_heads"), self.option("head_dim"), self.option("expand", 1)
+        if heads is not None and d_model % heads:
+            return f"must be divisible by the {heads} heads"
+        if head_dim is not None and expand * d_model % head_dim:
+            return f"times expand {expand} must be divisible by the head_dim {head_dim}"
+        return None
+
     def replace(self, **changes: Any) -> ModelConfig:
         """A copy with common fields and mixer options changed by name."""
         own = {k: changes.pop(k) for k in list(changes) if k in fields_of(type(self.mixer_options))}

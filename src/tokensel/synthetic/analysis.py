@@ -198,7 +198,7 @@ def describe_task(task: str, name: str, points: list[PointVerdict]) -> str:
 
 
 def input_dependent_models(ds: xr.Dataset) -> list[str]:
-    """Models whose mixer is neither the time-invariant SSM nor attention (gated convolution, selective SSM)."""
+    """Models whose mixer is neither the time-invariant SSM nor attention (gated convolution, selective SSM, SSD)."""
     mixers = {str(m): families.mixer_family(ModelConfig.from_json(str(s))) for m, s in zip(ds["model"].values, ds["model_spec"].values)}
     return [m for m, mixer in mixers.items() if mixer not in ("SSM", TRANSFORMER)]
 

@@ -216,8 +216,7 @@ class SyntheticExperiment:
             check(not both, f"tasks.{task}", f"runs {sorted(both)} both on every seed and on one; keep each model in one list")
             width, where = (self.tasks[task].d_model, f"tasks.{task}.d_model") if self.tasks[task].d_model else (self.train.d_model, "train.d_model")
             for name in self.all_models_of(task):
-                heads = self.models[name].option("n_heads")
-                check(heads is None or width % heads == 0, where, f"({width}) must be divisible by the {heads} heads of '{name}'")
+                check(not (problem := self.models[name].width_problem(width)), where, f"({width}) {problem} of '{name}'")
         check(self.train.lr_seed in self.grid.seeds, "train.lr_seed", f"({self.train.lr_seed}) must be one of grid.seeds {list(self.grid.seeds)}")
         size = self.size_needed
         for name, values in size.tasks.items():
@@ -237,9 +236,8 @@ class SyntheticExperiment:
             for model in long.models:
                 check(name not in self.grid.tasks or model in self.all_models_of(name), f"long_runs.{name}.models", f"names '{model}', which task '{name}' does not run")
         for name in size.models:
-            heads = self.models[name].option("n_heads")
             for width in size.widths:
-                check(heads is None or width % heads == 0, "size_needed.widths", f"({width}) must be divisible by the {heads} heads of '{name}'")
+                check(not (problem := self.models[name].width_problem(width)), "size_needed.widths", f"({width}) {problem} of '{name}'")
 
     def model(self, name: str) -> ModelConfig:
         if name not in self.models:

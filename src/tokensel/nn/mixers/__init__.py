@@ -16,6 +16,7 @@ from tokensel.nn.mixers.attention import AttentionOptions, CausalSelfAttention
 from tokensel.nn.mixers.gated_conv import GatedConvMixer, GatedConvOptions
 from tokensel.nn.mixers.long_conv import LongConvMixer, LongConvOptions
 from tokensel.nn.mixers.selective import SelectiveOptions, SelectiveSSMMixer
+from tokensel.nn.mixers.ssd import SSDMixer, SSDOptions
 
 
 @dataclass(frozen=True)
@@ -30,4 +31,5 @@ MIXERS: dict[str, MixerSpec] = {
     "attention": MixerSpec(CausalSelfAttention, AttentionOptions, family="Transformer"),
     "gated_conv": MixerSpec(GatedConvMixer, GatedConvOptions, family="gated convolution"),
     "selective": MixerSpec(SelectiveSSMMixer, SelectiveOptions, family="selective SSM"),
+    "ssd": MixerSpec(SSDMixer, SSDOptions, family="Mamba-2 (SSD)"),
 }
