@@ -202,7 +202,7 @@ def test_dataset_holds_the_width_search_and_the_shortcut():
         (lambda s: s["tasks"]["recall"].update(vocab_size=8), r"Unknown key 'synthetic.tasks.recall.vocab_size'"),
         (lambda s: s["tasks"]["recall"].update(values=[8, 16, 1]), r"'synthetic.tasks.recall.vocab_size' \(1\) must be at least the number of key-value pairs \(2\)"),
         (lambda s: s["train"].update(lr_seed=5), r"'synthetic.train.lr_seed' \(5\) must be one of grid.seeds"),
-        (lambda s: s["size_needed"].update(models=["ssm1_fnn9"]), r"'synthetic.size_needed.models' names 'ssm1_fnn9'"),
+        (lambda s: s["size_needed"].update(models=["ssm1_fnn9"]), r"'synthetic.size_needed.models' names unknown model 'ssm1_fnn9'"),
         (lambda s: s["size_needed"].update(widths=[5]), r"'synthetic.size_needed.widths' \(5\) must be divisible by the 2 heads of 'tf'"),
         (lambda s: s["size_needed"].update(tasks={"mqar": [4]}), r"'synthetic.size_needed.tasks' names 'mqar'"),
         (lambda s: s["train"].update(d_model=7), r"'synthetic.train.d_model' \(7\) must be divisible by the 2 heads"),
