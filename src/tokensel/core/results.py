@@ -43,6 +43,7 @@ class ResultsSummary:
     easy: str
     hard: str
     compute: str
+    beside: tuple[str, ...] = ()  # our own questions and targets, reported beside the claims, never in their verdicts
 
     def __post_init__(self) -> None:
         if not self.rows:
@@ -66,8 +67,10 @@ def render(summary: ResultsSummary) -> HTML:
         f"<p><strong>{title}</strong> {_cell(text)}</p>"
         for title, text in (("Setup.", summary.setup), ("What was easy.", summary.easy), ("What was hard.", summary.hard), ("Compute.", summary.compute))
     )
+    beside = "".join(f"<li>{_cell(line)}</li>" for line in summary.beside)
+    beside = f"<p><strong>Beside the claims (ours, not the paper's):</strong></p><ul>{beside}</ul>\n" if beside else ""
     return HTML(
         '<div class="results-summary"><table class="result">\n'
         "<tr><th>claim</th><th>what the paper reports</th><th>ours</th><th>verdict</th></tr>\n"
-        f"{rows}\n</table>\n{paragraphs}</div>"
+        f"{rows}\n</table>\n{beside}{paragraphs}</div>"
     )
