@@ -34,38 +34,45 @@ params_file = "params.yaml"
 results_file = "results/synthetic/results.nc"
 out_dir = "reports/synthetic"
 
+# %% [markdown]
+# ## Results
+
 # %%
 import xarray as xr
 from IPython.display import Markdown, display
 
 from tokensel.core.params import profile_name
 from tokensel.core.paths import resolve
+from tokensel.core.results import render
 from tokensel.core.tables import table
 from tokensel.nn import families
-from tokensel.synthetic import analysis, diagnostics, plots
+from tokensel.synthetic import analysis, diagnostics, gaps, outputs, plots
 from tokensel.synthetic import config as synthetic_config
 
 experiment = synthetic_config.load(params_file)
 cfg = experiment.verdict
 out = resolve(out_dir)
 ds = xr.load_dataset(resolve(results_file), engine="h5netcdf")
-metrics = analysis.write_metrics(ds, cfg, out)
-_ = analysis.write_plot_csvs(ds, cfg, out)
+metrics = outputs.write_metrics(ds, cfg, out)
+_ = outputs.write_plot_csvs(ds, cfg, out)
 points = analysis.point_verdicts(ds, cfg)
+render(outputs.results_summary(ds, cfg, metrics))
 
 # %% [markdown]
 # ## Verdict
 
 # %%
-lines = [f"**{metrics['verdict'].capitalize()}** on this profile (`{profile_name(params_file)}`)."]
+lines = [f"**{metrics['verdict'].capitalize()}** on the {profile_name(params_file)} profile."]
 for task in dict.fromkeys(p.task for p in points):
     lines.append(f"- {analysis.describe_task(task, diagnostics.axis_name(ds, task), [p for p in points if p.task == task])}")
 lines.append(
     f"\nA seed solves a point at test accuracy ≥ {cfg.solved_acc:g}; a model solves it when more than "
     f"{cfg.solved_fraction:.0%} of its seeds do. A point counts only where the Transformer solves it and the shortcut "
-    f"does not (the controls). There, two-layer SSM+FNN is *comparable* when it solves the point too (or its median is within "
-    f"{cfg.comparable_margin:g} of the Transformer's) and *outperforms one layer* when it solves it and one-layer SSM+FNN does "
-    f"not (or its median is ≥ {cfg.separation_margin:g} higher). These margins are ours, fixed before the runs."
+    f"does not (the controls). There, two-layer SSM+FNN is *comparable* when it solves the point too, or when every one of its "
+    f"seeds is within {cfg.comparable_margin:g} of every Transformer seed; it *outperforms one layer* when it solves the point "
+    f"and one-layer SSM+FNN does not, or when every two-layer seed is ≥ {cfg.separation_margin:g} above every one-layer seed. "
+    "Where seeds fall on both sides of a margin the point is undecided: no verdict rests on one run near a margin. "
+    "These margins are ours, fixed before the runs."
 )
 display(Markdown("\n".join(lines)))
 
@@ -102,7 +109,7 @@ table(per_seed.rename(columns={"x": "point"}))
 # tasks and learning rates they get on this profile is listed under *What this profile leaves out*.
 
 # %%
-dependent = analysis.input_dependent_models(ds)
+dependent = gaps.input_dependent_models(ds)
 if dependent:
     references = [m for m in experiment.grid.models if diagnostics.model_families(ds).get(m) in (families.SSM2_FNN, families.TRANSFORMER)]
     dependent_tasks = [t for t in experiment.grid.tasks if any(m in experiment.all_models_of(t) for m in dependent)]
@@ -111,8 +118,8 @@ if dependent:
         alt="Test accuracy of the input-dependent models (gated convolution, selective SSM; two layers with and without FNN) "
         "beside two-layer SSM+FNN and the Transformer, per seed (points) and median (lines), with the shortcut dashed.",
     ))
-    display(Markdown(analysis.input_dependence(ds, cfg)))
-    display(table(analysis.input_dependence_table(ds, cfg)))
+    display(Markdown(gaps.input_dependence(ds, cfg)))
+    display(table(gaps.input_dependence_table(ds, cfg)))
 else:
     display(Markdown("No input-dependent mixer (gated convolution, selective SSM) is in this grid."))
 
