@@ -41,13 +41,17 @@ params_file = "params.yaml"
 results_file = "results/genomic/results.nc"
 out_dir = "reports/genomic"
 
+# %% [markdown]
+# ## Results
+
 # %%
 import xarray as xr
 from IPython.display import Markdown, display
 
 from tokensel.core.paths import resolve
+from tokensel.core.results import render
 from tokensel.core.tables import table
-from tokensel.genomic import analysis, plots, tables
+from tokensel.genomic import analysis, plots, summary, tables
 from tokensel.genomic import config as genomic_config
 
 experiment = genomic_config.load(params_file)
@@ -60,6 +64,7 @@ found = analysis.all_verdicts(results, settings)
 metrics = analysis.write_metrics(found, accuracy, settings, out)
 tables.accuracy_points(results).to_csv(out / "accuracy.csv", index=False, float_format="%.4f")
 method = analysis.METHOD_TITLES[settings.method]
+render(summary.results_summary(metrics, results, len(experiment.seeds)))
 
 # %%
 display(Markdown("**Set-up of this profile.** " + tables.profile_summary(results, experiment)))

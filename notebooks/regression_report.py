@@ -40,7 +40,7 @@ from IPython.display import Markdown, display
 from tokensel.core.paths import resolve
 from tokensel.core.tables import table
 from tokensel.nn.config import ModelConfig
-from tokensel.nn.families import model_families
+from tokensel.nn.families import readable_names
 from tokensel.core.results import render
 from tokensel.regression import analysis, plots, summary
 from tokensel.regression import config as regression_config
@@ -55,8 +55,8 @@ risk = analysis.normalised_risks(chosen, refs)
 slopes = analysis.slope_table(risk, experiment)
 parts = analysis.verdict_parts(risk, experiment)
 metrics = analysis.write_metrics(out, slopes, parts, experiment)
-analysis.write_plot_csv(risk, out / "risk.csv")
-labels = {**model_families(nets["model"].values, nets["model_spec"].values), analysis.SIEVE: analysis.SIEVE, analysis.KNN: analysis.KNN}
+labels = {**readable_names(nets["model"].values, nets["model_spec"].values), analysis.SIEVE: analysis.SIEVE, analysis.KNN: analysis.KNN}
+analysis.write_plot_csv(risk, labels, out / "risk.csv")
 predicted = predicted_exponent(task)
 sizes = experiment.fit_sizes
 

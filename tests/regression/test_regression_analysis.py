@@ -137,6 +137,7 @@ def test_convergence_counts_early_stops_and_flat_curves():
 def test_the_declared_dvc_plot_columns_are_written_for_the_default_models(tmp_path):
     import yaml
 
+    from tokensel.nn.families import family
     from tokensel.regression.config import load
 
     root = Path(__file__).resolve().parents[2]
@@ -147,7 +148,8 @@ def test_the_declared_dvc_plot_columns_are_written_for_the_default_models(tmp_pa
         if name not in (*default.fixed_order, SIEVE, KNN):
             data[e, 1] = np.nan
     risk = xr.DataArray(data, dims=("estimator", "order", "n_train", "seed"), coords={"estimator": estimators, "order": ["dynamic", "fixed"], "n_train": [64, 128], "seed": [0]})
-    header = analysis.write_plot_csv(risk, tmp_path / "risk.csv").read_text().splitlines()[0].split(",")
+    labels = {name: family(config) for name, config in default.models.items()}
+    header = analysis.write_plot_csv(risk, labels, tmp_path / "risk.csv").read_text().splitlines()[0].split(",")
     plots = yaml.safe_load((root / "dvc.yaml").read_text())["plots"]
     declared = next(p["regression_risk_vs_n"] for p in plots if "regression_risk_vs_n" in p)
     assert declared["x"] == header[0]

@@ -103,6 +103,6 @@ def test_notebooks_train_and_report(tmp_path: Path, run_notebook) -> None:
     for name in ("risk_vs_n.png", "training_curves.png"):
         assert (out / "figures" / name).stat().st_size > 0
     header = (out / "risk.csv").read_text().splitlines()[0].split(",")
-    assert header[0] == "n_train" and "oracle sieve (dynamic)" in header and "ssm2 (fixed)" in header
+    assert header[0] == "n_train" and "oracle sieve (dynamic order)" in header and "two-layer SSM+FNN (fixed order)" in header
     page = (out / "index.html").read_text()
     assert "Verdict" in page and "what the paper reports" in page and "<title>Nonparametric regression" in page and "−2a†/(2a†+1)" in page and "\\frac" not in page and "$" not in page

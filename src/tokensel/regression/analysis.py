@@ -251,10 +251,10 @@ def write_metrics(out_dir: str | Path, slopes: pd.DataFrame, parts: list[Part], 
     return metrics
 
 
-def write_plot_csv(risk: xr.DataArray, path: str | Path) -> Path:
-    """Seed-mean risk / Var F against n, one column per "<estimator> (<order>)" (for ``dvc plots``)."""
+def write_plot_csv(risk: xr.DataArray, labels: dict[str, str], path: str | Path) -> Path:
+    """Seed-mean risk / Var F against n, one column per "<readable estimator> (<order> order)" (for ``dvc plots``)."""
     frame = risk.mean("seed").to_dataframe("risk").dropna().reset_index()
-    frame["series"] = frame["estimator"] + " (" + frame["order"] + ")"
+    frame["series"] = frame["estimator"].map(lambda e: labels.get(e, e)) + " (" + frame["order"] + " order)"
     wide = frame.pivot(index="n_train", columns="series", values="risk").reset_index()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

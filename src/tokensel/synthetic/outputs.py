@@ -41,7 +41,8 @@ def write_plot_csvs(ds: xr.Dataset, cfg: VerdictConfig, out_dir: str | Path) -> 
 
 
 def write_metrics(ds: xr.Dataset, cfg: VerdictConfig, out_dir: str | Path) -> dict:
-    """``metrics.json`` (verdict, claim, solved fractions per family at each point) and ``details.json``."""
+    """``metrics.json`` (verdict, claim, the seed-median accuracy of each family at each point, numbers
+    ``dvc exp show`` can compare) and ``details.json`` (seeds solved, every point's verdict)."""
     points = point_verdicts(ds, cfg)
     by_task = {task: [p for p in points if p.task == task] for task in dict.fromkeys(p.task for p in points)}
     verdicts = {task: task_verdict(found) for task, found in by_task.items()}
@@ -50,11 +51,11 @@ def write_metrics(ds: xr.Dataset, cfg: VerdictConfig, out_dir: str | Path) -> di
     metrics = {
         **vocabulary.summary(verdict, claim_sentence(by_task, names) if by_task else "No point ran all three families."),
         "tasks": verdicts,
-        "solved": {
+        "median_accuracy": {
             task: {
                 f"{axis_name(ds, task)}={p.x}": {
-                    role: f"{found.solved}/{found.seeds}"
-                    for role, found in (("ssm2", p.two_layer), ("ssm1", p.one_layer), ("transformer", p.transformer)) if found is not None
+                    role: round(found.median, 4)
+                    for role, found in (("two_layer", p.two_layer), ("one_layer", p.one_layer), ("transformer", p.transformer)) if found is not None
                 }
                 for p in found
             }
@@ -63,6 +64,16 @@ def write_metrics(ds: xr.Dataset, cfg: VerdictConfig, out_dir: str | Path) -> di
         **({"input_dependent_at_gaps": dependent} if (dependent := input_dependent_at_gaps(ds, cfg)) else {}),
     }
     details = {
+        "solved": {
+            task: {
+                f"{axis_name(ds, task)}={p.x}": {
+                    role: f"{found.solved}/{found.seeds}"
+                    for role, found in (("two_layer", p.two_layer), ("one_layer", p.one_layer), ("transformer", p.transformer)) if found is not None
+                }
+                for p in found
+            }
+            for task, found in by_task.items()
+        },
         "points": [asdict(p) | {"holds": p.holds} for p in points],
         "chosen_lr": {str(t): {str(m): float(ds["chosen_lr"].sel(task=t, model=m)) for m in ds["model"].values
                                if np.isfinite(ds["chosen_lr"].sel(task=t, model=m))} for t in ds["task"].values},
