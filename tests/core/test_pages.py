@@ -55,3 +55,15 @@ def test_one_colour_per_family_related_families_share_a_hue():
     assert style.palette(["oracle sieve"]) == style.palette(["oracle sieve"])
     assert len(set(style.palette(["two-layer SSM+FNN", "one-layer SSM+FNN", "SSM without FNN", "Transformer",
                                   "two-layer gated convolution+FNN", "selective SSM without FNN"]).values())) == 6
+
+
+def test_tables_show_yes_no_thousands_separators_and_a_dash_for_missing():
+    import numpy as np
+    import pandas as pd
+
+    from tokensel.core.tables import table
+
+    frame = pd.DataFrame({"solved": [True, False], "parameters": [12345.0, 7.0], "accuracy": [0.98765, np.nan], "seeds": [3, 30000]})
+    html = table(frame).data
+    assert "yes" in html and "no" in html and "True" not in html
+    assert "12,345" in html and ">7<" in html and "0.988" in html and "30,000" in html and "–" in html
