@@ -71,11 +71,10 @@ def _lookup(params: dict, dotted: str):
 def provenance_section(params: dict) -> str:
     """Which profile and scale made the pages, and what a rerun reproduces exactly."""
     seeds = [f"{name} {len(found)} seed{'' if len(found) == 1 else 's'}" for name, key in SEED_KEYS if (found := _lookup(params, key))]
-    device = _lookup(params, "efficiency.device") or "cpu"
     return f"""<h2>What produced these pages, and what reproduces</h2>
 <p>Profile <strong>{html.escape(str(params.get("profile", "default")))}</strong> (<code>params.yaml</code>; every key is
-documented in <code>profiles/</code>); {html.escape(", ".join(seeds) or "no seeds listed")}; timings on device
-<code>{html.escape(str(device))}</code>.</p>
+documented in <code>profiles/</code>); {html.escape(", ".join(seeds) or "no seeds listed")}. The efficiency page names
+the machine its timings come from.</p>
 <ul>
   <li><strong>Exactly</strong> (same machine, same seed, same torch build): every trained model and every number computed
   from it (synthetic, regression, genomic), and every construction, which is set by formula. A seed fixes data and
