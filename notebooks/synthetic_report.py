@@ -56,6 +56,7 @@ ds = xr.load_dataset(resolve(results_file), engine="h5netcdf")
 metrics = outputs.write_metrics(ds, cfg, out)
 _ = outputs.write_plot_csvs(ds, cfg, out)
 points = analysis.point_verdicts(ds, cfg)
+names = families.readable_names(ds["model"].values, ds["model_spec"].values)
 render(outputs.results_summary(ds, cfg, metrics))
 
 # %% [markdown]
@@ -91,14 +92,14 @@ shortcuts = analysis.shortcut_table(ds)
 wide = summary.pivot_table(index=["task", "x"], columns="model", values="seeds solved", aggfunc="first").reset_index()
 wide = wide.merge(shortcuts, on=["task", "x"], how="left").rename(columns={"x": "point", "shortcut_acc": "shortcut"})
 display(Markdown("Seeds solved per model and point, with the shortcut's accuracy:"))
-table(wide[["task", "point", *[m for m in experiment.all_models if m in wide.columns], "shortcut"]])
+table(wide[["task", "point", *[m for m in experiment.all_models if m in wide.columns], "shortcut"]], names=names)
 
 # %%
 seeds = analysis.per_seed(ds, cfg)
 per_seed = seeds.pivot_table(index=["task", "model", "x"], columns="seed", values="test_acc").reset_index()
 per_seed.columns = [f"seed {c}" if isinstance(c, (int, float)) else c for c in per_seed.columns]
 display(Markdown("Test accuracy of every seed:"))
-table(per_seed.rename(columns={"x": "point"}))
+table(per_seed.rename(columns={"x": "point"}), names=names)
 
 # %% [markdown]
 # ## Does input dependence close the gap? (beyond the paper)
@@ -119,7 +120,7 @@ if dependent:
         "beside two-layer SSM+FNN and the Transformer, per seed (points) and median (lines), with the shortcut dashed.",
     ))
     display(Markdown(gaps.input_dependence(ds, cfg)))
-    display(table(gaps.input_dependence_table(ds, cfg)))
+    display(table(gaps.input_dependence_table(ds, cfg), names=names))
 else:
     display(Markdown("No input-dependent mixer (gated convolution, selective SSM) is in this grid."))
 
@@ -147,7 +148,7 @@ if diagnostics.swept_tasks(ds):
 lrs = diagnostics.lr_table(ds)
 chosen = lrs[lrs["chosen"]].pivot_table(index="model", columns="task", values="lr").reset_index()
 display(Markdown("Learning rate chosen per model and task:"))
-table(chosen, digits=4)
+table(chosen, digits=4, names=names)
 
 # %% [markdown]
 # ## Training curves and whether they have flattened
@@ -176,7 +177,7 @@ if long_table.empty:
     display(Markdown("This profile runs no long run (`synthetic.long_runs` is empty)."))
 else:
     display(plots.long_runs(ds, out / "figures" / "long_runs.png"))
-    display(table(long_table))
+    display(table(long_table, names=names))
 
 # %% [markdown]
 # ## The size each model needs (Theorems 3.1 and 3.2)
@@ -188,7 +189,7 @@ else:
 # %%
 if ds["size_test_acc"].notnull().any():
     display(plots.size_needed(ds, out / "figures" / "size_needed.png"))
-    display(table(diagnostics.size_table(ds).rename(columns={"x": "point"})))
+    display(table(diagnostics.size_table(ds).rename(columns={"x": "point"}), names=names))
     display(Markdown(diagnostics.describe_growth(diagnostics.growth(ds))))
 else:
     display(Markdown("This profile runs no width search (`synthetic.size_needed.tasks` is empty)."))

@@ -67,3 +67,12 @@ def test_tables_show_yes_no_thousands_separators_and_a_dash_for_missing():
     html = table(frame).data
     assert "yes" in html and "no" in html and "True" not in html
     assert "12,345" in html and ">7<" in html and "0.988" in html and "30,000" in html and "–" in html
+
+
+def test_tables_replace_params_keys_by_readable_names_in_headers_and_cells():
+    import pandas as pd
+
+    from tokensel.core.tables import table
+
+    html = table(pd.DataFrame({"model": ["ssm2_fnn2"], "ssm1_fnn2": ["0/3"]}), names={"ssm2_fnn2": "two-layer SSM+FNN", "ssm1_fnn2": "one-layer SSM+FNN"}).data
+    assert "ssm2_fnn2" not in html and "ssm1_fnn2" not in html and "two-layer SSM+FNN" in html and "one-layer SSM+FNN" in html

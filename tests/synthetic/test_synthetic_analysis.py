@@ -280,8 +280,8 @@ def test_input_dependence_is_judged_where_the_transformer_solves_and_two_layer_s
     assert gaps.input_dependent_models(ds) == ["gated"]
     text = gaps.input_dependence(ds, experiment.verdict)
     assert "at 2 point(s); input-dependent models ran at 2 of them" in text
-    assert "|W|=16: Transformer 3/3 seeds solved" in text and "gated narrows it (0/1 seeds solved, median 0.700)" in text
-    assert "gated does not close it (0/1 seeds solved, median 0.500)" in text
+    assert "|W|=16: Transformer 3/3 seeds solved" in text and "gated convolution without FNN narrows it (0/1 seeds solved, median 0.700)" in text
+    assert "gated convolution without FNN does not close it (0/1 seeds solved, median 0.500)" in text
     table = gaps.input_dependence_table(ds, experiment.verdict)
     assert table[table["point"] == "|W|=8"]["model"].tolist() == ["ssm2", "tf", "gated"]
     assert table.groupby("point")["gap"].first().to_dict() == {"|W|=16": True, "|W|=32": True, "|W|=8": False}

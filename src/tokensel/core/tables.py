@@ -37,8 +37,11 @@ def _cell(value, digits: int) -> str:
     return str(value)
 
 
-def table(frame: pd.DataFrame, digits: int = 3, index: bool = False) -> HTML:
-    """``frame`` as an HTML table: numbers by ``number``, booleans as yes/no, missing cells as a dash."""
+def table(frame: pd.DataFrame, digits: int = 3, index: bool = False, names: dict[str, str] | None = None) -> HTML:
+    """``frame`` as an HTML table: numbers by ``number``, booleans as yes/no, missing cells as a dash;
+    ``names`` replaces params keys (model names) by readable names, in headers and cells alike."""
     shown = readable(frame.reset_index() if index else frame)
     shown = shown.astype(object).apply(lambda column: column.map(lambda v: _cell(v, digits)))
+    if names:
+        shown = shown.rename(columns=lambda c: names.get(str(c), c)).apply(lambda column: column.map(lambda v: names.get(v, v)))
     return HTML(shown.to_html(index=False, border=0, classes="result"))

@@ -64,6 +64,7 @@ def input_dependence(ds: xr.Dataset, cfg: VerdictConfig) -> str | None:
         return None
     summary = model_summary(ds, cfg).set_index(["task", "model", "x"])
     gaps = [p for p in point_verdicts(ds, cfg) if p.controlled and not p.two_layer.solves]
+    names = families.readable_names(ds["model"].values, ds["model_spec"].values)
     ran = [p for p in gaps if any((p.task, m, p.x) in summary.index for m in dependent)]
     if not gaps:
         return "Two-layer SSM+FNN solves every point the Transformer solves, so there is no gap for input dependence to close here."
@@ -80,10 +81,10 @@ def input_dependence(ds: xr.Dataset, cfg: VerdictConfig) -> str | None:
                 word = "narrows it"
             else:
                 word = "does not close it"
-            outcomes.append(f"{m} {word} ({int(row['solved'])}/{int(row['seeds'])} seeds solved, median {row['median_acc']:.3f})")
+            outcomes.append(f"{names[m]} {word} ({int(row['solved'])}/{int(row['seeds'])} seeds solved, median {row['median_acc']:.3f})")
         lines.append(
             f"- {p.task}, {axis_name(ds, p.task)}={p.x}: Transformer {p.transformer.describe()}; two-layer SSM+FNN "
-            f"({p.two_layer.model}) {p.two_layer.describe()}. " + ("; ".join(outcomes) if outcomes else "No input-dependent model ran here") + "."
+            f"{p.two_layer.describe()}. " + ("; ".join(outcomes) if outcomes else "No input-dependent model ran here") + "."
         )
     head = (
         f"The Transformer solves and two-layer SSM+FNN does not at {len(gaps)} point(s); input-dependent models ran at "
