@@ -79,9 +79,8 @@ def test_seeds_on_both_sides_of_a_margin_leave_the_point_undecided():
 
 
 def test_beating_one_layer_needs_a_solve_or_every_pair_of_seeds_past_the_margin():
-    solved_tf = {8: SOLVED, 16: SOLVED}
-    _, points = recall_results({8: [0.80, 0.82, 0.85], 16: [0.80, 0.82, 0.85]}, {8: [0.60, 0.65, 0.68], 16: [0.60, 0.65, 0.79]}, solved_tf)
-    clear, straddling = points
+    _, (clear, straddling) = recall_results({8: [0.80, 0.82, 0.85], 16: [0.80, 0.82, 0.85]}, {8: [0.60, 0.65, 0.68], 16: [0.60, 0.65, 0.79]},
+                                            {8: SOLVED, 16: SOLVED})
     assert clear.outperforms_one_layer is True and not clear.separation_undecided  # lowest 0.80 - highest 0.68 = 0.12 >= 0.10
     assert straddling.outperforms_one_layer is None and straddling.separation_undecided  # 0.80 - 0.79 < 0.10 < 0.85 - 0.60
     assert clear.comparable is False  # every two-layer seed more than 0.05 below every solved Transformer seed
@@ -127,8 +126,7 @@ def test_metrics_carry_the_verdict_the_claim_and_seed_counts(tmp_path):
         "Trained two-layer SSM+FNN matches the Transformer at recall |W|=8, recall |W|=16; not at recall |W|=32; "
         "it beats one-layer SSM+FNN at recall |W|=8, recall |W|=16.")
     assert metrics["median_accuracy"]["recall"]["|W|=32"] == {"two_layer": 0.5, "one_layer": 0.5, "transformer": 1.0}
-    details = json.loads((tmp_path / "details.json").read_text())
-    assert details["solved"]["recall"]["|W|=32"] == {"two_layer": "0/3", "one_layer": "0/3", "transformer": "3/3"}
+    assert json.loads((tmp_path / "details.json").read_text())["solved"]["recall"]["|W|=32"] == {"two_layer": "0/3", "one_layer": "0/3", "transformer": "3/3"}
     details = json.loads((tmp_path / "details.json").read_text())
     assert details["chosen_lr"]["recall"]["ssm2"] == 0.01 and "NaN" not in (tmp_path / "details.json").read_text()
 
