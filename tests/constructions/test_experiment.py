@@ -11,7 +11,7 @@ import xarray as xr
 import yaml
 
 from tiny import TINY_CONSTRUCTIONS
-from tokensel.constructions import analysis, claims
+from tokensel.constructions import claims
 from tokensel.constructions.config import dry_run, from_params, load
 from tokensel.constructions.copying import build_copy
 from tokensel.constructions.evaluate import every_length_batch

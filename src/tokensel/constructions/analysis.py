@@ -19,7 +19,6 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from tokensel.constructions.config import ConstructionsExperiment
 from tokensel.core.stats import ols_slopes
 
 GROWTH_MEASURES = ("d_model", "fnn_width", "params_blocks", "nonzero_blocks")

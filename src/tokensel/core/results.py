@@ -9,7 +9,7 @@ place that turns one into HTML, so every page shows it the same way.
 from __future__ import annotations
 
 import html
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from IPython.display import HTML
 
@@ -48,9 +48,6 @@ class ResultsSummary:
     def __post_init__(self) -> None:
         if not self.rows:
             raise ValueError("a results summary needs at least one claim")
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 def _cell(text: str) -> str:
