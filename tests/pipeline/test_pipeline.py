@@ -133,7 +133,9 @@ def test_dvc_repro_end_to_end_on_a_copy_of_the_repository(reproduced_repo):
     index = (work / "reports/index.html").read_text()
     assert all(f"{name}/index.html" in index for name in ("synthetic", "regression", "genomic", "efficiency"))
     assert "<td>synthetic train</td><td>3</td>" in index  # one row per stage group, from the executed notebooks
-    assert "solved" in dvc(work, "metrics", "show", "--json").stdout
+    assert "median_accuracy" in dvc(work, "metrics", "show", "--json").stdout
+    plots = dvc(work, "plots", "show", "--json")
+    assert "could not find provided field" not in plots.stdout + plots.stderr, "a declared plot names a column no stage writes"
     assert "up to date" in dvc(work, "status").stdout
 
 
