@@ -29,38 +29,36 @@ params_file = "params.yaml"
 results_file = "results/constructions/results.nc"
 out_dir = "scratch/reports/constructions"
 
+# %% [markdown]
+# ## Results
+
 # %%
 import xarray as xr
 from IPython.display import Markdown, display
 
-from tokensel.constructions import analysis, plots
+from tokensel.constructions import analysis, claims, plots
 from tokensel.constructions import config as constructions_config
 from tokensel.core.params import profile_name
 from tokensel.core.paths import resolve
+from tokensel.core.results import render
 from tokensel.core.tables import table
 
 experiment = constructions_config.load(params_file)
 out = resolve(out_dir)
 ds = xr.load_dataset(resolve(results_file), engine="h5netcdf")
-metrics = analysis.write_metrics(ds, experiment, out)
-parts = analysis.verdicts(ds, experiment)
+metrics = claims.write_metrics(ds, experiment, out)
 growths = analysis.growth_table(ds, experiment.verdict.max_power)
 controls = analysis.controls(ds, experiment.verdict.exact_accuracy)
 growths.to_csv(out / "growth.csv", index=False, float_format="%.4f")
 for axis in ("length", "vocabulary"):
     analysis.width_csv(ds, axis).to_csv(out / f"width_vs_{axis}.csv", index=False)
+render(claims.results_summary(ds, experiment, metrics))
 
 # %% [markdown]
 # ## Verdict
 
 # %%
-lines = [f"**{metrics['verdict'].capitalize()}** on this profile (`{profile_name(params_file)}`). {metrics['claim']}", ""]
-for name, part in parts.items():
-    detail = "exact" if part["exact"] else "not exact"
-    if part["polylog_in_vocab"] is not None:
-        detail += (f"; cost poly-logarithmic in |W|: {'yes' if part['polylog_in_vocab'] else 'no'}"
-                   f"; in L: {'yes' if part['polylog_in_length'] else 'no'}")
-    lines.append(f"- {name}: **{part['verdict']}** ({detail}).")
+lines = [f"**{metrics['verdict'].capitalize()}** on the {profile_name(params_file)} profile. {metrics['claim']}", ""]
 exact_f32 = ds["prec_acc"].min("prec_size") >= experiment.verdict.exact_accuracy
 lines += ["", (
     f"Precision: every copy and recall network is exact in float32 and in float64 wherever the precision check lets it "

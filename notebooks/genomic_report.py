@@ -45,13 +45,17 @@ params_file = "params.yaml"
 results_file = "results/genomic/results.nc"
 out_dir = "scratch/reports/genomic"
 
+# %% [markdown]
+# ## Results
+
 # %%
 import xarray as xr
 from IPython.display import Markdown, display
 
 from tokensel.core.paths import resolve
+from tokensel.core.results import render
 from tokensel.core.tables import table
-from tokensel.genomic import analysis, controls, per_class, plots, tables
+from tokensel.genomic import analysis, controls, per_class, plots, summary, tables
 from tokensel.genomic import config as genomic_config
 
 experiment = genomic_config.load(params_file)
@@ -63,6 +67,7 @@ accuracy = analysis.accuracy_table(results)
 found = analysis.all_verdicts(results, settings)
 metrics = analysis.write_metrics(found, accuracy, settings, out)
 tables.accuracy_points(results).to_csv(out / "accuracy.csv", index=False, float_format="%.4f")
+render(summary.results_summary(metrics, results, len(experiment.seeds)))
 
 # %%
 display(Markdown("**Set-up of this profile.** " + tables.profile_summary(results, experiment)))

@@ -34,38 +34,46 @@ params_file = "params.yaml"
 results_file = "results/synthetic/results.nc"
 out_dir = "scratch/reports/synthetic"
 
+# %% [markdown]
+# ## Results
+
 # %%
 import xarray as xr
 from IPython.display import Markdown, display
 
 from tokensel.core.params import profile_name
 from tokensel.core.paths import resolve
+from tokensel.core.results import render
 from tokensel.core.tables import table
 from tokensel.nn import families
-from tokensel.synthetic import analysis, diagnostics, plots
+from tokensel.synthetic import analysis, diagnostics, gaps, outputs, plots
 from tokensel.synthetic import config as synthetic_config
 
 experiment = synthetic_config.load(params_file)
 cfg = experiment.verdict
 out = resolve(out_dir)
 ds = xr.load_dataset(resolve(results_file), engine="h5netcdf")
-metrics = analysis.write_metrics(ds, cfg, out)
-_ = analysis.write_plot_csvs(ds, cfg, out)
+metrics = outputs.write_metrics(ds, cfg, out)
+_ = outputs.write_plot_csvs(ds, cfg, out)
 points = analysis.point_verdicts(ds, cfg)
+names = families.readable_names(ds["model"].values, ds["model_spec"].values)
+render(outputs.results_summary(ds, cfg, metrics))
 
 # %% [markdown]
 # ## Verdict
 
 # %%
-lines = [f"**{metrics['verdict'].capitalize()}** on this profile (`{profile_name(params_file)}`)."]
+lines = [f"**{metrics['verdict'].capitalize()}** on the {profile_name(params_file)} profile."]
 for task in dict.fromkeys(p.task for p in points):
     lines.append(f"- {analysis.describe_task(task, diagnostics.axis_name(ds, task), [p for p in points if p.task == task])}")
 lines.append(
     f"\nA seed solves a point at test accuracy ≥ {cfg.solved_acc:g}; a model solves it when more than "
     f"{cfg.solved_fraction:.0%} of its seeds do. A point counts only where the Transformer solves it and the shortcut "
-    f"does not (the controls). There, two-layer SSM+FNN is *comparable* when it solves the point too (or its median is within "
-    f"{cfg.comparable_margin:g} of the Transformer's) and *outperforms one layer* when it solves it and one-layer SSM+FNN does "
-    f"not (or its median is ≥ {cfg.separation_margin:g} higher). These margins are ours, fixed before the runs."
+    f"does not (the controls). There, two-layer SSM+FNN is *comparable* when it solves the point too, or when every one of its "
+    f"seeds is within {cfg.comparable_margin:g} of every Transformer seed; it *outperforms one layer* when it solves the point "
+    f"and one-layer SSM+FNN does not, or when every two-layer seed is ≥ {cfg.separation_margin:g} above every one-layer seed. "
+    "Where seeds fall on both sides of a margin the point is undecided: no verdict rests on one run near a margin. "
+    "These margins are ours, fixed before the runs."
 )
 display(Markdown("\n".join(lines)))
 
@@ -84,14 +92,14 @@ shortcuts = analysis.shortcut_table(ds)
 wide = summary.pivot_table(index=["task", "x"], columns="model", values="seeds solved", aggfunc="first").reset_index()
 wide = wide.merge(shortcuts, on=["task", "x"], how="left").rename(columns={"x": "point", "shortcut_acc": "shortcut"})
 display(Markdown("Seeds solved per model and point, with the shortcut's accuracy:"))
-table(wide[["task", "point", *[m for m in experiment.all_models if m in wide.columns], "shortcut"]])
+table(wide[["task", "point", *[m for m in experiment.all_models if m in wide.columns], "shortcut"]], names=names)
 
 # %%
 seeds = analysis.per_seed(ds, cfg)
 per_seed = seeds.pivot_table(index=["task", "model", "x"], columns="seed", values="test_acc").reset_index()
 per_seed.columns = [f"seed {c}" if isinstance(c, (int, float)) else c for c in per_seed.columns]
 display(Markdown("Test accuracy of every seed:"))
-table(per_seed.rename(columns={"x": "point"}))
+table(per_seed.rename(columns={"x": "point"}), names=names)
 
 # %% [markdown]
 # ## Does input dependence close the gap? (beyond the paper)
@@ -103,7 +111,7 @@ table(per_seed.rename(columns={"x": "point"}))
 # tasks and learning rates they get on this profile is listed under *What this profile leaves out*.
 
 # %%
-dependent = analysis.input_dependent_models(ds)
+dependent = gaps.input_dependent_models(ds)
 if dependent:
     references = [m for m in experiment.grid.models if diagnostics.model_families(ds).get(m) in (families.SSM2_FNN, families.TRANSFORMER)]
     dependent_tasks = [t for t in experiment.grid.tasks if any(m in experiment.all_models_of(t) for m in dependent)]
@@ -112,8 +120,8 @@ if dependent:
         alt="Test accuracy of the input-dependent models (gated convolution, selective SSM, Mamba-2 (SSD); two layers with and without FNN) "
         "beside two-layer SSM+FNN and the Transformer, per seed (points) and median (lines), with the shortcut dashed.",
     ))
-    display(Markdown(analysis.input_dependence(ds, cfg)))
-    display(table(analysis.input_dependence_table(ds, cfg)))
+    display(Markdown(gaps.input_dependence(ds, cfg)))
+    display(table(gaps.input_dependence_table(ds, cfg), names=names))
 else:
     display(Markdown("No input-dependent mixer (gated convolution, selective SSM, Mamba-2 (SSD)) is in this grid."))
 
@@ -141,7 +149,7 @@ if diagnostics.swept_tasks(ds):
 lrs = diagnostics.lr_table(ds)
 chosen = lrs[lrs["chosen"]].pivot_table(index="model", columns="task", values="lr").reset_index()
 display(Markdown("Learning rate chosen per model and task:"))
-table(chosen, digits=4)
+table(chosen, digits=4, names=names)
 
 # %% [markdown]
 # ## Training curves and whether they have flattened
@@ -170,7 +178,7 @@ if long_table.empty:
     display(Markdown("This profile runs no long run (`synthetic.long_runs` is empty)."))
 else:
     display(plots.long_runs(ds, out / "figures" / "long_runs.png"))
-    display(table(long_table))
+    display(table(long_table, names=names))
 
 # %% [markdown]
 # ## The size each model needs (Theorems 3.1 and 3.2)
@@ -182,7 +190,7 @@ else:
 # %%
 if ds["size_test_acc"].notnull().any():
     display(plots.size_needed(ds, out / "figures" / "size_needed.png"))
-    display(table(diagnostics.size_table(ds).rename(columns={"x": "point"})))
+    display(table(diagnostics.size_table(ds).rename(columns={"x": "point"}), names=names))
     display(Markdown(diagnostics.describe_growth(diagnostics.growth(ds))))
 else:
     display(Markdown("This profile runs no width search (`synthetic.size_needed.tasks` is empty)."))

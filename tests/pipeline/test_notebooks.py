@@ -18,7 +18,10 @@ from tokensel.core.nbrun import execute, render_html, results_only
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.py"))
 
-PROBE = '''# %% tags=["parameters"]
+PROBE = '''# %% [markdown]
+# # Probe
+
+# %% tags=["parameters"]
 x = 1
 
 # %%

@@ -75,3 +75,32 @@ def test_committed_pages_come_from_the_committed_pipeline():
             for part in section.split("."):
                 node = node[part]
             assert node == values, f"dvc.lock stage {name} ran with other params than params.yaml ({section})"
+
+
+def declared_outputs(dvc_yaml: dict) -> set[str]:
+    """Every path a stage of ``dvc_yaml`` writes (outs, metrics, plots), as written there."""
+    paths = set()
+    for stage in dvc_yaml["stages"].values():
+        for kind in ("outs", "metrics", "plots"):
+            for entry in stage.get(kind, []):
+                paths.add(next(iter(entry)) if isinstance(entry, dict) else entry)
+    return paths
+
+
+def undeclared(files: list[str], declared: set[str]) -> list[str]:
+    """The files that are neither a declared output nor inside a declared folder."""
+    return [f for f in files if not any(f == d or f.startswith(d.rstrip("/") + "/") for d in declared)]
+
+
+def test_every_file_under_reports_is_written_by_a_declared_stage():
+    import yaml
+
+    declared = declared_outputs(yaml.safe_load((ROOT / "dvc.yaml").read_text()))
+    files = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "reports").rglob("*") if p.is_file())
+    assert undeclared(files, declared) == [], "left over from an old run: git rm it, or declare the stage that writes it"
+
+
+def test_the_undeclared_file_check_finds_a_leftover():
+    declared = declared_outputs({"stages": {"s": {"outs": [{"reports/x/figures": {"cache": False}}], "metrics": ["reports/x/metrics.json"]}}})
+    files = ["reports/x/figures/a.png", "reports/x/metrics.json", "reports/x/slopes.csv", "reports/x/figures-old.png"]
+    assert undeclared(files, declared) == ["reports/x/slopes.csv", "reports/x/figures-old.png"]

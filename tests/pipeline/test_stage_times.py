@@ -61,8 +61,14 @@ def test_index_page_shows_the_stage_minutes(notebooks, tmp_path):
     (reports / "synthetic").mkdir(parents=True)
     (reports / "synthetic" / "index.html").write_text("<html></html>")
     (reports / "synthetic" / "metrics.json").write_text(json.dumps({"verdict": "reproduced", "claim": "copy and recall at L=65"}))
-    assert site.main([str(reports), "results/notebooks"]) == 0
+    (reports / "synthetic" / "accuracy-copy.csv").write_text("x,acc\n")
+    params = tmp_path / "params.yaml"
+    params.write_text(yaml.safe_dump({"profile": "paper", "synthetic": {"grid": {"seeds": [0, 1, 2]}}, "regression": {"seeds": [0]}}))
+    assert site.main([str(reports), "results/notebooks", str(params)]) == 0
     page = (reports / "index.html").read_text()
+    assert "Profile <strong>paper</strong>" in page and "synthetic 3 seeds, regression 1 seed" in page
+    assert '<a href="synthetic/accuracy-copy.csv">accuracy-copy.csv</a>' in page and '<a href="synthetic/metrics.json">' in page
+    assert "Only within the seed spread" in page
     assert '<strong style="color:#2e7d32">reproduced</strong>: copy and recall at L=65' in page
     assert 'href="https://arxiv.org/abs/2405.19036"' in page
     assert "<td>synthetic train</td><td>2</td><td>3.0</td>" in page

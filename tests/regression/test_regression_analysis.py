@@ -137,6 +137,7 @@ def test_convergence_counts_early_stops_and_flat_curves():
 def test_the_declared_dvc_plot_columns_are_written_for_the_default_models(tmp_path):
     import yaml
 
+    from tokensel.nn.families import family
     from tokensel.regression.config import load
 
     root = Path(__file__).resolve().parents[2]
@@ -147,8 +148,34 @@ def test_the_declared_dvc_plot_columns_are_written_for_the_default_models(tmp_pa
         if name not in (*default.fixed_order, SIEVE, KNN):
             data[e, 1] = np.nan
     risk = xr.DataArray(data, dims=("estimator", "order", "n_train", "seed"), coords={"estimator": estimators, "order": ["dynamic", "fixed"], "n_train": [64, 128], "seed": [0]})
-    header = analysis.write_plot_csv(risk, tmp_path / "risk.csv").read_text().splitlines()[0].split(",")
+    labels = {name: family(config) for name, config in default.models.items()}
+    header = analysis.write_plot_csv(risk, labels, tmp_path / "risk.csv").read_text().splitlines()[0].split(",")
     plots = yaml.safe_load((root / "dvc.yaml").read_text())["plots"]
     declared = next(p["regression_risk_vs_n"] for p in plots if "regression_risk_vs_n" in p)
     assert declared["x"] == header[0]
     assert set(declared["y"]["reports/regression/risk.csv"]) == set(header[1:])
+
+
+def test_the_verdict_follows_the_paper_claims_and_reports_the_layer_question_beside_it(tmp_path):
+    """Networks far above the oracle: the rate and the comparison are undecided (pre-asymptotic),
+    and one layer doing as well as two does not turn the claim's verdict into "not reproduced"."""
+    from tokensel.regression.summary import results_summary
+
+    far = power_law(3.0, -0.3, seed=1)
+    risk = risks(far, power_law(3.0, -0.3, seed=2), power_law(3.0, -0.3, seed=3), power_law(3.0, -0.3, seed=4), power_law(3.0, -0.3, seed=5))
+    parts, exp = analysis.verdict_parts(risk, experiment()), experiment()
+    slopes = analysis.slope_table(risk, exp)
+    assert {p.name: p.verdict for p in parts}["c"] == verdicts.NOT_REPRODUCED
+    metrics = analysis.write_metrics(tmp_path, slopes, parts, exp)
+    assert metrics["verdict"] == analysis.claim_verdict(parts) == verdicts.combine([parts[0].verdict, parts[1].verdict])
+    assert metrics["verdict"] != verdicts.NOT_REPRODUCED and metrics["two_vs_one_layer"] == verdicts.NOT_REPRODUCED
+    assert analysis.pre_asymptotic(slopes, exp) and "pre-asymptotic" in metrics["claim"]
+    table = results_summary(parts, slopes, exp, cpu_seconds=60.0)
+    assert [r.verdict for r in table.rows] == [p.verdict for p in parts] and "pre-asymptotic" in table.hard
+
+
+def test_networks_at_the_oracle_rate_reproduce_the_claim_whatever_the_layer_question():
+    risk = risks(AT_RATE, power_law(0.06, -2 / 3, seed=2), AT_RATE * 1.0, AT_RATE, AT_RATE)
+    parts = analysis.verdict_parts(risk, experiment())
+    assert analysis.claim_verdict(parts) == verdicts.REPRODUCED
+    assert not analysis.pre_asymptotic(analysis.slope_table(risk, experiment()), experiment())

@@ -98,11 +98,11 @@ def test_notebooks_train_and_report(tmp_path: Path, run_notebook) -> None:
     )
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["verdict"] in verdicts.VERDICTS and "oracle sieve" in metrics["claim"]
-    assert metrics["predicted_slope"] == pytest.approx(-0.667, abs=1e-3)
+    assert metrics["slope"]["predicted"] == pytest.approx(-0.667, abs=1e-3)
     assert len(json.loads((out / "details.json").read_text())["parts"]) == 3
     for name in ("risk_vs_n.png", "training_curves.png"):
         assert (out / "figures" / name).stat().st_size > 0
     header = (out / "risk.csv").read_text().splitlines()[0].split(",")
-    assert header[0] == "n_train" and "oracle sieve (dynamic)" in header and "ssm2 (fixed)" in header
+    assert header[0] == "n_train" and "oracle sieve (dynamic order)" in header and "two-layer SSM+FNN (fixed order)" in header
     page = (out / "index.html").read_text()
-    assert "Verdict" in page and "−2a†/(2a†+1)" in page and "\\frac" not in page and "$" not in page
+    assert "Verdict" in page and "what the paper reports" in page and "<title>Nonparametric regression" in page and "−2a†/(2a†+1)" in page and "\\frac" not in page and "$" not in page

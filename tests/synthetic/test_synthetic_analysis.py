@@ -7,7 +7,7 @@ import pytest
 
 from tokensel.core import verdicts
 from tokensel.core.errors import ConfigError
-from tokensel.synthetic import analysis, diagnostics
+from tokensel.synthetic import analysis, diagnostics, gaps, outputs
 from tokensel.synthetic.config import from_params
 from tokensel.synthetic.stage import ModelOutcome, _width_search, side_by_side, task_dataset
 from tokensel.synthetic.train import RunResult
@@ -69,12 +69,30 @@ def test_partially_reproduced_when_the_claim_holds_at_small_vocabularies_only():
     assert "At |W|=8, |W|=16 two-layer SSM+FNN is comparable" in text and "At |W|=32 it is not" in text and "0/3 seeds solved" in text
 
 
-def test_medians_decide_where_nobody_solves_and_the_margin_counts():
+def test_seeds_on_both_sides_of_a_margin_leave_the_point_undecided():
     ds, points = recall_results({8: [0.90, 0.92, 0.2]}, {8: [0.81, 0.82, 0.9]}, {8: [0.93, 0.94, 0.5]})
     point = points[0]
     assert not point.controlled, "without a Transformer that solves the point, it cannot show the claim"
-    assert point.comparable and not point.outperforms_one_layer  # 0.90 vs 0.93 within 0.05; 0.90 vs 0.82 below the 0.10 margin
+    # Medians 0.90 vs 0.93 are within the 0.05 margin, but the 0.2 seed is not: one run near a margin decides nothing.
+    assert point.comparable is None and point.outperforms_one_layer is None and point.separation_undecided
     assert analysis.task_verdict(points) == verdicts.UNDECIDED
+
+
+def test_beating_one_layer_needs_a_solve_or_every_pair_of_seeds_past_the_margin():
+    _, (clear, straddling) = recall_results({8: [0.80, 0.82, 0.85], 16: [0.80, 0.82, 0.85]}, {8: [0.60, 0.65, 0.68], 16: [0.60, 0.65, 0.79]},
+                                            {8: SOLVED, 16: SOLVED})
+    assert clear.outperforms_one_layer is True and not clear.separation_undecided  # lowest 0.80 - highest 0.68 = 0.12 >= 0.10
+    assert straddling.outperforms_one_layer is None and straddling.separation_undecided  # 0.80 - 0.79 < 0.10 < 0.85 - 0.60
+    assert clear.comparable is False  # every two-layer seed more than 0.05 below every solved Transformer seed
+    _, points = recall_results({8: [0.97, 0.96, 0.5]}, {8: [0.91, 0.92, 0.93]}, {8: SOLVED})
+    assert points[0].two_layer.solves and points[0].outperforms_one_layer is True  # solving decides, whatever the margin
+
+
+def test_a_task_whose_every_controlled_point_straddles_is_undecided():
+    _, points = recall_results({8: [0.99, 0.9, 0.7]}, {8: CHANCE}, {8: SOLVED})
+    assert points[0].controlled and points[0].comparable is None
+    assert analysis.task_verdict(points) == verdicts.UNDECIDED
+    assert "comparability is undecided" in analysis.describe_task("recall", "|W|", points)
 
 
 def test_points_where_one_layer_solves_too_do_not_separate_the_layers():
@@ -103,18 +121,19 @@ def test_a_point_the_shortcut_solves_is_not_a_control():
 
 def test_metrics_carry_the_verdict_the_claim_and_seed_counts(tmp_path):
     ds, _ = recall_results({8: SOLVED, 16: SOLVED, 32: CHANCE}, {8: CHANCE, 16: CHANCE, 32: CHANCE}, {8: SOLVED, 16: SOLVED, 32: SOLVED})
-    metrics = analysis.write_metrics(ds, EXPERIMENT.verdict, tmp_path)
+    metrics = outputs.write_metrics(ds, EXPERIMENT.verdict, tmp_path)
     assert metrics["verdict"] == "partially reproduced" and metrics["claim"] == (
         "Trained two-layer SSM+FNN matches the Transformer at recall |W|=8, recall |W|=16; not at recall |W|=32; "
         "it beats one-layer SSM+FNN at recall |W|=8, recall |W|=16.")
-    assert metrics["solved"]["recall"]["|W|=32"] == {"ssm2": "0/3", "ssm1": "0/3", "transformer": "3/3"}
+    assert metrics["median_accuracy"]["recall"]["|W|=32"] == {"two_layer": 0.5, "one_layer": 0.5, "transformer": 1.0}
+    assert json.loads((tmp_path / "details.json").read_text())["solved"]["recall"]["|W|=32"] == {"two_layer": "0/3", "one_layer": "0/3", "transformer": "3/3"}
     details = json.loads((tmp_path / "details.json").read_text())
     assert details["chosen_lr"]["recall"]["ssm2"] == 0.01 and "NaN" not in (tmp_path / "details.json").read_text()
 
 
 def test_plot_files_have_one_column_per_series(tmp_path):
     ds, _ = recall_results({8: SOLVED, 16: SOLVED, 32: CHANCE}, {8: CHANCE, 16: CHANCE, 32: CHANCE}, {8: SOLVED, 16: SOLVED, 32: SOLVED})
-    (path,) = analysis.write_plot_csvs(ds, EXPERIMENT.verdict, tmp_path)
+    (path,) = outputs.write_plot_csvs(ds, EXPERIMENT.verdict, tmp_path)
     assert path.read_text().splitlines()[0] == "x,two_layer_ssm_fnn,one_layer_ssm_fnn,transformer,shortcut"
     assert path.read_text().splitlines()[3].startswith("32,0.5000,0.5000,1.0000,0.5000")
 
@@ -257,17 +276,17 @@ def test_input_dependence_is_judged_where_the_transformer_solves_and_two_layer_s
     outcomes = [outcome("ssm2", {8: SOLVED, 16: STUCK, 32: CHANCE}), outcome("ssm1", {8: CHANCE, 16: CHANCE, 32: CHANCE}),
                 outcome("tf", {8: SOLVED, 16: SOLVED, 32: SOLVED}), gated]
     ds = task_dataset(experiment, "recall", outcomes)
-    assert analysis.input_dependent_models(ds) == ["gated"]
-    text = analysis.input_dependence(ds, experiment.verdict)
+    assert gaps.input_dependent_models(ds) == ["gated"]
+    text = gaps.input_dependence(ds, experiment.verdict)
     assert "at 2 point(s); input-dependent models ran at 2 of them" in text
-    assert "|W|=16: Transformer 3/3 seeds solved" in text and "gated narrows it (0/1 seeds solved, median 0.700)" in text
-    assert "gated does not close it (0/1 seeds solved, median 0.500)" in text
-    table = analysis.input_dependence_table(ds, experiment.verdict)
+    assert "|W|=16: Transformer 3/3 seeds solved" in text and "gated convolution without FNN narrows it (0/1 seeds solved, median 0.700)" in text
+    assert "gated convolution without FNN does not close it (0/1 seeds solved, median 0.500)" in text
+    table = gaps.input_dependence_table(ds, experiment.verdict)
     assert table[table["point"] == "|W|=8"]["model"].tolist() == ["ssm2", "tf", "gated"]
     assert table.groupby("point")["gap"].first().to_dict() == {"|W|=16": True, "|W|=32": True, "|W|=8": False}
     assert "gated: one seed (seed 0), on recall only." in diagnostics.profile_scope(experiment)
-    assert analysis.input_dependent_at_gaps(ds, experiment.verdict) == {"recall |W|=16": {"gated": "0/1"}, "recall |W|=32": {"gated": "0/1"}}
-    assert analysis.input_dependence(task_dataset(EXPERIMENT, "recall", outcomes[:3]), experiment.verdict) is None
+    assert gaps.input_dependent_at_gaps(ds, experiment.verdict) == {"recall |W|=16": {"gated": "0/1"}, "recall |W|=32": {"gated": "0/1"}}
+    assert gaps.input_dependence(task_dataset(EXPERIMENT, "recall", outcomes[:3]), experiment.verdict) is None
 
 
 def test_a_point_two_layers_fail_still_says_whether_they_beat_one_layer():

@@ -1,4 +1,4 @@
-"""Tables, growth fits, controls and the verdict of the constructions experiment.
+"""Tables, growth fits and controls of the constructions experiment (the verdict: ``claims``).
 
 The claim (Lemma 3.3, Theorems 3.1 and 3.2): SSM layers with FNNs before/after them select tokens
 by a key-query inner product, and two such layers solve input copying and associative recall with
@@ -13,16 +13,12 @@ no-selection shortcut is far from exact.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
-from tokensel.constructions.config import ConstructionsExperiment
-from tokensel.core import verdicts as vocabulary
 from tokensel.core.stats import ols_slopes
 
 GROWTH_MEASURES = ("d_model", "fnn_width", "params_blocks", "nonzero_blocks")
@@ -90,38 +86,6 @@ def controls(ds: xr.Dataset, threshold: float) -> Controls:
     return Controls(bool(failure < threshold and below < threshold), failure, below, shortcut)
 
 
-def part_verdict(is_exact: bool, polylog_vocab: bool, polylog_length: bool) -> str:
-    if not is_exact:
-        return vocabulary.NOT_REPRODUCED
-    if polylog_vocab and polylog_length:
-        return vocabulary.REPRODUCED
-    return vocabulary.PARTIALLY_REPRODUCED if polylog_vocab or polylog_length else vocabulary.NOT_REPRODUCED
-
-
-def verdicts(ds: xr.Dataset, config: ConstructionsExperiment) -> dict[str, dict]:
-    """Per claim: exact?, poly-log in |W|?, poly-log in L?, and its verdict (undecided without controls)."""
-    threshold = config.verdict.exact_accuracy
-    growths = growth_table(ds, config.verdict.max_power)
-    checks = {
-        "Lemma 3.3 (selection)": (exact(ds["sel_acc_above"].values, threshold), None, None),
-        "Theorem 3.1 (copying)": (exact(ds["copy_acc"].values, threshold),
-                                  is_polylog(growths, "copy, 2 layers", "vocabulary"), is_polylog(growths, "copy, 2 layers", "length")),
-        "Theorem 3.2 (recall)": (exact(ds["recall_acc"].values, threshold),
-                                 is_polylog(growths, "recall", "vocabulary"), is_polylog(growths, "recall", "length")),
-    }
-    detected = controls(ds, threshold).detects_failure
-    out = {}
-    for claim, (is_exact, vocab, length) in checks.items():
-        if not detected:
-            verdict = vocabulary.UNDECIDED
-        elif vocab is None:
-            verdict = vocabulary.REPRODUCED if is_exact else vocabulary.NOT_REPRODUCED
-        else:
-            verdict = part_verdict(is_exact, vocab, length)
-        out[claim] = {"verdict": verdict, "exact": is_exact, "polylog_in_vocab": vocab, "polylog_in_length": length}
-    return out
-
-
 def largest_exact(ds: xr.Dataset, prefix: str, axis: str, dtype: str, threshold: float) -> float:
     """The largest sequence length (axis "seq_len") or vocabulary ("vocab") with every answer right in ``dtype``."""
     acc = ds[f"{prefix}_acc"].sel(dtype=dtype)
@@ -129,19 +93,6 @@ def largest_exact(ds: xr.Dataset, prefix: str, axis: str, dtype: str, threshold:
     good = acc.values >= threshold
     values = ds[f"{prefix}_{axis}"].values[good]
     return float(values.max()) if values.size else np.nan
-
-
-def claim(ds: xr.Dataset, config: ConstructionsExperiment, growths: pd.DataFrame) -> str:
-    t = config.verdict.exact_accuracy
-    width = lambda c, a: growths[(growths["construction"] == c) & (growths["axis"] == a) & (growths["measure"] == "d_model")].iloc[0]  # noqa: E731
-    return (
-        f"Weights set by formula select by inner product exactly at margins ≥ δ, copy exactly up to L = "
-        f"{largest_exact(ds, 'copy', 'seq_len', 'float32', t):.0f} and |W| = {largest_exact(ds, 'copy', 'vocab', 'float32', t):.0f} "
-        f"and recall up to |W| = {largest_exact(ds, 'recall', 'vocab', 'float32', t):.0f} in float32; their width grows like "
-        f"(log |W|)^{width('recall', 'vocabulary')['poly-log degree']:.1f} but like "
-        f"L^{width('copy, 2 layers', 'length')['power at the largest sizes']:.2f}: poly-logarithmic in |W|, not in L, "
-        "which lower bounds forbid at bounded precision."
-    )
 
 
 def bridge_summary(ds: xr.Dataset, threshold: float) -> dict[str, dict[str, float]]:
@@ -156,30 +107,6 @@ def bridge_summary(ds: xr.Dataset, threshold: float) -> dict[str, dict[str, floa
                           "largest_sigma_recovered": float(recovered.max()) if recovered.size else np.nan,
                           "scratch": float(after.sel(bridge_start="scratch", bridge_sigma=0.0).mean())}
     return out
-
-
-def write_metrics(ds: xr.Dataset, config: ConstructionsExperiment, out_dir: str | Path) -> dict:
-    """metrics.json (verdict, claim, headline numbers) and details.json (every verdict and fit)."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    parts = verdicts(ds, config)
-    growths = growth_table(ds, config.verdict.max_power)
-    verdict = vocabulary.combine([p["verdict"] for p in parts.values()])
-    c = controls(ds, config.verdict.exact_accuracy)
-    t = config.verdict.exact_accuracy
-    metrics = {
-        **vocabulary.summary(verdict, claim(ds, config, growths)),
-        "copy_largest_exact_L": {d: largest_exact(ds, "copy", "seq_len", d, t) for d in config.dtypes},
-        "copy_largest_exact_vocab": {d: largest_exact(ds, "copy", "vocab", d, t) for d in config.dtypes},
-        "recall_largest_exact_vocab": {d: largest_exact(ds, "recall", "vocab", d, t) for d in config.dtypes},
-        "float32_worst_accuracy_past_24_bits": round(c.worst_known_failure, 4),
-        "cpu_seconds": round(float(sum(np.nansum(ds[v].values) for v in ds.data_vars if v.endswith("cpu_seconds"))), 1),
-    }
-    details = {"parts": parts, "controls": c.__dict__, "growth": growths.round(4).to_dict(orient="records"),
-               "bridge": bridge_summary(ds, t)}
-    (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")
-    (out_dir / "details.json").write_text(json.dumps(details, indent=2, sort_keys=True, default=str) + "\n")
-    return metrics
 
 
 BIN_LABELS = {0.0: "< δ/4", 0.25: "δ/4 – δ/2", 0.5: "δ/2 – δ", 1.0: "δ – 2δ", 2.0: "≥ 2δ"}

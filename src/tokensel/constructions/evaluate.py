@@ -23,6 +23,7 @@ from tokensel.constructions.selection import SelectionShape, build_selection, se
 from tokensel.core.errors import ConfigError
 from tokensel.core.training import default_device
 from tokensel.tasks import Batch, answer_accuracy, batch_shortcut_accuracy, sample
+from tokensel.tasks.base import split_rng
 from tokensel.tasks.copy import CopyTask
 from tokensel.tasks.recall import RecallTask
 
@@ -50,6 +51,16 @@ def _score(model: torch.nn.Module, batch: Batch, width: int) -> tuple[float, flo
 
 def _examples(n_answers: int, answers_per_example: float) -> int:
     return max(4, math.ceil(n_answers / answers_per_example))
+
+
+def every_length_batch(task: CopyTask, n_answers: int, seed: int) -> Batch:
+    """Copy examples of every string length 1..k, the longest included, in as many whole rounds as
+    it takes to score at least ``n_answers`` answers: "exact up to L" rests on every length at L,
+    not on lengths drawn at random (a few dozen draws miss most lengths when k is in the hundreds)."""
+    k = task.size
+    rounds = max(1, math.ceil(n_answers / (k * (k + 1) // 2)))
+    inputs, labels = task.with_lengths(np.tile(np.arange(1, k + 1), rounds), split_rng(seed, "test"))
+    return Batch(torch.from_numpy(inputs), torch.from_numpy(labels))
 
 
 @timed
@@ -82,7 +93,7 @@ def copy_cell(size: int, vocab: int, layers: tuple[int, ...], digits: tuple[int,
               n_answers: int, seed: int) -> dict:
     """Accuracy (NaN where the precision check refuses the dtype) per layers x digits x dtype."""
     task = CopyTask(size, vocab)
-    batch = sample(task, _examples(n_answers, (size + 1) / 2), seed, "test")
+    batch = every_length_batch(task, n_answers, seed)
     shape = (len(layers), len(digits), len(dtypes))
     out = {"acc": np.full(shape, np.nan), "exact": np.full(shape, np.nan), "refused": np.zeros(shape),
            "bits": [copy_bits_needed(size, vocab, m) for m in digits],
@@ -123,5 +134,5 @@ def precision_cell(size: int, log2_vocab: int, n_answers: int, seed: int) -> dic
     """Two-layer copy, one digit per token, in float32 even where the check predicts failure."""
     vocab = 2**log2_vocab
     model = build_copy(size, vocab, 1, 2, "float32", check_precision_first=False)
-    batch = sample(CopyTask(size, vocab), _examples(n_answers, (size + 1) / 2), seed, "test")
+    batch = every_length_batch(CopyTask(size, vocab), n_answers, seed)
     return {"acc": _score(model, batch, max(vocab, 3 * size))[0], "bits": copy_bits_needed(size, vocab, 1)}

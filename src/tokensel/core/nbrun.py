@@ -17,6 +17,8 @@ Values are parsed as YAML, so ``-p seed 3`` is an int, ``-p flag false`` a bool 
 * The page shows results only: no code, no stderr (warnings, progress bars), no scripts loaded
   from the network (the pages carry no LaTeX, so MathJax is not needed), and cell ids numbered in
   order, so an identical rerun writes identical bytes.
+* Every page is titled by its notebook's first heading, links back to the report index one folder
+  up, and lets wide tables scroll rather than clip.
 """
 
 from __future__ import annotations
@@ -124,6 +126,30 @@ def results_only(notebook) -> None:
 
 
 _SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>\s*", re.S)
+_HEADING = re.compile(r"^#\s+(.+)$", re.M)
+INDEX_LINK = '<p class="back-to-index"><a href="../index.html">← all reproduction reports</a></p>'
+_PAGE_STYLE = (
+    "<style>.jp-OutputArea-output{overflow-x:auto} .jp-RenderedHTMLCommon table{table-layout:auto;max-width:none}"
+    " .jp-RenderedHTMLCommon td,.jp-RenderedHTMLCommon th{white-space:normal;text-align:left;vertical-align:top}"
+    " .back-to-index{max-width:1200px;margin:1rem auto 0;padding:0 1rem;font-family:system-ui,sans-serif}</style>"
+)
+
+
+def page_title(notebook) -> str:
+    """The first markdown heading of the notebook, without its markup."""
+    for cell in notebook.cells:
+        if cell.get("cell_type") == "markdown":
+            found = _HEADING.search(cell.get("source", ""))
+            if found:
+                return re.sub(r"[*_`]", "", found.group(1)).strip()
+    raise ValueError("the notebook has no '# heading' in a markdown cell to title its page")
+
+
+def decorate(body: str) -> str:
+    """No scripts, the page style, and the link back to the index at the top of the body."""
+    body = _SCRIPT.sub("", body)
+    body = body.replace("</head>", f"{_PAGE_STYLE}\n</head>", 1)
+    return re.sub(r"(<body\b[^>]*>)", lambda m: f"{m.group(1)}\n{INDEX_LINK}", body, count=1)
 
 
 def render_html(executed: str | Path, html: str | Path) -> Path:
@@ -133,8 +159,8 @@ def render_html(executed: str | Path, html: str | Path) -> Path:
     notebook = nbformat.read(str(executed), as_version=4)
     results_only(notebook)
     exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
-    body, _ = exporter.from_notebook_node(notebook)
-    return publish.write_text(html, _SCRIPT.sub("", body))
+    body, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"name": page_title(notebook)}})
+    return publish.write_text(html, decorate(body))
 
 
 def main(argv: list[str] | None = None) -> int:

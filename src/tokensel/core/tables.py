@@ -1,7 +1,9 @@
-"""Tables for the report pages: no row index, no NaN, counts as integers, numbers to a few digits."""
+"""Tables for the report pages: no row index, no NaN, counts as integers with thousands separators,
+numbers to a few digits, yes/no rather than Python booleans."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from IPython.display import HTML
 
@@ -18,11 +20,28 @@ def readable(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def table(frame: pd.DataFrame, digits: int = 3, index: bool = False) -> HTML:
-    """``frame`` as an HTML table: ``digits`` significant decimals, missing cells shown as a dash."""
+def number(value: float, digits: int = 3) -> str:
+    """``digits`` decimals below 1,000; whole numbers with thousands separators from there on."""
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.{digits}f}"
+
+
+def _cell(value, digits: int) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return MISSING
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
+    if isinstance(value, (int, np.integer)):
+        return f"{int(value):,}"
+    if isinstance(value, (float, np.floating)):
+        return number(float(value), digits)
+    return str(value)
+
+
+def table(frame: pd.DataFrame, digits: int = 3, index: bool = False, names: dict[str, str] | None = None) -> HTML:
+    """``frame`` as an HTML table: numbers by ``number``, booleans as yes/no, missing cells as a dash;
+    ``names`` replaces params keys (model names) by readable names, in headers and cells alike."""
     shown = readable(frame.reset_index() if index else frame)
-    for column in shown.columns:  # to_html writes <NA>, not na_rep, for missing integers
-        if isinstance(shown[column].dtype, pd.Int64Dtype) and shown[column].isna().any():
-            shown[column] = shown[column].astype(object).where(shown[column].notna(), MISSING)
-    html = shown.to_html(index=False, na_rep=MISSING, float_format=lambda v: f"{v:.{digits}f}", border=0, classes="result")
-    return HTML(html)
+    shown = shown.astype(object).apply(lambda column: column.map(lambda v: _cell(v, digits)))
+    if names:
+        shown = shown.rename(columns=lambda c: names.get(str(c), c)).apply(lambda column: column.map(lambda v: names.get(v, v)))
+    return HTML(shown.to_html(index=False, border=0, classes="result"))

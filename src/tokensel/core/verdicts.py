@@ -8,6 +8,8 @@ margin. It is not a polite "not reproduced".
 
 from __future__ import annotations
 
+import html
+
 from tokensel.core.errors import ConfigError
 
 REPRODUCED = "reproduced"
@@ -41,3 +43,11 @@ def summary(verdict: str, claim: str) -> dict[str, str]:
     if claim.lower().startswith(verdict):
         raise ValueError(f"The claim repeats its verdict '{verdict}'; give only the numbers behind it: {claim!r}")
     return {"verdict": verdict, "claim": claim}
+
+
+COLOURS = {REPRODUCED: "#2e7d32", PARTIALLY_REPRODUCED: "#ef6c00", NOT_REPRODUCED: "#c62828", UNDECIDED: "#616161"}
+
+
+def badge(verdict: str) -> str:
+    """The verdict in its colour, as HTML: the same badge on the pages and on the index."""
+    return f'<strong style="color:{COLOURS.get(verdict, COLOURS[UNDECIDED])}">{html.escape(verdict)}</strong>'

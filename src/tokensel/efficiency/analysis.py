@@ -1,15 +1,15 @@
-"""From the benchmark's timings to numbers: exponents, relative costs, paired target ratios, the verdict.
+"""From the benchmark's timings to numbers: exponents, relative costs, paired target ratios.
 
 A target is *met* or *missed* only when the confidence interval of its paired ratio lies entirely
 on one side of the target, clear of it by ``pairs.margin``; otherwise it is *undecided*, however
 close the point estimate. The verdict needs the known-answer control first: two passes of the bare FFT against
 one, timed the same way, must come out at 2x within ``pairs.control_tolerance``, or the machine's
-timings are too noisy to support any verdict.
+timings are too noisy to support any verdict. The targets are ours; the verdict on the paper's
+claim is in ``efficiency.claim``.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,6 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from tokensel.core import verdicts
 from tokensel.core.stats import fit_loglog_slope, loglog_slope, paired_ratio
 from tokensel.efficiency.aims import aims_table, ssd_aim_comparisons, throughput_aim
 from tokensel.efficiency.comparison import MET, MISSED, NOT_MEASURED, UNDECIDED, Comparison, decide
@@ -37,7 +36,6 @@ RELATIVE = {
     "selective / ssd": ("selective", "ssd"),
     "SDPA / ssd": ("sdpa", "ssd"),
 }
-HEADLINE_RELATIVE = {"selective_over_ssm": "selective / SSM", "sdpa_over_selective": "SDPA / selective"}
 ESTIMATE = ("ratio", "ci_low", "ci_high")
 
 
@@ -157,7 +155,7 @@ def analyse(ds: xr.Dataset, cfg: EfficiencyConfig) -> xr.Dataset:
     ds["comparison_blocks"] = ("comparison", results["blocks"].loc[ds["comparison"].values].to_numpy())
     ds = ds.merge(throughput_aim(ds, cfg))
     ds.attrs.update(primary_filter=cfg.primary_filter, confidence=cfg.pairs.confidence, margin=cfg.pairs.margin,
-                    control_tolerance=cfg.pairs.control_tolerance, max_memory_exponent=cfg.targets.max_memory_exponent,
+                    control_tolerance=cfg.pairs.control_tolerance, max_memory_exponent=cfg.targets.max_memory_exponent, target_seq_len=cfg.targets.seq_len,
                     shape=f"B={cfg.batch_size}, d={cfg.d_model}, heads={cfg.n_heads}, state_size={cfg.state_size}")
     return ds
 
@@ -195,62 +193,47 @@ def target_table(ds: xr.Dataset) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-_RESULT_VERDICT = {MET: verdicts.REPRODUCED, MISSED: verdicts.NOT_REPRODUCED, UNDECIDED: verdicts.UNDECIDED}
-
-
-def verdict_and_claim(ds: xr.Dataset) -> tuple[str, str]:
-    """The verdict on the targets, and one sentence with the counts and the control."""
+def targets_outcome(ds: xr.Dataset) -> str:
+    """Our engineering targets, met or missed: counts and the control, one sentence. They are not
+    the paper's claim, so they never set the verdict (``efficiency.claim`` does)."""
     control = ds["comparison_estimate"].sel({"comparison": CONTROL}).values
-    control_text = f"known-answer control {control[0]:.2f}x [{control[1]:.2f}, {control[2]:.2f}] for 2x"
+    control_text = f"known-answer control {control[0]:.2f}× [{control[1]:.2f}, {control[2]:.2f}] for 2×"
     if str(ds["comparison_result"].sel({"comparison": CONTROL}).item()) != MET:
         tolerance = ds.attrs["control_tolerance"]
-        return verdicts.UNDECIDED, (
-            f"No verdict: two passes of the bare FFT against one timed {control[0]:.2f}x [{control[1]:.2f}, {control[2]:.2f}], "
-            f"not within a factor {1 + tolerance:g} of the known 2x, so these timings cannot decide the targets"
-        )
+        return (f"No target decided: two passes of the bare FFT against one timed {control[0]:.2f}× [{control[1]:.2f}, {control[2]:.2f}], "
+                f"not within a factor {1 + tolerance:g} of the known 2×, so these timings cannot decide anything")
     results = target_table(ds)["result"]
-    parts = [_RESULT_VERDICT[r] for r in results if r in _RESULT_VERDICT]
     counts = ", ".join(f"{int((results == r).sum())} {r}" for r in (MISSED, UNDECIDED, NOT_MEASURED) if (results == r).any())
-    claim = f"{int((results == MET).sum())} of {len(results)} targets met" + (f", {counts}" if counts else "") + f" ({control_text})"
-    return verdicts.combine(parts or [verdicts.UNDECIDED]), claim
+    return f"{int((results == MET).sum())} of {len(results)} targets met" + (f", {counts}" if counts else "") + f" ({control_text})"
 
 
-def _clean(value: Any) -> Any:
+def control_passed(ds: xr.Dataset) -> bool:
+    return str(ds["comparison_result"].sel({"comparison": CONTROL}).item()) == MET
+
+
+def clean(value: Any) -> Any:
     return None if value is None or (isinstance(value, float) and not math.isfinite(value)) else round(float(value), 4)
 
 
-def write_metrics(ds: xr.Dataset, path: str | Path) -> dict[str, Any]:
-    """``metrics.json`` (verdict, claim, headline numbers) and ``details.json`` beside it (everything else)."""
-    verdict, claim = verdict_and_claim(ds)
+def details(ds: xr.Dataset) -> dict[str, Any]:
+    """Everything behind the headline numbers, for ``details.json``."""
     targets = target_table(ds).set_index("target")
-    relative = ds["relative_cost"].sel(estimate="ratio")
-    lengths = [L for L in (1024, 8192) if L in ds["seq_len"].values]
-    metrics = {
-        **verdicts.summary(verdict, claim),
-        **{name: _clean(row["value"]) for name, row in targets.iterrows()},
-        **{f"{key}_L{L}": _clean(relative.sel({"pair_name": pair, "seq_len": L}).item()) for key, pair in HEADLINE_RELATIVE.items() for L in lengths},
-    }
-    details = {
-        "targets": {name: {k: (_clean(v) if isinstance(v, (float, np.floating)) else v) for k, v in row.items()} for name, row in targets.iterrows()},
-        "ssd_aims": {row["aim"]: {k: (_clean(v) if isinstance(v, (float, np.floating)) else v) for k, v in row.items() if k != "aim"}
+    return {
+        "targets": {name: {k: (clean(v) if isinstance(v, (float, np.floating)) else v) for k, v in row.items()} for name, row in targets.iterrows()},
+        "ssd_aims": {row["aim"]: {k: (clean(v) if isinstance(v, (float, np.floating)) else v) for k, v in row.items() if k != "aim"}
                      for _, row in aims_table(ds).iterrows()},
-        "comparisons": {str(c): {"ratio": _clean(e[0]), "ci_low": _clean(e[1]), "ci_high": _clean(e[2]),
+        "comparisons": {str(c): {"ratio": clean(e[0]), "ci_low": clean(e[1]), "ci_high": clean(e[2]),
                                  "blocks": int(ds["comparison_blocks"].sel({"comparison": c})),
                                  "result": str(ds["comparison_result"].sel({"comparison": c}).item())}
                         for c, e in zip(ds["comparison"].values, ds["comparison_estimate"].values)},
-        "time_exponent": {str(m): [_clean(v) for v in row] for m, row in zip(ds["method"].values, ds["time_exponent"].values)},
-        "memory_exponent": {str(m): _clean(v) for m, v in ds["memory_exponent"].to_series().items()},
-        "relative_cost": {f"{p} @ L={int(L)}": [_clean(v) for v in ds["relative_cost"].sel({"pair_name": p, "seq_len": L}).values]
+        "time_exponent": {str(m): [clean(v) for v in row] for m, row in zip(ds["method"].values, ds["time_exponent"].values)},
+        "memory_exponent": {str(m): clean(v) for m, v in ds["memory_exponent"].to_series().items()},
+        "relative_cost": {f"{p} @ L={int(L)}": [clean(v) for v in ds["relative_cost"].sel({"pair_name": p, "seq_len": L}).values]
                           for p in ds["pair_name"].values for L in ds["seq_len"].values},
-        "crossover_seq_len": {str(m): _clean(v) for m, v in ds["crossover_seq_len"].to_series().items()},
-        "tokens_per_s": {f"{m} @ L={L}": _clean(v) for (m, L), v in ds["tokens_per_s"].to_series().items()},
+        "crossover_seq_len": {str(m): clean(v) for m, v in ds["crossover_seq_len"].to_series().items()},
+        "tokens_per_s": {f"{m} @ L={L}": clean(v) for (m, L), v in ds["tokens_per_s"].to_series().items()},
         "machine": {k: np.asarray(ds.attrs[k]).item() for k in ("platform", "cpu_count", "torch_threads", "torch_version", "device_name", "dtype", "sdpa_backend")},
     }
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")
-    path.with_name("details.json").write_text(json.dumps(details, indent=2, sort_keys=True) + "\n")
-    return metrics
 
 
 def write_plot_data(ds: xr.Dataset, path: str | Path) -> None:

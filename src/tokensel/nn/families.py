@@ -35,3 +35,15 @@ SSM1_FNN = "one-layer SSM+FNN"
 def model_families(model_names, model_specs) -> dict[str, str]:
     """Model name -> family, from the names and ``model_spec`` JSON entries of a run Dataset."""
     return {str(name): family(ModelConfig.from_json(str(spec))) for name, spec in zip(model_names, model_specs)}
+
+
+def readable_names(model_names, model_specs) -> dict[str, str]:
+    """Model name -> the name a legend or table shows: its family, with the FNN depth and then the
+    filter added only where two models of one Dataset would otherwise read the same."""
+    configs = {str(name): ModelConfig.from_json(str(spec)) for name, spec in zip(model_names, model_specs)}
+    names = {name: family(c) for name, c in configs.items()}
+    filter_of = lambda c: getattr(c.mixer_options, "filter", None)  # noqa: E731
+    for detail in (lambda c: f"FNN depth {c.fnn_depth}", lambda c: f"{filter_of(c)} filter" if filter_of(c) else f"{c.n_layers} layers"):
+        taken = list(names.values())
+        names = {name: f"{label} ({detail(configs[name])})" if taken.count(label) > 1 else label for name, label in names.items()}
+    return names

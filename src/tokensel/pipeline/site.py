@@ -1,10 +1,12 @@
 """Write ``reports/index.html``: one entry per experiment report, with its verdict line, and the
 wall time of the run that produced them.
 
-``python -m tokensel.pipeline.site reports results/notebooks`` finds every ``reports/<experiment>/index.html``
-and reads the ``claim`` from its ``metrics.json``, so the index never states a result the report
-does not. The stage timings come from the executed notebooks (``tokensel.stage_times``) and are
-also written to ``reports/stage_times.csv``.
+``python -m tokensel.pipeline.site reports results/notebooks [params.yaml]`` finds every
+``reports/<experiment>/index.html`` and reads the ``claim`` from its ``metrics.json``, so the index
+never states a result the report does not. It links every page, metrics file and CSV it finds, says
+which profile and how many seeds produced them (from the params file), and what reproduces exactly.
+The stage timings come from the executed notebooks (``tokensel.stage_times``) and are also written
+to ``reports/stage_times.csv``.
 """
 
 from __future__ import annotations
@@ -17,12 +19,10 @@ from pathlib import Path
 import pandas as pd
 
 from tokensel.core import publish
-from tokensel.core.verdicts import NOT_REPRODUCED, PARTIALLY_REPRODUCED, REPRODUCED, UNDECIDED, VERDICTS
+from tokensel.core.params import read_params
+from tokensel.core.verdicts import VERDICTS, badge
 from tokensel.pipeline import stage_times
 from tokensel.pipeline.experiments import EXPERIMENTS as TITLES
-
-
-VERDICT_COLOURS = {REPRODUCED: "#2e7d32", PARTIALLY_REPRODUCED: "#ef6c00", NOT_REPRODUCED: "#c62828", UNDECIDED: "#616161"}
 
 
 def entries(reports: Path) -> list[tuple[str, str, str, str]]:
@@ -39,16 +39,56 @@ def entries(reports: Path) -> list[tuple[str, str, str, str]]:
     return sorted(found, key=lambda e: order.index(e[0]) if e[0] in order else len(order))
 
 
-def verdict_badge(verdict: str) -> str:
-    colour = VERDICT_COLOURS.get(verdict, "#616161")
-    return f'<strong style="color:{colour}">{html.escape(verdict)}</strong>'
+PUBLISHED = ("*.json", "*.csv")  # beside each page: its metrics, details and plot data
 
 
-def entry_item(name: str, title: str, verdict: str, claim: str) -> str:
+def published_files(reports: Path, name: str) -> list[str]:
+    """The data files beside an experiment's page, relative to ``reports``."""
+    folder = reports / name
+    return sorted(str(p.relative_to(reports)) for pattern in PUBLISHED for p in folder.glob(pattern))
+
+
+def entry_item(reports: Path, name: str, title: str, verdict: str, claim: str) -> str:
     line = f'  <li><a href="{html.escape(name)}/index.html">{html.escape(title)}</a>'
     if verdict:
-        line += f"<br>{verdict_badge(verdict)}: {html.escape(claim)}"
+        line += f"<br>{badge(verdict)}: {html.escape(claim)}"
+    files = published_files(reports, name)
+    if files:
+        line += "<br><small>data: " + ", ".join(f'<a href="{html.escape(f)}">{html.escape(f.split("/", 1)[1])}</a>' for f in files) + "</small>"
     return line + "</li>"
+
+
+# The seeds of each experiment that trains models: (experiment, dotted params key).
+SEED_KEYS = (("synthetic", "synthetic.grid.seeds"), ("regression", "regression.seeds"), ("genomic", "genomic.seeds"))
+
+
+def _lookup(params: dict, dotted: str):
+    node = params
+    for part in dotted.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def provenance_section(params: dict) -> str:
+    """Which profile and scale made the pages, and what a rerun reproduces exactly."""
+    seeds = [f"{name} {len(found)} seed{'' if len(found) == 1 else 's'}" for name, key in SEED_KEYS if (found := _lookup(params, key))]
+    return f"""<h2>What produced these pages, and what reproduces</h2>
+<p>Profile <strong>{html.escape(str(params.get("profile", "default")))}</strong> (<code>params.yaml</code>; every key is
+documented in <code>profiles/</code>); {html.escape(", ".join(seeds) or "no seeds listed")}. The efficiency page names
+the machine its timings come from.</p>
+<ul>
+  <li><strong>Exactly</strong> (same machine, same seed, same torch build): every trained model and every number computed
+  from it (synthetic, regression, genomic), and every construction, which is set by formula. A seed fixes data and
+  initialisation, and the tests check that one seed gives the same numbers twice.</li>
+  <li><strong>Only within the seed spread</strong> on another machine, even of the same kind: trained-model numbers move,
+  because other CPU kernels sum in another order and training amplifies the difference. The verdicts are drawn from
+  intervals over seeds, so they should hold where single numbers do not.</li>
+  <li><strong>Never exactly</strong>: the efficiency timings, which depend on the machine and its load; the verdict rests
+  on paired ratios with intervals and a known-answer control.</li>
+</ul>
+<p>Stage wall times: <a href="stage_times.csv">stage_times.csv</a>.</p>"""
 
 
 def timing_section(times: pd.DataFrame) -> str:
@@ -74,8 +114,8 @@ includes DVC's overhead and the combine steps, and any pause if stages ran in se
 </table>"""
 
 
-def render(reports: Path, times: pd.DataFrame) -> str:
-    items = "\n".join(entry_item(*entry) for entry in entries(reports))
+def render(reports: Path, times: pd.DataFrame, params: dict) -> str:
+    items = "\n".join(entry_item(reports, *entry) for entry in entries(reports))
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head><meta charset="utf-8"><title>SSMs vs Transformers in dynamic token selection: reproduction reports</title>
@@ -87,12 +127,13 @@ td,th{{padding:0.1rem 0.6rem;text-align:left}} li{{margin-bottom:0.6rem}}</style
 <p>Nishikawa &amp; Suzuki, <em>State Space Models are Provably Comparable to Transformers in Dynamic
 Token Selection</em>, ICLR 2025 (<a href="https://arxiv.org/abs/2405.19036">arXiv 2405.19036</a>). Every page
 below is generated by <code>dvc repro</code> from the code and parameters in this repository; every number on it
-is computed, none typed by hand. Verdicts use one vocabulary: {", ".join(verdict_badge(v) for v in VERDICTS)};
+is computed, none typed by hand. Verdicts use one vocabulary: {", ".join(badge(v) for v in VERDICTS)};
 <em>undecided</em> means the experiment could not decide the claim (its controls did not separate, or no
 model learned the task).</p>
 <ul>
 {items}
 </ul>
+{provenance_section(params)}
 {timing_section(times)}
 </body>
 </html>
@@ -103,8 +144,9 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     reports = Path(argv[0] if argv else "reports")
     times = stage_times.read(argv[1] if len(argv) > 1 else "results/notebooks")
+    params = read_params(argv[2] if len(argv) > 2 else "params.yaml")
     publish.write_text(reports / "stage_times.csv", times.to_csv(index=False))
-    publish.write_text(reports / "index.html", render(reports, times))
+    publish.write_text(reports / "index.html", render(reports, times, params))
     print(f"wrote {reports / 'index.html'} ({len(entries(reports))} experiments)")
     return 0
 

@@ -11,6 +11,7 @@ import xarray as xr
 from IPython.display import HTML
 
 from tokensel.core.figures import save_figure
+from tokensel.core.style import palette
 from tokensel.regression.analysis import SIEVE
 
 
@@ -23,7 +24,7 @@ def risk_vs_n(risk: xr.DataArray, labels: dict[str, str], predicted: float, path
     frame = risk.to_dataframe("risk").dropna().reset_index()
     frame["series"] = [labels.get(e, e) for e in frame["estimator"]]
     grid = sns.relplot(
-        data=frame, x="n_train", y="risk", hue="series", style="series", col="order", kind="line",
+        data=frame, x="n_train", y="risk", hue="series", style="series", col="order", kind="line", palette=palette(frame["series"].unique()),
         estimator="mean", errorbar=None, markers=True, dashes=False, height=3.8, aspect=1.15,
     )
     for ax, order in zip(grid.axes.flat, grid.col_names):

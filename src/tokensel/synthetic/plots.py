@@ -12,6 +12,8 @@ import xarray as xr
 from IPython.display import HTML
 
 from tokensel.core.figures import save_figure
+from tokensel.core.style import family_colour
+from tokensel.nn.families import readable_names
 from tokensel.synthetic.analysis import per_seed, shortcut_table
 from tokensel.synthetic.diagnostics import axis_name, late_gain, lr_table, size_table, swept_tasks
 from tokensel.synthetic.config import VerdictConfig
@@ -38,12 +40,22 @@ def _panels(tasks: list[str], height: float = 3.4, width: float = 4.2) -> tuple[
     return figure, axes[0]
 
 
-def _palette(ds: xr.Dataset) -> dict[str, tuple]:
-    """One colour per model of the Dataset, the same in every figure (the colour-blind palette has
-    six clearly distinct colours; larger grids use tab10)."""
-    seeds = ds["test_acc"].notnull().any(["task", "x"]).sum("seed")  # main models (every seed) get the first colours
-    models = sorted((str(m) for m in ds["model"].values), key=lambda m: -int(seeds.sel(model=m)))
-    return dict(zip(models, sns.color_palette("colorblind" if len(models) <= 6 else "tab10", len(models))))
+def _names(ds: xr.Dataset) -> dict[str, str]:
+    return readable_names(ds["model"].values, ds["model_spec"].values)
+
+
+def _palette(ds: xr.Dataset) -> dict[str, str]:
+    """Model -> the colour of its family, the same on every page."""
+    return {model: family_colour(name) for model, name in _names(ds).items()}
+
+
+def _legend(ax: plt.Axes, ds: xr.Dataset) -> None:
+    """The legend right of the panel, with readable model names."""
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, fontsize=8)
+    names = _names(ds)
+    for text in ax.get_legend().get_texts():
+        model, _, rest = text.get_text().partition(", ")
+        text.set_text(names.get(model, model) + (f", {rest}" if rest else ""))
 
 
 def _log2_axis(ax: plt.Axes, values) -> None:
@@ -83,7 +95,7 @@ def accuracy_vs_axis(ds: xr.Dataset, cfg: VerdictConfig, path: str | Path, model
         ax.axhline(cfg.solved_acc, ls=":", color="grey", lw=1, label=f"solved ({cfg.solved_acc:g})")
         _log2_axis(ax, xs)
         ax.set(ylim=(-0.02, 1.02), xlabel=_axis_label(ds, task), ylabel="test accuracy (answer tokens)", title=_title(ds, task))
-    axes[-1].legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, fontsize=8)
+    _legend(axes[-1], ds)
     figure.tight_layout()
     return save_figure(figure, path, alt or "Test accuracy of every seed (points) and its median (lines) against each task's axis, "
                        "one panel per task, with the shortcut score dashed and the solved threshold dotted.")
@@ -112,7 +124,7 @@ def learning_rates(ds: xr.Dataset, path: str | Path) -> HTML:
         ax.set_xticks(rates, [f"{rate:g}" for rate in rates])
         ax.minorticks_off()
         ax.set_xlim(rates[0] / 1.5, rates[-1] * 1.5)
-    axes[-1].legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, fontsize=8)
+    _legend(axes[-1], ds)
     figure.tight_layout()
     return save_figure(figure, path, "Final validation accuracy against learning rate at each task's sweep point, one line per "
                        "model; the rate chosen for each model is circled.")
@@ -145,7 +157,7 @@ def training_curves(ds: xr.Dataset, path: str | Path) -> HTML:
                      estimator=None, lw=1, alpha=0.8, ax=ax, legend=ax is axes[-1])
         ax.set(ylim=(-0.02, 1.02), xlabel="training step", ylabel="validation accuracy",
                title=f"{_title(ds, task)}, {axis_name(ds, task)}={int(rows['x'].iloc[0])}")
-    axes[-1].legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, fontsize=8)
+    _legend(axes[-1], ds)
     figure.tight_layout()
     return save_figure(figure, path, "Validation accuracy against training step at each task's largest point, one line per "
                        "model and seed; solved runs are held at their last value.")
@@ -170,7 +182,7 @@ def size_needed(ds: xr.Dataset, path: str | Path) -> HTML:
         _log2_axis(ax, rows["x"].unique())
         ax.set_yscale("log")
         ax.set(xlabel=_axis_label(ds, task), ylabel="parameters at the smallest sufficient width", title=_title(ds, task))
-    axes[-1].legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, fontsize=8)
+    _legend(axes[-1], ds)
     figure.tight_layout()
     return save_figure(figure, path, "Parameters needed to solve each point against the task's axis on log-log axes, one line per "
                        "model; open triangles at the top mark points no width of the list solved.")
@@ -187,6 +199,7 @@ def late_gains(ds: xr.Dataset, path: str | Path) -> HTML:
         ax.axhline(0, color="grey", lw=0.8)
         ax.set(xlabel="", ylabel="gain in the last 25% of steps", title=_title(ds, task))
         ax.tick_params(axis="x", rotation=45)
+        ax.set_xticks(ax.get_xticks(), [_names(ds).get(t.get_text(), t.get_text()) for t in ax.get_xticklabels()])
         for label in ax.get_xticklabels():
             label.set_horizontalalignment("right")
         ax.legend(title=axis_name(ds, task), fontsize=7, title_fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
@@ -211,7 +224,7 @@ def long_runs(ds: xr.Dataset, path: str | Path) -> HTML:
             ax.plot(long.index, long.values, color=palette[model], lw=1.4, label=f"{model}, {int(long.index.max())} steps")
             ax.plot(grid.index, grid.values, color=palette[model], lw=1.2, ls="--", label=f"{model}, grid ({int(grid.index.max())} steps)")
         ax.set(ylim=(-0.02, 1.02), xlabel="training step", ylabel="validation accuracy", title=f"{_title(ds, task)}, {axis_name(ds, task)}={at}, seed {seed}")
-        ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, fontsize=8)
+        _legend(ax, ds)
     figure.tight_layout()
     return save_figure(figure, path, "Validation accuracy against training step of the long runs (solid) and of the grid runs at the "
                        "same point and seed (dashed), one colour per model.")

@@ -37,10 +37,15 @@ class CopyTask:
         return FIRST_DATA + self.vocab_size
 
     def generate(self, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        k, length = self.size, self.seq_len
+        return self.with_lengths(rng.integers(1, self.size + 1, size=n), rng)
+
+    def with_lengths(self, string_len: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """One example per entry of ``string_len`` (each in 1..k), its tokens drawn from ``rng``."""
+        k, length, n = self.size, self.seq_len, len(string_len)
+        if n and not (1 <= string_len.min() and string_len.max() <= k):
+            raise ValueError(f"string lengths must lie in 1..{k}, got {string_len.min()}..{string_len.max()}")
         inputs = np.full((n, length), PAD, dtype=np.int64)
         labels = np.full((n, length), IGNORE, dtype=np.int64)
-        string_len = rng.integers(1, k + 1, size=n)
         tokens = rng.integers(FIRST_DATA, FIRST_DATA + self.vocab_size, size=(n, k))
         position = np.arange(length)[None, :]
         in_string = position < string_len[:, None]
