@@ -102,12 +102,17 @@ def activation_bytes(work: Workload) -> int:
     """
     param_ptrs = {_storage(p)[0] for p in work.params}
     saved: dict[int, int] = {}
+    alive: list[torch.Tensor] = []
 
     def pack(t: torch.Tensor) -> torch.Tensor:
         ptr, nbytes = _storage(t)
         if ptr not in param_ptrs:
             saved[ptr] = nbytes
-        return t  # keeping the tensor alive keeps its address from being reused mid-pass
+        # Autograd may drop a saved tensor before the pass ends (an op that saves and later releases
+        # its inputs); held here, no address is reused within the pass and no storage counted twice
+        # or merged with another.
+        alive.append(t)
+        return t
 
     with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
         out = work.forward()
