@@ -241,8 +241,11 @@ def test_clearly_separated_targets_keep_their_results_over_three_runs() -> None:
         **TINY_EFFICIENCY, "seq_lens": [1024, 2048], "batch_size": 2, "d_model": 64, "threads": 1,
         "targets": {"seq_len": 2048, "share_seq_len": 2048, "min_speedup_vs_sdpa": 1.01, "max_ratio_vs_fft_floor": 20.0, "max_filter_share": 0.95},
         "pairs": {"blocks": 4, "pairs_per_block": 2, "control_tolerance": 1.0},  # millisecond passes on a busy test machine
+        "ssd_aims": {**TINY_EFFICIENCY["ssd_aims"], "seq_len": 2048, "sdpa_seq_len": 2048},
     }
     results = stability.repeated_results(efficiency_from_mapping(section), runs=3)
+    # The ssd aims sit near their thresholds at this width (SDPA / ssd about 0.7 for 1): not "clearly separated".
+    results = results[~results["comparison"].isin(TIMING_AIMS)]
     shown = results[["run", "comparison", "ratio", "ci_low", "ci_high", "result"]].to_string()
     assert stability.disagreements(results) == [], shown
     assert set(results["result"]) == {MET}, shown
