@@ -10,6 +10,13 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.fixture(autouse=True)
+def no_run_store(monkeypatch):
+    """Every test trains what it runs: a run reused from an earlier test would prove nothing.
+    Tests of the store point ``TOKENSEL_STORE`` at a folder of their own."""
+    monkeypatch.setenv("TOKENSEL_STORE", "")
+
+
 @pytest.fixture
 def run_notebook(tmp_path, monkeypatch):
     """Execute ``notebooks/<name>.py`` with ``parameters`` in one worker, without logging its output."""

@@ -1,6 +1,6 @@
 """One DVC cell of the genomic experiment: every model, seed and control on one dataset.
 
-A cell runs, in a pool of worker processes (``tokensel.core.training.parallel_map``):
+A cell runs, in a pool of worker processes (``tokensel.core.engine.parallel_map``):
 
 * the references: the baseline ladder (majority class, GC threshold, k-mer k = 1..max_k) and the
   known-answer motif model (the positive control), attributed like every model;
@@ -23,7 +23,7 @@ import numpy as np
 import xarray as xr
 
 from tokensel.core.errors import TrainingDiverged
-from tokensel.core.training import parallel_map
+from tokensel.core.engine import parallel_map
 from tokensel.genomic import importance_metrics as im
 from tokensel.genomic.attribution import attribute
 from tokensel.genomic.baselines import auroc, ladder

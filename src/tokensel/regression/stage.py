@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from tokensel.core.training import parallel_map
+from tokensel.core.engine import parallel_map
 from tokensel.regression.config import ORDERS, REFERENCES, RegressionExperiment
 from tokensel.regression.data import make_splits
 from tokensel.regression.references import knn_no_gamma, oracle_sieve
