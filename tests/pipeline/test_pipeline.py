@@ -110,7 +110,7 @@ def dvc(work: Path, *args: str, check: bool = True) -> subprocess.CompletedProce
 def reproduced_repo(tmp_path_factory) -> Path:
     """A copy of the repository (tiny parameters) after one full `dvc repro`, committed to git."""
     work = tmp_path_factory.mktemp("pipeline") / "repo"
-    ignore = shutil.ignore_patterns(".git", ".venv", "results", "reports", "cache", "tmp", "__pycache__", "*.egg-info", ".pytest_cache", "*.ipynb")
+    ignore = shutil.ignore_patterns(".git", ".venv", "results", "reports", "cache", "tmp", ".runstore", "__pycache__", "*.egg-info", ".pytest_cache", "*.ipynb")
     shutil.copytree(ROOT, work, ignore=ignore)
     tiny_params(work / "params.yaml")
     git = lambda *args: subprocess.run(["git", "-c", "user.name=test", "-c", "user.email=test@example.org", *args], cwd=work, check=True, capture_output=True)  # noqa: E731

@@ -15,6 +15,7 @@ the later process wait for the earlier one's result instead of training it again
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from multiprocessing import get_context
@@ -150,6 +151,7 @@ class Engine:
         found, value = self.store.get(key)
         if found:
             self.store.release(lock)
+            self.reused += 1
             self.progress.update(1)
             return value
         return self._train(function, job, key, code, lock).result()  # the other process died first
@@ -184,6 +186,8 @@ class Engine:
         self.executor.shutdown()
         self.waiters.shutdown(wait=exc[0] is None, cancel_futures=True)
         self.progress.close()
+        if exc[0] is None:
+            print(f"{self.progress.desc}: {self.trained} runs trained, {self.reused} reused from the run store", file=sys.stderr)
 
 
 def parallel_map(function: Callable, jobs: list[dict], workers: int | None = None, desc: str = "runs") -> list:
