@@ -126,6 +126,7 @@ class Engine:
 
     def _lookup_or_train(self, function: Callable, job: dict, key: str, code: str) -> Future:
         if self.store is None:
+            self._count_to_train()
             return self._train(function, job, key, code, None)
         lock = self.store.claim(key, block=False)
         if lock is None:  # another process is training this run: wait for it, off this thread
@@ -144,7 +145,6 @@ class Engine:
 
     def _count_to_train(self) -> None:
         self.progress.total += 1
-        self.progress.refresh()
 
     def _after_other(self, function: Callable, job: dict, key: str, code: str) -> Any:
         lock = self.store.claim(key, block=True)
