@@ -106,15 +106,20 @@ def dvc(work: Path, *args: str, check: bool = True) -> subprocess.CompletedProce
     return result
 
 
-@pytest.fixture(scope="module")
-def reproduced_repo(tmp_path_factory) -> Path:
-    """A copy of the repository (tiny parameters) after one full `dvc repro`, committed to git."""
-    work = tmp_path_factory.mktemp("pipeline") / "repo"
+def tiny_repository(work: Path) -> Path:
+    """A copy of the repository's code and pipeline with tiny parameters, as a git repository."""
     ignore = shutil.ignore_patterns(".git", ".venv", "results", "reports", "cache", "tmp", ".runstore", "__pycache__", "*.egg-info", ".pytest_cache", "*.ipynb")
     shutil.copytree(ROOT, work, ignore=ignore)
     tiny_params(work / "params.yaml")
+    subprocess.run(["git", "init", "-q"], cwd=work, check=True)
+    return work
+
+
+@pytest.fixture(scope="module")
+def reproduced_repo(tmp_path_factory) -> Path:
+    """A copy of the repository (tiny parameters) after one full `dvc repro`, committed to git."""
+    work = tiny_repository(tmp_path_factory.mktemp("pipeline") / "repo")
     git = lambda *args: subprocess.run(["git", "-c", "user.name=test", "-c", "user.email=test@example.org", *args], cwd=work, check=True, capture_output=True)  # noqa: E731
-    git("init", "-q")
     dvc(work, "repro")
     git("add", "-A")
     git("commit", "-qm", "tiny pipeline")

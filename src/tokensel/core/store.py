@@ -150,9 +150,16 @@ def _claimed_by_live_process(path: Path) -> bool:
 
 
 def default_store(configured: str | None = ".runstore") -> RunStore | None:
-    """The store at ``TOKENSEL_STORE`` if set (empty: none), else at ``configured`` (None: none)."""
+    """The store at ``TOKENSEL_STORE`` if set (empty: none), else at ``configured`` (None: none).
+
+    A relative location is taken from the project DVC runs (``DVC_ROOT``), not from the working
+    copy: a queued ``dvc exp`` runs in a temporary copy, and its runs belong in the shared store.
+    """
     location = os.environ.get(STORE_VARIABLE, configured)
-    return RunStore(resolve(location)) if location else None
+    if not location:
+        return None
+    project = os.environ.get("DVC_ROOT")
+    return RunStore(Path(project) / location if project and not Path(location).is_absolute() else resolve(location))
 
 
 def _summary(store: RunStore) -> list[str]:
