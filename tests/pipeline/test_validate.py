@@ -57,6 +57,11 @@ def problems(params: dict) -> list[str]:
         ("genomic.datasets.janggu.lrs", {"ssm": [0.01]}, r"'genomic.datasets.janggu.lrs' has no entry for model\(s\) transformer, gated_conv, selective"),
         ("efficiency.seq_len", [8], r"Unknown key 'efficiency.seq_len'. Did you mean 'seq_lens'\?"),
         ("regresion", {}, r"Unknown key 'regresion'. Did you mean 'regression'\?"),
+        ("compute.executor", "rey", r"'compute.executor' is 'rey' \(a string\) \(did you mean 'ray'\?\); allowed values: local, ray"),
+        ("compute.address", "http://head", r"'compute.address' must be host:port of a Ray head node"),
+        ("compute.gpus_per_run", 0.5, r"'compute.gpus_per_run' needs executor: ray"),
+        ("compute.cpus_per_run", 0, r"'compute.cpus_per_run' must be greater than 0"),
+        ("compute.stroe", ".runstore", r"Unknown key 'compute.stroe'. Did you mean 'store'\?"),
     ],
 )
 def test_each_bad_value_is_named_by_its_full_key(dotted, value, expected):
