@@ -8,7 +8,7 @@ worker died. Every executor returns ``concurrent.futures.Future`` objects, so th
 map, or the adaptive plans of the synthetic experiment) wait on them the same way.
 
 A run needed twice (in one stage, or by two processes sharing the store) is trained once: within
-a process the second request gets the first one's future; across processes a lock per key makes
+a process the second request gets the first one's future; across processes a claim file per key makes
 the later process wait for the earlier one's result instead of training it again.
 """
 
@@ -27,7 +27,7 @@ from tqdm import tqdm
 from tokensel.core.compute import ComputeConfig, active
 from tokensel.core.lifeline import die_with_parent
 from tokensel.core.runkey import function_code, function_name, run_key
-from tokensel.core.store import RunStore, default_store
+from tokensel.core.store import default_store
 
 
 def default_workers() -> int:
@@ -101,16 +101,21 @@ def make_executor(compute: ComputeConfig, workers: int | None, n_jobs: int):
     return InlineExecutor() if size == 1 else PoolExecutor(size)
 
 
+def _experiment_of(module: str) -> str:
+    """``tokensel.synthetic.train`` -> ``synthetic`` (what ``make store`` counts runs by)."""
+    parts = module.split(".")
+    return parts[1] if parts[0] == "tokensel" and len(parts) > 1 else module
+
+
 class Engine:
     """``submit(function, job)`` -> a future of ``function(**job)``, through the store.
 
     ``function`` must be a module-level function (the workers import it by name).
     """
 
-    def __init__(self, compute: ComputeConfig | None = None, workers: int | None = None, n_jobs: int = 1 << 30,
-                 desc: str = "runs", store: RunStore | None | bool = True):
+    def __init__(self, compute: ComputeConfig | None = None, workers: int | None = None, n_jobs: int = 1 << 30, desc: str = "runs"):
         compute = compute or active()
-        self.store = default_store(compute.store) if store is True else (store or None)
+        self.store = default_store(compute.store)
         self.executor = make_executor(compute, workers, n_jobs)
         self.futures: dict[str, Future] = {}
         self.waiters = ThreadPoolExecutor(4)
@@ -128,44 +133,43 @@ class Engine:
         if self.store is None:
             self._count_to_train()
             return self._train(function, job, key, code, None)
-        lock = self.store.claim(key, block=False)
-        if lock is None:  # another process is training this run: wait for it, off this thread
+        claim = self.store.claim(key, block=False)
+        if claim is None:  # another process is training this run: wait for it, off this thread
             self._count_to_train()
             return self.waiters.submit(self._after_other, function, job, key, code)
         found, value = self.store.get(key)
         if found:
-            self.store.release(lock)
+            self.store.release(claim)
             self.reused += 1
             self.progress.set_postfix(reused=self.reused, refresh=False)
             done: Future = Future()
             done.set_result(value)
             return done
         self._count_to_train()
-        return self._train(function, job, key, code, lock)
+        return self._train(function, job, key, code, claim)
 
     def _count_to_train(self) -> None:
         self.progress.total += 1
 
     def _after_other(self, function: Callable, job: dict, key: str, code: str) -> Any:
-        lock = self.store.claim(key, block=True)
+        claim = self.store.claim(key, block=True)
         found, value = self.store.get(key)
         if found:
-            self.store.release(lock)
+            self.store.release(claim)
             self.reused += 1
             self.progress.update(1)
             return value
-        return self._train(function, job, key, code, lock).result()  # the other process died first
+        return self._train(function, job, key, code, claim).result()  # the other process died first
 
-    def _train(self, function: Callable, job: dict, key: str, code: str, lock: Path | None) -> Future:
+    def _train(self, function: Callable, job: dict, key: str, code: str, claim: Path | None) -> Future:
         outer: Future = Future()
 
         def finish(inner: Future) -> None:
             try:
                 result = inner.result()
                 if self.store is not None:
-                    about = {"experiment": function.__module__.split(".")[1] if function.__module__.startswith("tokensel.") else function.__module__,
-                             "function": function_name(function), "module": function.__module__,
-                             "label": str(job.get("label", "")), "code": code}
+                    about = {"experiment": _experiment_of(function.__module__), "function": function_name(function),
+                             "module": function.__module__, "label": str(job.get("label", "")), "code": code}
                     self.store.put(key, result, about)
                 self.trained += 1
                 self.progress.update(1)
@@ -173,8 +177,8 @@ class Engine:
             except BaseException as error:  # noqa: BLE001  (handed to whoever waits on the run)
                 outer.set_exception(error)
             finally:
-                if lock is not None:
-                    self.store.release(lock)
+                if claim is not None:
+                    self.store.release(claim)
 
         self.executor.submit(function, job).add_done_callback(finish)
         return outer
