@@ -8,8 +8,8 @@ worker died. Every executor returns ``concurrent.futures.Future`` objects, so th
 map, or the adaptive plans of the synthetic experiment) wait on them the same way.
 
 A run needed twice (in one stage, or by two processes sharing the store) is trained once: within
-a process the second request gets the first one's future; across processes a claim file per key makes
-the later process wait for the earlier one's result instead of training it again.
+a process the second request gets the first one's future; across processes a claim file per key
+makes the later process wait for the earlier one's result instead of training it again.
 """
 
 from __future__ import annotations
