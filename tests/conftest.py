@@ -18,6 +18,24 @@ def no_run_store(monkeypatch):
 
 
 @pytest.fixture
+def trained_jobs(tmp_path, monkeypatch) -> list[dict]:
+    """With a fresh run store: the arguments of every run really trained (not reused), in order."""
+    from tokensel.core.engine import Engine
+
+    monkeypatch.setenv("TOKENSEL_STORE", str(tmp_path / "store"))
+    monkeypatch.setenv("TOKENSEL_WORKERS", "1")
+    jobs: list[dict] = []
+    train = Engine._train
+
+    def spy(self, function, job, *args):
+        jobs.append(job)
+        return train(self, function, job, *args)
+
+    monkeypatch.setattr(Engine, "_train", spy)
+    return jobs
+
+
+@pytest.fixture
 def run_notebook(tmp_path, monkeypatch):
     """Execute ``notebooks/<name>.py`` with ``parameters`` in one worker, without logging its output."""
     from tokensel.core.nbrun import execute

@@ -14,7 +14,7 @@ import xarray as xr
 
 from tokensel.core.engine import parallel_map
 from tokensel.nn.config import ModelConfig
-from tokensel.regression.config import ORDERS, REFERENCES, RegressionExperiment, TaskConfig, TrainConfig
+from tokensel.regression.config import ORDERS, REFERENCES, ReferencesConfig, RegressionExperiment, TaskConfig, TrainConfig
 from tokensel.regression.data import make_splits
 from tokensel.regression.references import knn_no_gamma, oracle_sieve
 from tokensel.regression.train import TrainResult, fit, scaled_width
@@ -91,10 +91,10 @@ def run_model(experiment: RegressionExperiment, model: str) -> xr.Dataset:
     return ds
 
 
-def _reference_job(experiment: RegressionExperiment, order: str, seed: int) -> dict:
-    splits = _splits(experiment, order, seed)
-    sieve = oracle_sieve(splits, experiment.n_train, experiment.references)
-    knn = knn_no_gamma(experiment.task, splits, experiment.n_train, experiment.references)
+def _reference_job(task: TaskConfig, references: ReferencesConfig, n_train: tuple[int, ...], n_val: int, n_test: int, order: str, seed: int) -> dict:
+    splits = make_splits(task, order, n_train[-1], n_val, n_test, seed)
+    sieve = oracle_sieve(splits, n_train, references)
+    knn = knn_no_gamma(task, splits, n_train, references)
     return {
         "sieve_risk": [f.risk for f in sieve], "sieve_basis": [f.size for f in sieve], "sieve_ridge": [f.ridge for f in sieve],
         "knn_risk": [f.risk for f in knn], "knn_k": [f.size for f in knn], "target_variance": splits.g.variance,
@@ -104,7 +104,9 @@ def _reference_job(experiment: RegressionExperiment, order: str, seed: int) -> d
 def run_references(experiment: RegressionExperiment) -> xr.Dataset:
     """The oracle sieve and the k-NN baseline on every order's splits; dims (order, seed, n_train)."""
     orders, seeds = experiment.all_orders, experiment.seeds
-    jobs = [dict(experiment=experiment, order=o, seed=s) for o in orders for s in seeds]
+    train = experiment.train
+    jobs = [dict(task=experiment.task, references=experiment.references, n_train=experiment.n_train, n_val=train.n_val,
+                 n_test=train.n_test, order=o, seed=s) for o in orders for s in seeds]
     results = parallel_map(_reference_job, jobs, desc="references")
     shape = (len(orders), len(seeds), len(experiment.n_train))
     names = ("sieve_risk", "sieve_basis", "sieve_ridge", "knn_risk", "knn_k")
