@@ -120,9 +120,9 @@ def main() -> None:
     table.to_csv(args.out / "engine.csv", index=False)
     figure, axes = plt.subplots(1, 2, figsize=(9, 3.2))
     overhead = table[table.benchmark == "overhead"].pivot(index="repeat", columns="case", values="wall_s")
-    axes[0].bar(overhead.index.astype(str), overhead["ray"] / overhead["local"])
+    axes[0].bar([f"pair {int(i) + 1}" for i in overhead.index], overhead["ray"] / overhead["local"])
     axes[0].axhline(1.15, color="grey", linestyle="--", label="aim 1.15")
-    axes[0].set(xlabel="pair", ylabel="wall ratio Ray / local", title="executor overhead")
+    axes[0].set(ylabel="wall ratio Ray / local", title="executor overhead")
     axes[0].legend()
     incremental = table[table.benchmark != "overhead"]
     axes[1].barh(incremental.case, incremental.trained)
