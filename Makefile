@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 export PATH := $(BIN):$(PATH)
 export DVC_NO_ANALYTICS := 1
 
-.PHONY: env reproduce test test-fast lab site efficiency-stability clean-env
+.PHONY: env reproduce test test-fast lab site efficiency-stability store clean-env
 
 env: $(STAMP)
 
@@ -52,6 +52,11 @@ site:
 # target's result (met / missed / undecided) differs between the runs (about 1 to 2 min per run).
 efficiency-stability: env
 	$(BIN)/python -m tokensel.efficiency.stability params.yaml --runs 3
+
+# The run store (.runstore/): size, runs per experiment, stale runs (their code changed since).
+# `make store VERB=verify` also reads every result; `make store VERB=prune` deletes the stale runs.
+store: env
+	$(BIN)/python -m tokensel.core.store $(or $(VERB),list)
 
 clean-env:
 	rm -rf $(VENV)

@@ -26,9 +26,11 @@ out_path = "scratch/constructions/runs/debug.nc"
 # %%
 from tokensel.constructions import config as constructions_config
 from tokensel.constructions import stage
+from tokensel.core import compute
 from tokensel.core.paths import resolve
 from tokensel.core.runs import save
 
+compute.configure(params_file)  # where runs execute, and the run store that skips finished ones
 experiment = constructions_config.load(params_file)
 ds = stage.run(experiment, part)
 save(ds, resolve(out_path))

@@ -24,11 +24,13 @@ dataset = "motif_order"
 out_path = "scratch/genomic/runs/debug.nc"
 
 # %%
+from tokensel.core import compute
 from tokensel.core.paths import resolve
 from tokensel.core.runs import save
 from tokensel.genomic import config as genomic_config
 from tokensel.genomic import stage
 
+compute.configure(params_file)  # where runs execute, and the run store that skips finished ones
 experiment = genomic_config.load(params_file)
 ds = stage.run(experiment, dataset)
 save(ds, resolve(out_path))

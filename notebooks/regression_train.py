@@ -26,11 +26,13 @@ model = "ssm2_fnn"
 out_path = "scratch/regression/runs/debug.nc"
 
 # %%
+from tokensel.core import compute
 from tokensel.core.paths import resolve
 from tokensel.core.runs import save
 from tokensel.regression import config as regression_config
 from tokensel.regression import stage
 
+compute.configure(params_file)  # where runs execute, and the run store that skips finished ones
 experiment = regression_config.load(params_file)
 ds = stage.run(experiment, model)
 save(ds, resolve(out_path))

@@ -16,7 +16,8 @@
 # (the task's `lrs`, default `synthetic.train.lrs`) at the task's `lr_sweep_at` point, then, at the rate chosen on
 # validation, every point of the task's axis and every seed, and the width search of
 # `synthetic.size_needed`. DVC runs this notebook once per task; in JupyterLab, change the
-# parameters below and re-run. Runs go to one worker process per CPU core.
+# parameters below and re-run. Runs go to the executor of `compute` (by default one worker
+# process per CPU core); runs already in the run store are reused, not trained again.
 
 # %% tags=["parameters"]
 params_file = "params.yaml"
@@ -24,11 +25,13 @@ task = "recall"
 out_path = "scratch/synthetic/runs/debug.nc"
 
 # %%
+from tokensel.core import compute
 from tokensel.core.paths import resolve
 from tokensel.core.runs import save
 from tokensel.synthetic import config as synthetic_config
 from tokensel.synthetic import stage
 
+compute.configure(params_file)  # where runs execute, and the run store that skips finished ones
 experiment = synthetic_config.load(params_file)
 ds = stage.run(experiment, task)
 save(ds, resolve(out_path))

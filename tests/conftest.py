@@ -10,6 +10,31 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.fixture(autouse=True)
+def no_run_store(monkeypatch):
+    """Every test trains what it runs: a run reused from an earlier test would prove nothing.
+    Tests of the store point ``TOKENSEL_STORE`` at a folder of their own."""
+    monkeypatch.setenv("TOKENSEL_STORE", "")
+
+
+@pytest.fixture
+def trained_jobs(tmp_path, monkeypatch) -> list[dict]:
+    """With a fresh run store: the arguments of every run really trained (not reused), in order."""
+    from tokensel.core.engine import Engine
+
+    monkeypatch.setenv("TOKENSEL_STORE", str(tmp_path / "store"))
+    monkeypatch.setenv("TOKENSEL_WORKERS", "1")
+    jobs: list[dict] = []
+    train = Engine._train
+
+    def spy(self, function, job, *args):
+        jobs.append(job)
+        return train(self, function, job, *args)
+
+    monkeypatch.setattr(Engine, "_train", spy)
+    return jobs
+
+
 @pytest.fixture
 def run_notebook(tmp_path, monkeypatch):
     """Execute ``notebooks/<name>.py`` with ``parameters`` in one worker, without logging its output."""

@@ -47,7 +47,7 @@ def git(work: Path, *args: str) -> subprocess.CompletedProcess:
 def tiny_repository(work: Path, *targets: str) -> Path:
     """Copy the repository to ``work`` with tiny parameters, ``dvc repro`` the targets (all stages by
     default) and commit everything to a fresh git repository, as the real results are committed."""
-    ignore = shutil.ignore_patterns(".git", ".venv", "results", "reports", "scratch", "cache", "tmp", "__pycache__", "*.egg-info", ".pytest_cache", "*.ipynb", "*.partial")
+    ignore = shutil.ignore_patterns(".git", ".venv", "results", "reports", "scratch", "cache", "tmp", ".runstore", "__pycache__", "*.egg-info", ".pytest_cache", "*.ipynb", "*.partial")
     shutil.copytree(ROOT, work, ignore=ignore)
     tiny_params(work / "params.yaml")
     git(work, "init", "-q")

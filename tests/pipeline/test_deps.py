@@ -3,7 +3,6 @@ import, followed transitively, must each lie under one of the stage's deps."""
 
 from __future__ import annotations
 
-import ast
 import re
 from pathlib import Path
 
@@ -11,44 +10,10 @@ import jupytext
 import pytest
 import yaml
 
+from tokensel.core.imports import closure, imported_modules
+
 ROOT = Path(__file__).resolve().parents[2]
-SRC = ROOT / "src"
 STAGES = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
-
-
-def module_file(module: str) -> Path | None:
-    base = SRC / Path(*module.split("."))
-    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
-        if candidate.is_file():
-            return candidate
-    return None
-
-
-def imported_modules(source: str) -> set[str]:
-    """Absolute tokensel modules imported by ``source`` (``from pkg import mod`` counts mod)."""
-    found = set()
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Import):
-            found |= {alias.name for alias in node.names if alias.name.startswith("tokensel")}
-        elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("tokensel"):
-            found.add(node.module)
-            found |= {f"{node.module}.{alias.name}" for alias in node.names if module_file(f"{node.module}.{alias.name}")}
-    return found
-
-
-def closure(modules: set[str]) -> set[Path]:
-    """Files of ``modules``, of the packages above them, and of everything they import."""
-    files: set[Path] = set()
-    pending = list(modules)
-    while pending:
-        module = pending.pop()
-        parts = module.split(".")
-        for i in range(1, len(parts) + 1):  # importing a.b.c runs a/__init__ and a/b/__init__ too
-            path = module_file(".".join(parts[:i]))
-            if path is not None and path not in files:
-                files.add(path)
-                pending.extend(imported_modules(path.read_text()))
-    return files
 
 
 def stage_modules(stage: dict) -> set[str]:
@@ -75,7 +40,7 @@ def test_stage_deps_cover_every_module_it_imports(name):
 
 
 def test_the_closure_follows_imports_transitively():
-    files = {str(p.relative_to(SRC)) for p in closure({"tokensel.synthetic.stage"})}
+    files = {str(p.relative_to(ROOT / "src")) for p in closure({"tokensel.synthetic.stage"})}
     assert {"tokensel/__init__.py", "tokensel/synthetic/train.py", "tokensel/nn/mixers/long_conv.py", "tokensel/core/params.py"} <= files
 
 

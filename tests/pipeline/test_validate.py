@@ -65,6 +65,11 @@ def problems(params: dict) -> list[str]:
         ("synthetic.size_needed.models", ["nosuch"], r"'synthetic.size_needed.models' names unknown model 'nosuch'"),
         ("genomic.datasets.mo;touch${IFS}x;#", {"kind": "motif_order", **GENOMIC_RUNS},
          r"'genomic.datasets' has the name 'mo;touch\$\{IFS\}x;#', which DVC would put into .* a command .*letters, digits"),
+        ("compute.executor", "rey", r"'compute.executor' is 'rey' \(a string\) \(did you mean 'ray'\?\); allowed values: local, ray"),
+        ("compute.address", "http://head", r"'compute.address' must be host:port of a Ray head node"),
+        ("compute.gpus_per_run", 0.5, r"'compute.gpus_per_run' needs executor: ray"),
+        ("compute.cpus_per_run", 0, r"'compute.cpus_per_run' must be greater than 0"),
+        ("compute.stroe", ".runstore", r"Unknown key 'compute.stroe'. Did you mean 'store'\?"),
     ],
 )
 def test_each_bad_value_is_named_by_its_full_key(dotted, value, expected):

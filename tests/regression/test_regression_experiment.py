@@ -106,3 +106,13 @@ def test_notebooks_train_and_report(tmp_path: Path, run_notebook) -> None:
     assert header[0] == "n_train" and "oracle sieve (dynamic order)" in header and "two-layer SSM+FNN (fixed order)" in header
     page = (out / "index.html").read_text()
     assert "Verdict" in page and "what the paper reports" in page and "<title>Nonparametric regression" in page and "−2a†/(2a†+1)" in page and "\\frac" not in page and "$" not in page
+
+
+def test_adding_a_seed_trains_only_that_seeds_networks_and_references(trained_jobs):
+    section = {**copy.deepcopy(TINY_REGRESSION), "seeds": [0]}
+    for cell in ("references", "ssm2"):
+        stage.run(from_params(section), cell)
+    first = len(trained_jobs)
+    for cell in ("references", "ssm2"):
+        stage.run(from_params({**section, "seeds": [0, 1]}), cell)
+    assert first > 0 and {job["seed"] for job in trained_jobs[first:]} == {1}

@@ -22,7 +22,7 @@ from tokensel.constructions.config import ConstructionsExperiment
 from tokensel.constructions.costs import copy_costs, copy_one_layer_min_width, recall_costs, recall_min_width
 from tokensel.constructions.encoding import binary_digits
 from tokensel.constructions.train import bridge_run
-from tokensel.core.training import parallel_map
+from tokensel.core.engine import parallel_map
 
 CELL_MEASURES = ("d_model", "fnn_width", "fnn_depth", "params", "params_blocks", "params_tables", "nonzero",
                  "nonzero_blocks")

@@ -1,5 +1,5 @@
 """What every experiment's training loop shares: the optimiser, its schedule, one optimisation
-step, the device, and a pool of worker processes for many small runs.
+step and the device. Runs are executed, and kept, by ``tokensel.core.engine``.
 
 Each experiment keeps its own loop (online token batches, a fixed regression training set,
 DNA classification), because those really differ; the pieces below do not.
@@ -8,21 +8,11 @@ DNA classification), because those really differ; the pieces below do not.
 from __future__ import annotations
 
 import math
-import os
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from multiprocessing import get_context
-from typing import Callable, TypeVar
 
 import torch
 from torch import nn
-from tqdm import (
-    tqdm,  # text bars: they render in DVC logs, terminals and notebooks alike
-)
 
 from tokensel.core.errors import TrainingDiverged
-from tokensel.core.lifeline import die_with_parent
-
-T = TypeVar("T")
 
 
 def default_device() -> torch.device:
@@ -96,44 +86,3 @@ def optimization_step(
     nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
     optimizer.step()
     schedule.step()
-
-
-def default_workers() -> int:
-    """Parallel CPU runs: ``TOKENSEL_WORKERS`` if set, else one per core; one process on a GPU."""
-    if "TOKENSEL_WORKERS" in os.environ:
-        return max(int(os.environ["TOKENSEL_WORKERS"]), 1)
-    return 1 if torch.cuda.is_available() else max(os.cpu_count() or 1, 1)
-
-
-def pool_size(workers: int | None, n_jobs: int) -> int:
-    """How many worker processes ``parallel_map`` starts (1 = runs in this process)."""
-    if torch.cuda.is_available():
-        return 1
-    return max(min(workers or default_workers(), n_jobs), 1)
-
-
-def _call_single_threaded(function: Callable[..., T], kwargs: dict) -> T:
-    torch.set_num_threads(1)
-    return function(**kwargs)
-
-
-def parallel_map(function: Callable[..., T], jobs: list[dict], workers: int | None = None, desc: str = "runs") -> list[T]:
-    """``function(**job)`` for every job, results in job order.
-
-    On CPU every call is single-threaded and calls go to a pool of worker processes: tiny models
-    use cores far better side by side than through intra-op threads, and a run's numbers then do
-    not depend on how many workers there are. On a GPU the calls run one after another here.
-    ``function`` must be importable (a module-level function) for the worker processes.
-    """
-    workers = pool_size(workers, len(jobs))
-    if workers == 1:
-        if not torch.cuda.is_available():
-            torch.set_num_threads(1)
-        return [function(**job) for job in tqdm(jobs, desc=desc)]
-    results: list[T | None] = [None] * len(jobs)
-    # Workers end with the kernel that started them, so a killed pipeline leaves none training.
-    with ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=die_with_parent) as pool:
-        futures = {pool.submit(_call_single_threaded, function, job): i for i, job in enumerate(jobs)}
-        for future in tqdm(as_completed(futures), total=len(jobs), desc=desc):
-            results[futures[future]] = future.result()
-    return results  # type: ignore[return-value]

@@ -1,6 +1,6 @@
 """One DVC cell of the genomic experiment: every model, seed and control on one dataset.
 
-A cell runs, in a pool of worker processes (``tokensel.core.training.parallel_map``):
+A cell runs, in a pool of worker processes (``tokensel.core.engine.parallel_map``):
 
 * on real data, the motif-insertion inputs (``tokensel.genomic.insertion``), scored by every run;
 * the references: the baseline ladder (majority class, GC threshold, canonical k-mer k = 1..max_k,
@@ -27,7 +27,7 @@ import numpy as np
 import xarray as xr
 
 from tokensel.core.errors import TrainingDiverged
-from tokensel.core.training import parallel_map
+from tokensel.core.engine import parallel_map
 from tokensel.genomic import importance_metrics as im
 from tokensel.genomic.attribution import attribute
 from tokensel.genomic.baselines import auroc, ladder

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any, Mapping
 
+from tokensel.core import compute
 from tokensel.core.errors import ConfigError
 from tokensel.core.params import read_params, unknown_key_problems
 from tokensel.pipeline import checks
@@ -21,10 +22,15 @@ from tokensel.pipeline.experiments import EXPERIMENTS, environment_problems, loa
 def problems_of(params: Mapping[str, Any], source: str, environment: bool = True) -> list[str]:
     """Every problem of the params mapping (empty when it is valid); with ``environment``, also what
     the configuration needs that this machine lacks."""
-    found = unknown_key_problems("params", params, ["profile", *EXPERIMENTS])
+    found = unknown_key_problems("params", params, ["profile", compute.KEY, *EXPERIMENTS])
     found = [p.replace("'params.", "'") for p in found] + checks.raw_problems(params)
     if not isinstance(params.get("profile", ""), str):
         found.append(f"'profile' must be a profile name, got {params['profile']!r}.")
+    try:
+        settings = compute.from_params(params.get(compute.KEY))
+        found += compute.environment_problems(settings) if environment else []
+    except ConfigError as error:
+        found += error.problems
     for name in EXPERIMENTS:
         if name not in params:
             found.append(f"'{name}' is missing from {source}; copy it from profiles/default.yaml.")

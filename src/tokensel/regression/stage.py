@@ -12,8 +12,9 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from tokensel.core.training import parallel_map
-from tokensel.regression.config import ORDERS, REFERENCES, RegressionExperiment
+from tokensel.core.engine import parallel_map
+from tokensel.nn.config import ModelConfig
+from tokensel.regression.config import ORDERS, REFERENCES, ReferencesConfig, RegressionExperiment, TaskConfig, TrainConfig
 from tokensel.regression.data import make_splits
 from tokensel.regression.references import knn_no_gamma, oracle_sieve
 from tokensel.regression.train import TrainResult, fit, scaled_width
@@ -27,11 +28,9 @@ def _splits(experiment: RegressionExperiment, order: str, seed: int):
     return make_splits(experiment.task, order, experiment.n_train[-1], train.n_val, train.n_test, seed)
 
 
-def _train_job(experiment: RegressionExperiment, model: str, order: str, seed: int, splits, n: int, lr: float, d_model: int) -> TrainResult:
-    """One network fit (a worker-process job)."""
-    config = scaled_width(experiment.models[model], experiment.train.d_models[0], d_model)
-    label = f"regression/{model}/{order}/seed={seed}/n={n}/lr={lr:g}/d_model={d_model}"
-    return fit(config, experiment.task, experiment.train, splits.train.head(n), splits.val, splits.test, lr, d_model, seed, label)
+def _train_job(model_config: ModelConfig, task: TaskConfig, train: TrainConfig, splits, n: int, lr: float, d_model: int, seed: int, label: str) -> TrainResult:
+    """One network fit. It gets only what it reads, so that its run-store key changes only with those."""
+    return fit(model_config, task, train, splits.train.head(n), splits.val, splits.test, lr, d_model, seed, label)
 
 
 def run_model(experiment: RegressionExperiment, model: str) -> xr.Dataset:
@@ -45,7 +44,10 @@ def run_model(experiment: RegressionExperiment, model: str) -> xr.Dataset:
     n_params = np.full(len(train.d_models), np.nan)
 
     def job(o: str, s: int, i: int, k: int, w: int) -> dict:
-        return dict(experiment=experiment, model=model, order=o, seed=s, splits=splits[(o, s)], n=sizes[i], lr=train.lrs[k], d_model=train.d_models[w])
+        n, lr, d_model = sizes[i], train.lrs[k], train.d_models[w]
+        config = scaled_width(experiment.models[model], train.d_models[0], d_model)
+        label = f"regression/{model}/{o}/seed={s}/n={n}/lr={lr:g}/d_model={d_model}"
+        return dict(model_config=config, task=experiment.task, train=train, splits=splits[(o, s)], n=n, lr=lr, d_model=d_model, seed=s, label=label)
 
     def record(cells: list[tuple], results: list[TrainResult]) -> None:
         for (o, s, i, k, w), result in zip(cells, results):
@@ -89,10 +91,10 @@ def run_model(experiment: RegressionExperiment, model: str) -> xr.Dataset:
     return ds
 
 
-def _reference_job(experiment: RegressionExperiment, order: str, seed: int) -> dict:
-    splits = _splits(experiment, order, seed)
-    sieve = oracle_sieve(splits, experiment.n_train, experiment.references)
-    knn = knn_no_gamma(experiment.task, splits, experiment.n_train, experiment.references)
+def _reference_job(task: TaskConfig, references: ReferencesConfig, n_train: tuple[int, ...], n_val: int, n_test: int, order: str, seed: int) -> dict:
+    splits = make_splits(task, order, n_train[-1], n_val, n_test, seed)
+    sieve = oracle_sieve(splits, n_train, references)
+    knn = knn_no_gamma(task, splits, n_train, references)
     return {
         "sieve_risk": [f.risk for f in sieve], "sieve_basis": [f.size for f in sieve], "sieve_ridge": [f.ridge for f in sieve],
         "knn_risk": [f.risk for f in knn], "knn_k": [f.size for f in knn], "target_variance": splits.g.variance,
@@ -102,7 +104,9 @@ def _reference_job(experiment: RegressionExperiment, order: str, seed: int) -> d
 def run_references(experiment: RegressionExperiment) -> xr.Dataset:
     """The oracle sieve and the k-NN baseline on every order's splits; dims (order, seed, n_train)."""
     orders, seeds = experiment.all_orders, experiment.seeds
-    jobs = [dict(experiment=experiment, order=o, seed=s) for o in orders for s in seeds]
+    train = experiment.train
+    jobs = [dict(task=experiment.task, references=experiment.references, n_train=experiment.n_train, n_val=train.n_val,
+                 n_test=train.n_test, order=o, seed=s) for o in orders for s in seeds]
     results = parallel_map(_reference_job, jobs, desc="references")
     shape = (len(orders), len(seeds), len(experiment.n_train))
     names = ("sieve_risk", "sieve_basis", "sieve_ridge", "knn_risk", "knn_k")

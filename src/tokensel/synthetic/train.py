@@ -7,24 +7,23 @@ Validation picks the learning rate; the test split is only scored.
 Some runs can only be planned once others have finished: the seeds of a model wait for its
 learning-rate sweep, and the width search tries a width after seeing the previous one. A *plan*
 is a generator that yields a list of runs (keyword arguments of ``train_run``), receives their
-results, and returns what it found; ``run_plans`` drives many plans through one pool of worker
-processes, so a plan waiting for its results never leaves a core idle while another has work.
+results, and returns what it found; ``run_plans`` drives many plans through one executor, so a plan
+waiting for its results never leaves a core idle while another has work.
 """
 
 from __future__ import annotations
 
 import time
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
-from multiprocessing import get_context
 from typing import Any, Generator
 
 import numpy as np
 import torch
 from tqdm import tqdm  # text bars: they render in DVC logs and terminals; the runner keeps them off pages
 
-from tokensel.core.lifeline import die_with_parent
-from tokensel.core.training import default_device, make_optimizer, optimization_step, pool_size
+from tokensel.core.engine import Engine
+from tokensel.core.training import default_device, make_optimizer, optimization_step
 from tokensel.nn.config import ModelConfig
 from tokensel.nn.models import SequenceModel, count_parameters
 from tokensel.synthetic.config import TrainConfig
@@ -111,38 +110,17 @@ def best_run(runs: list[RunResult]) -> RunResult:
     return max(runs, key=lambda r: (round(r.final_val_acc, 6), -r.steps_run, -float(np.nanmin(r.train_loss))))
 
 
-def _single_threaded_run(job: dict) -> RunResult:
-    torch.set_num_threads(1)
-    return train_run(**job)
-
-
 def run_plans(plans: list[Plan], workers: int | None = None, desc: str = "runs") -> list[Any]:
     """Drive every plan to its end; returns what each plan returns, in plan order.
 
-    Runs go to a pool of single-threaded worker processes (one process on a GPU, or with
-    ``workers=1``). Plans are started in order, so put the longest first. A plan's decisions
-    depend only on its own runs' results, which are fixed by their seeds, so the outcome does not
-    depend on the number of workers or on which run finishes first.
+    Runs go through ``tokensel.core.engine`` (the run store, then the configured executor).
+    Plans are started in order, so put the longest first. A plan's decisions depend only on its
+    own runs' results, which are fixed by their seeds, so the outcome does not depend on the
+    executor, the number of workers or on which run finishes first.
     """
     outcomes: list[Any] = [None] * len(plans)
-    progress = tqdm(desc=desc, unit="run", mininterval=5.0)
-    if pool_size(workers, len(plans)) == 1:
-        if not torch.cuda.is_available():
-            torch.set_num_threads(1)
-        for index, plan in enumerate(plans):
-            try:
-                jobs = next(plan)
-                while True:
-                    results = [train_run(**job) for job in jobs]
-                    progress.update(len(jobs))
-                    jobs = plan.send(results)
-            except StopIteration as stop:
-                outcomes[index] = stop.value
-        progress.close()
-        return outcomes
-
-    with ProcessPoolExecutor(pool_size(workers, 1 << 30), mp_context=get_context("spawn"), initializer=die_with_parent) as pool:
-        pending: dict[Any, tuple[int, int]] = {}  # future -> (plan, position in its batch)
+    with Engine(workers=workers, desc=desc) as engine:
+        pending: dict[Future, tuple[int, int]] = {}  # future -> (plan, position in its batch)
         batches: dict[int, list[RunResult | None]] = {}
 
         def advance(index: int, results: list[RunResult] | None) -> None:
@@ -156,17 +134,15 @@ def run_plans(plans: list[Plan], workers: int | None = None, desc: str = "runs")
                 return
             batches[index] = [None] * len(jobs)
             for position, job in enumerate(jobs):
-                pending[pool.submit(_single_threaded_run, job)] = (index, position)
+                pending[engine.submit(train_run, job)] = (index, position)
 
         for index in range(len(plans)):
             advance(index, None)
         while pending:
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
             for future in done:
                 index, position = pending.pop(future)
                 batches[index][position] = future.result()
-                progress.update(1)
                 if all(result is not None for result in batches[index]):
                     advance(index, batches.pop(index))  # type: ignore[arg-type]
-    progress.close()
     return outcomes
