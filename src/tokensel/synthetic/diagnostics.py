@@ -191,7 +191,7 @@ def _counted_twice(ds: xr.Dataset) -> float:
 
 
 def profile_scope(experiment: SyntheticExperiment) -> list[str]:
-    """What this profile leaves out of the full design (issue 11 and 15), read from its params:
+    """What this profile leaves out of the full design, read from its params:
     every line names what the paper profile runs instead."""
     lines = []
     tasks = experiment.grid.tasks
