@@ -16,7 +16,10 @@ import pytest
 from tokensel.core.lifeline import die_with_parent
 from tokensel.core.nbrun import execute
 
-WRITER = '''# %% tags=["parameters"]
+WRITER = '''# %% [markdown]
+# # A report that writes its folder
+
+# %% tags=["parameters"]
 out_dir = "out"
 fail = False
 wait = 0
