@@ -54,7 +54,8 @@ def test_one_colour_per_family_related_families_share_a_hue():
     assert style.family_colour("two-layer selective SSM+FNN") != style.family_colour("two-layer SSM+FNN")
     assert style.palette(["oracle sieve"]) == style.palette(["oracle sieve"])
     assert len(set(style.palette(["two-layer SSM+FNN", "one-layer SSM+FNN", "SSM without FNN", "Transformer",
-                                  "two-layer gated convolution+FNN", "selective SSM without FNN"]).values())) == 6
+                                  "two-layer gated convolution+FNN", "selective SSM without FNN",
+                                  "two-layer Mamba-2 (SSD)+FNN"]).values())) == 7
 
 
 def test_tables_show_yes_no_thousands_separators_and_a_dash_for_missing():
