@@ -70,6 +70,12 @@ def test_tables_show_yes_no_thousands_separators_and_a_dash_for_missing():
     assert "12,345" in html and ">7<" in html and "0.988" in html and "30,000" in html and "–" in html
 
 
+def test_tables_can_show_significant_figures_with_thousands_separators():
+    from tokensel.core.tables import significant
+
+    assert [significant(v) for v in (2.2057, 0.0123456, 14374.2, 999.7)] == ["2.21", "0.0123", "14,400", "1,000"]
+
+
 def test_tables_replace_params_keys_by_readable_names_in_headers_and_cells():
     import pandas as pd
 
