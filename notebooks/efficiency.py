@@ -66,7 +66,7 @@ display(Markdown(tables.setup_text(ds, config)))
 
 # %%
 display(Markdown(f"**The paper's claim: {metrics['verdict']}.** {metrics['claim']}.\n\n**Our targets:** {metrics['targets']}."))
-display(table(tables.readable_targets(ds)))
+display(table(tables.readable_targets(ds), figures=3))
 
 # %% [markdown]
 # Each comparison's ratio with its interval (dots and bars) against its target (dashed line) and
@@ -95,7 +95,7 @@ display(table(tables.exponent_table(ds), digits=2))
 # %%
 display(plots.relative_cost(ds, out / "figures" / "relative_cost.png"))
 display(table(tables.relative_table(ds)))
-display(table(tables.crossover_table(ds), digits=0))
+display(table(tables.crossover_table(ds), figures=3))
 
 # %% [markdown]
 # ## The Mamba-2 (SSD) mixer: aims
@@ -111,7 +111,7 @@ display(table(tables.crossover_table(ds), digits=0))
 # matrix work of the SSM mixer's single d_model × d_model projection, before any scan.
 
 # %%
-display(table(tables.readable_aims(ds)))
+display(table(tables.readable_aims(ds), figures=3))
 
 # %% [markdown]
 # **Can the Mamba-1 scan use the same chunked matrix form?** Not as matrix products. In the
@@ -133,19 +133,19 @@ display(plots.memory_vs_length(ds, out / "figures" / "memory_vs_length.png"))
 
 # %% [markdown]
 # ## Training throughput of small whole models
-# The architectures of the synthetic experiment (`ssm2_fnn1`, `transformer2`), of the genomic one
-# (`genomic_*`: 16-tap FIR SSM, learned-position Transformer) and two-layer models with the
-# input-dependent mixers, all at the width and vocabulary of `efficiency.throughput`; tokens per
+# The architectures of the synthetic experiment (two-layer SSM+FNN, Transformer), of the genomic one
+# (16-tap FIR SSM, learned-position Transformer) and two-layer models with the input-dependent
+# mixers, all at one width and vocabulary (set in the throughput part of the params); tokens per
 # second of a full training step (forward, backward, AdamW). The wall time of every pipeline
 # stage, as run, is on the reports' index page.
 
 # %%
 display(plots.throughput(ds, out / "figures" / "throughput.png"))
-display(table(tables.throughput_table(ds), digits=0))
+display(table(tables.throughput_table(ds), figures=3))
 
 # %% [markdown]
 # ## Skipped points and all measurements (median milliseconds)
 
 # %%
 display(Markdown(tables.skipped_text(ds)))
-display(table(tables.median_table(ds), digits=2))
+display(table(tables.median_table(ds), figures=3))

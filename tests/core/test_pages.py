@@ -54,7 +54,8 @@ def test_one_colour_per_family_related_families_share_a_hue():
     assert style.family_colour("two-layer selective SSM+FNN") != style.family_colour("two-layer SSM+FNN")
     assert style.palette(["oracle sieve"]) == style.palette(["oracle sieve"])
     assert len(set(style.palette(["two-layer SSM+FNN", "one-layer SSM+FNN", "SSM without FNN", "Transformer",
-                                  "two-layer gated convolution+FNN", "selective SSM without FNN"]).values())) == 6
+                                  "two-layer gated convolution+FNN", "selective SSM without FNN",
+                                  "two-layer Mamba-2 (SSD)+FNN"]).values())) == 7
 
 
 def test_tables_show_yes_no_thousands_separators_and_a_dash_for_missing():
@@ -67,6 +68,12 @@ def test_tables_show_yes_no_thousands_separators_and_a_dash_for_missing():
     html = table(frame).data
     assert "yes" in html and "no" in html and "True" not in html
     assert "12,345" in html and ">7<" in html and "0.988" in html and "30,000" in html and "–" in html
+
+
+def test_tables_can_show_significant_figures_with_thousands_separators():
+    from tokensel.core.tables import significant
+
+    assert [significant(v) for v in (2.2057, 0.0123456, 14374.2, 999.7)] == ["2.21", "0.0123", "14,400", "1,000"]
 
 
 def test_tables_replace_params_keys_by_readable_names_in_headers_and_cells():

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +22,9 @@ from tokensel.core import verdicts
 from tokensel.core.errors import ConfigError
 from tokensel.core.nbrun import execute
 from tokensel.core.stats import RatioEstimate
-from tokensel.efficiency import analysis, stability
+from tokensel.core.style import REFERENCE_GREYS, family_colour
+from tokensel.core.tables import table
+from tokensel.efficiency import analysis, names, stability, tables
 from tokensel.efficiency.aims import TIMING_AIMS, aims_table
 from tokensel.efficiency.claim import ClaimEvidence, claim_text, claim_verdict
 from tokensel.efficiency.analysis import CONTROL, MET, MISSED, UNDECIDED, Comparison, crossover_length, decide
@@ -102,7 +105,7 @@ def test_budget_skips_points_with_reason_and_their_targets() -> None:
     # Only the first length can run: after it every extrapolated pass exceeds the budget.
     assert np.isfinite(ds["time_s"].sel(seq_len=16)).all()
     assert ds["time_s"].sel(seq_len=[32, 64]).isnull().all()
-    assert all("max_call_seconds" in r for r in ds["skip_reason"].sel(seq_len=[32, 64]).values.ravel())
+    assert all("over the time budget" in r for r in ds["skip_reason"].sel(seq_len=[32, 64]).values.ravel())
     assert (ds["comparison_result"].values == analysis.NOT_MEASURED).all()  # every comparison is at L=32
 
 
@@ -273,6 +276,29 @@ def test_notebook_writes_report(tmp_path: Path) -> None:
     page = (out / "index.html").read_text()
     assert "Verdict" in page and "it/s]" not in page and "what the paper reports" in page and "Three SDPA/SSM ratios" in page
     assert xr.load_dataset(tmp_path / "results.nc", engine="h5netcdf")["time_s"].sizes["method"] == len(METHOD_GROUPS)
+
+
+def test_every_method_has_a_readable_name_and_a_colour_by_family() -> None:
+    assert set(names.METHODS) == set(METHOD_GROUPS)
+    colours = names.method_colours(METHOD_GROUPS, "s4d")
+    assert colours["ssm_mixer_s4d"] == family_colour("two-layer SSM+FNN") and colours["sdpa"] == family_colour("Transformer")
+    assert colours["ssm_mixer_fir"] != colours["ssm_mixer_s4d"] and colours["fft_floor"] in REFERENCE_GREYS
+
+
+def test_the_page_shows_no_method_model_or_target_key_and_no_python_boolean() -> None:
+    cfg = efficiency_from_mapping(TINY_EFFICIENCY)
+    ds = run(cfg)
+    shown = [table(frame).data for frame in (tables.readable_targets(ds), tables.readable_aims(ds), tables.exponent_table(ds),
+                                             tables.relative_table(ds), tables.crossover_table(ds), tables.throughput_table(ds),
+                                             tables.median_table(ds))]
+    text = "\n".join([*shown, tables.setup_text(ds, cfg), tables.skipped_text(ds)])
+    # Readable names may contain a key as a word ("selective SSM"); they are taken out before the search.
+    readable = [*(name for name, _ in names.METHODS.values()), *names.model_names(ds).values(), *names.TARGET_NAMES.values()]
+    for name in sorted(readable, key=len, reverse=True):
+        text = text.replace(name, "")
+    keys = [*METHOD_GROUPS, *ds["model"].values, *ds["comparison"].values, "ssd_throughput", "True", "False"]
+    raw = [key for key in keys if re.search(rf"\b{re.escape(str(key))}\b", text)]
+    assert raw == [], raw
 
 
 def test_every_registered_mixer_is_benchmarked_and_built_by_the_registry() -> None:

@@ -1,8 +1,8 @@
 """One colour per model family on every page, looked up by the readable family name.
 
 Shades follow the mixer (blues for SSMs, oranges for attention, greens for the gated convolution,
-purples for the selective SSM) and get lighter from the two-layer model with FNN to one layer or no
-FNN, so a reader matches a line on one page to the same line on another without reading the legend.
+purples for the selective SSM, pinks for Mamba-2) and get lighter from the two-layer model with FNN
+to one layer or no FNN, so a reader matches a line on one page to the same line on another without reading the legend.
 References that are not networks (the oracle sieve, k-NN, FFT floor) stay in greys.
 """
 
@@ -13,12 +13,13 @@ import zlib
 # Checked in this order: "selective SSM" contains "SSM", so it comes first.
 _MIXER_SHADES = (
     ("selective SSM", ("#5e3c99", "#8e6cc4", "#b2abd2")),
+    ("Mamba-2", ("#ae017e", "#f768a1", "#fbb4b9")),
     ("gated convolution", ("#1b7837", "#5aae61", "#a6dba0")),
     ("SSM", ("#08519c", "#4292c6", "#9ecae1")),
     ("Transformer", ("#d95f02", "#fdae6b", "#fdd0a2")),
     ("attention", ("#d95f02", "#fdae6b", "#fdd0a2")),
 )
-_REFERENCE_GREYS = ("#000000", "#636363", "#969696", "#bdbdbd")
+REFERENCE_GREYS = ("#000000", "#636363", "#969696", "#bdbdbd")
 
 
 def _shade(label: str) -> int:
@@ -30,12 +31,17 @@ def _shade(label: str) -> int:
     return 0
 
 
+def family_shades(family: str) -> tuple[str, ...]:
+    """The shades of a family, full to light, for a page that shows several variants of one family."""
+    return next((shades for mixer, shades in _MIXER_SHADES if mixer in family), REFERENCE_GREYS)
+
+
 def family_colour(label: str) -> str:
     """The colour of a readable family name; names of no known mixer get a fixed grey by their text."""
     for mixer, shades in _MIXER_SHADES:
         if mixer in label:
             return shades[_shade(label)]
-    return _REFERENCE_GREYS[zlib.crc32(label.encode()) % len(_REFERENCE_GREYS)]
+    return REFERENCE_GREYS[zlib.crc32(label.encode()) % len(REFERENCE_GREYS)]
 
 
 def palette(labels) -> dict[str, str]:

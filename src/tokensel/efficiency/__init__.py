@@ -34,7 +34,8 @@ reason in ``skip_reason``, as is every longer L of that method, so a sweep never
 Modules: ``config`` -> ``workloads`` (one pass of a method) -> ``stage`` (the sweep, the paired
 comparisons, throughput) -> ``analysis`` (exponents, relative costs, results, verdict, metrics;
 ``comparison`` holds the rule that decides a paired ratio, ``aims`` the ssd mixer's aims beside
-the verdict), ``tables`` and ``plots`` (the page); ``stability`` reruns the paired comparisons to
+the verdict), ``tables`` and ``plots`` (the page, naming and colouring every method through
+``names``); ``stability`` reruns the paired comparisons to
 check that their results do not flip.
 
 Selecting a method: write ``ds.sel({"method": "sdpa"})``. ``ds.sel(method="sdpa")`` silently

@@ -13,6 +13,7 @@ import xarray as xr
 from tokensel.core.stats import paired_ratio
 from tokensel.efficiency.comparison import Comparison, decide
 from tokensel.efficiency.config import EfficiencyConfig
+from tokensel.efficiency.names import method_name, model_names
 
 TIMING_AIMS = ("ssd_vs_ssm", "sdpa_vs_ssd")
 
@@ -21,9 +22,9 @@ def ssd_aim_comparisons(cfg: EfficiencyConfig) -> list[Comparison]:
     """The two timing aims, measured with the targets' alternating pairs."""
     aims, mixer = cfg.ssd_aims, f"ssm_mixer_{cfg.primary_filter}"
     return [
-        Comparison(TIMING_AIMS[0], f"ssd mixer time / SSM mixer time at L={aims.seq_len}", ("ssd", 1), (mixer, 1),
+        Comparison(TIMING_AIMS[0], f"{method_name('ssd')} time / SSM mixer time at L={aims.seq_len}", ("ssd", 1), (mixer, 1),
                    aims.seq_len, "<=", aims.max_ratio_vs_ssm),
-        Comparison(TIMING_AIMS[1], f"SDPA time / ssd mixer time at L={aims.sdpa_seq_len}", ("sdpa", 1), ("ssd", 1),
+        Comparison(TIMING_AIMS[1], f"SDPA time / {method_name('ssd')} time at L={aims.sdpa_seq_len}", ("sdpa", 1), ("ssd", 1),
                    aims.sdpa_seq_len, ">=", 1.0),
     ]
 
@@ -35,7 +36,8 @@ def throughput_aim(ds: xr.Dataset, cfg: EfficiencyConfig) -> xr.Dataset:
     steps = ds["step_time_s"].sel(train_seq_len=aims.throughput_seq_len)
     estimate = paired_ratio(steps.sel({"model": aims.selective_model}).values, steps.sel({"model": aims.ssd_model}).values, cfg.pairs.confidence)
     rule = Comparison("ssd_throughput", "", ("", 1), ("", 1), aims.throughput_seq_len, ">=", aims.min_throughput_vs_selective)
-    description = (f"training tokens/s of {aims.ssd_model} / {aims.selective_model} at L={aims.throughput_seq_len} "
+    names = model_names(ds)
+    description = (f"training tokens/s of {names[aims.ssd_model]} / {names[aims.selective_model]} at L={aims.throughput_seq_len} "
                    f"({estimate.n} rounds)")
     return xr.Dataset({
         "ssd_throughput_estimate": ("estimate", [estimate.ratio, estimate.ci_low, estimate.ci_high]),

@@ -96,13 +96,17 @@ def memory_exponents(memory: xr.DataArray) -> xr.DataArray:
     return xr.DataArray(slopes, coords={"method": memory["method"].values}, dims="method")
 
 
+def relative_members(pair_name: str, primary_filter: str) -> tuple[str, str]:
+    """The two methods of a ``RELATIVE`` ratio, the SSM mixer being the one with the primary filter."""
+    return tuple(m.replace("ssm_mixer", f"ssm_mixer_{primary_filter}") for m in RELATIVE[str(pair_name)])
+
+
 def relative_costs(ds: xr.Dataset, cfg: EfficiencyConfig) -> xr.DataArray:
     """The ``RELATIVE`` ratios at every length, paired by sweep round, with their intervals."""
-    mixer = f"ssm_mixer_{cfg.primary_filter}"
     values = np.full((len(RELATIVE), ds.sizes["seq_len"], len(ESTIMATE)), np.nan)
-    for i, (numerator, denominator) in enumerate(RELATIVE.values()):
-        a = ds["time_s"].sel({"method": numerator.replace("ssm_mixer", mixer)})
-        b = ds["time_s"].sel({"method": denominator.replace("ssm_mixer", mixer)})
+    for i, name in enumerate(RELATIVE):
+        numerator, denominator = relative_members(name, cfg.primary_filter)
+        a, b = ds["time_s"].sel({"method": numerator}), ds["time_s"].sel({"method": denominator})
         for j in range(ds.sizes["seq_len"]):
             estimate = paired_ratio(a.values[j], b.values[j], cfg.pairs.confidence)
             values[i, j] = [estimate.ratio, estimate.ci_low, estimate.ci_high]
@@ -156,7 +160,7 @@ def analyse(ds: xr.Dataset, cfg: EfficiencyConfig) -> xr.Dataset:
     ds = ds.merge(throughput_aim(ds, cfg))
     ds.attrs.update(primary_filter=cfg.primary_filter, confidence=cfg.pairs.confidence, margin=cfg.pairs.margin,
                     control_tolerance=cfg.pairs.control_tolerance, max_memory_exponent=cfg.targets.max_memory_exponent, target_seq_len=cfg.targets.seq_len,
-                    shape=f"B={cfg.batch_size}, d={cfg.d_model}, heads={cfg.n_heads}, state_size={cfg.state_size}")
+                    shape=f"B={cfg.batch_size}, d={cfg.d_model}, heads={cfg.n_heads}, state size N={cfg.state_size}")
     return ds
 
 

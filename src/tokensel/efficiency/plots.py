@@ -16,9 +16,10 @@ from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter
 
 from tokensel.core.figures import save_figure
-from tokensel.efficiency.analysis import CONTROL, MET, MISSED, UNDECIDED, comparison_table
+from tokensel.core import style
+from tokensel.efficiency.analysis import CONTROL, MET, MISSED, UNDECIDED, comparison_table, relative_members
+from tokensel.efficiency.names import GROUP_TITLES, method_colours, method_name, model_names, ratio_name
 
-GROUP_TITLES = {"mixer": "Sequence mixers", "block": "Full blocks (mixer + FNN)", "filter": "Filter generation only"}
 RESULT_COLORS = {MET: "tab:green", MISSED: "tab:red", UNDECIDED: "tab:gray"}
 
 
@@ -36,21 +37,23 @@ def _legend_outside(ax: Axes, title: str) -> None:
 def _exponent_label(method: str, exponent: np.ndarray) -> str:
     slope, low, high = exponent
     if not np.isfinite(slope):
-        return method
+        return method_name(method)
     interval = f" [{low:.2f}, {high:.2f}]" if np.isfinite(low) else ""
-    return f"{method}: {slope:.2f}{interval}"
+    return f"{method_name(method)}: {slope:.2f}{interval}"
 
 
 def _loglog_panels(ds: xr.Dataset, values: xr.DataArray, band: tuple[xr.DataArray, xr.DataArray] | None, labels: dict[str, str],
                    ylabel: str, legend_title: str, path: str | Path, alt: str) -> HTML:
-    """One row per group of methods: values against L, optional band, legend (with exponents) outside."""
+    """One row per group of methods: values against L, optional band, legend (with exponents) outside;
+    each method in its family's colour, shaded within its panel (a block is a full model: full shade)."""
     groups = [g for g in GROUP_TITLES if g in set(ds["group"].values)]
     figure, axes = plt.subplots(len(groups), 1, figsize=(9, 3.6 * len(groups)), squeeze=False)
     for ax, group in zip(axes[:, 0], groups):
         methods = [str(m) for m, g in zip(ds["method"].values, ds["group"].values) if g == group]
         frame = values.sel({"method": methods}).rename("value").to_dataframe().reset_index().dropna(subset=["value"])
         frame["label"] = frame["method"].map(labels)
-        palette = dict(zip([labels[m] for m in methods], sns.color_palette(n_colors=len(methods))))
+        colours = method_colours(methods, ds.attrs["primary_filter"])
+        palette = {labels[m]: colours[m] for m in methods}
         sns.lineplot(data=frame, x="seq_len", y="value", hue="label", style="label", markers=True, dashes=False, palette=palette, ax=ax)
         if band is not None:
             for method in methods:
@@ -76,7 +79,7 @@ def time_vs_length(ds: xr.Dataset, path: str | Path) -> HTML:
 
 def memory_vs_length(ds: xr.Dataset, path: str | Path) -> HTML:
     """Measured memory per method (what is measured is in ``ds.attrs['memory_measure']``)."""
-    labels = {str(m): f"{m}: {e:.2f}" if np.isfinite(e) else str(m) for m, e in ds["memory_exponent"].to_series().items()}
+    labels = {str(m): f"{method_name(m)}: {e:.2f}" if np.isfinite(e) else method_name(m) for m, e in ds["memory_exponent"].to_series().items()}
     alt = "Memory against sequence length on log axes, one panel per group of methods, each labelled with its fitted exponent."
     return _loglog_panels(ds, ds["memory_bytes"] / 2**20, None, labels, "memory (MiB)", "method: memory exponent", path, alt)
 
@@ -109,9 +112,15 @@ def target_ratios(ds: xr.Dataset, path: str | Path) -> HTML:
 def relative_cost(ds: xr.Dataset, path: str | Path) -> HTML:
     """The input-dependent mixers' time over the FFT SSM mixer's, and SDPA's over theirs, against L."""
     frame = ds["relative_cost"].to_dataset("estimate").to_dataframe().reset_index().dropna(subset=["ratio"])
+    members = {name: relative_members(name, ds.attrs["primary_filter"]) for name in ds["pair_name"].values}
+    frame["pair_name"] = frame["pair_name"].map(lambda name: ratio_name(*members[name]))
+    # A ratio wears the colour of the mixer it puts in question: the numerator, or the denominator of
+    # SDPA / x, whose line is dashed so it does not read as that mixer's ratio to the SSM mixer.
+    colours = method_colours(ds["method"].values, ds.attrs["primary_filter"])
+    palette = {ratio_name(a, b): colours[b if a == "sdpa" else a] for a, b in members.values()}
+    dashes = {ratio_name(a, b): (4, 2) if a == "sdpa" else "" for a, b in members.values()}
     figure, ax = plt.subplots(figsize=(9, 4.2))
-    palette = dict(zip(ds["pair_name"].values, sns.color_palette(n_colors=ds.sizes["pair_name"])))
-    sns.lineplot(data=frame, x="seq_len", y="ratio", hue="pair_name", style="pair_name", markers=True, dashes=False, palette=palette, ax=ax)
+    sns.lineplot(data=frame, x="seq_len", y="ratio", hue="pair_name", style="pair_name", markers=True, dashes=dashes, palette=palette, ax=ax)
     for name, rows in frame.groupby("pair_name"):
         keep = np.isfinite(rows["ci_low"])
         ax.fill_between(rows["seq_len"][keep], rows["ci_low"][keep], rows["ci_high"][keep], color=palette[name], alpha=0.2, linewidth=0)
@@ -126,8 +135,9 @@ def relative_cost(ds: xr.Dataset, path: str | Path) -> HTML:
 def throughput(ds: xr.Dataset, path: str | Path) -> HTML:
     """Training tokens per second of the small whole models at each length."""
     frame = ds["tokens_per_s"].to_dataframe().reset_index().dropna(subset=["tokens_per_s"])
+    frame["model"] = frame["model"].map(model_names(ds))
     figure, ax = plt.subplots(figsize=(9, 4.2))
-    sns.barplot(data=frame, x="train_seq_len", y="tokens_per_s", hue="model", ax=ax)
+    sns.barplot(data=frame, x="train_seq_len", y="tokens_per_s", hue="model", palette=style.palette(frame["model"].unique()), ax=ax)
     ax.set(yscale="log", xlabel="sequence length L", ylabel="training tokens / s")
     _legend_outside(ax, "model")
     return save_figure(figure, path, "Training throughput in tokens per second for each architecture and sequence length.")

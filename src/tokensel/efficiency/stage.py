@@ -69,9 +69,9 @@ def _estimate(previous: tuple[int, float, float] | None, name: str, length: int)
 def _budget_reason(cfg: EfficiencyConfig, seconds: float, memory: float) -> str:
     if seconds > cfg.max_call_seconds:
         clock = "CPU s" if cfg.torch_device.type == "cpu" else "s"
-        return f"estimated {seconds:.1f} {clock} per pass > max_call_seconds {cfg.max_call_seconds:g}"
+        return f"estimated {seconds:.1f} {clock} per pass, over the time budget of {cfg.max_call_seconds:g} {clock}"
     if memory > cfg.max_memory_gb * 2**30:
-        return f"estimated {memory / 2**30:.1f} GiB > max_memory_gb {cfg.max_memory_gb:g}"
+        return f"estimated {memory / 2**30:.1f} GiB, over the memory budget of {cfg.max_memory_gb:g} GiB"
     return ""
 
 
