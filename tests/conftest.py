@@ -10,11 +10,15 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(autouse=True)
-def no_run_store(monkeypatch):
+@pytest.fixture(autouse=True, scope="session")
+def no_run_store():
     """Every test trains what it runs: a run reused from an earlier test would prove nothing.
-    Tests of the store point ``TOKENSEL_STORE`` at a folder of their own."""
-    monkeypatch.setenv("TOKENSEL_STORE", "")
+    Session-wide, so module fixtures that train (set up before any function fixture) write no
+    run into the repository's store either. Tests of the store point ``TOKENSEL_STORE`` at a
+    folder of their own with ``monkeypatch``, which restores the empty value after them."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TOKENSEL_STORE", "")
+        yield
 
 
 @pytest.fixture
