@@ -3,12 +3,7 @@ import torch
 
 from tokensel.nn.mixers.gated_conv import GatedConvMixer, GatedConvOptions
 from tokensel.nn.mixers.long_conv import direct_causal_conv, with_skip
-
-
-def values_and_gradients(f, leaves: list[torch.Tensor]) -> list[torch.Tensor]:
-    y = f()
-    cotangent = torch.linspace(-1, 1, y.numel(), dtype=y.dtype).reshape(y.shape)
-    return [y, *torch.autograd.grad(y, leaves, cotangent)]
+from gradients import values_and_gradients
 
 
 @pytest.mark.parametrize("filter_name", ["fir", "ssm", "s4d"])
@@ -26,7 +21,7 @@ def test_gated_conv_equals_its_definition(filter_name, length):
         return mixer.out_proj((gate_out * direct_causal_conv(gate_in * value, h)).transpose(1, 2))
 
     leaves = [x, *mixer.parameters()]
-    for got, expected in zip(values_and_gradients(lambda: mixer(x), leaves), values_and_gradients(definition, leaves)):
+    for got, expected in zip(values_and_gradients(mixer(x), leaves), values_and_gradients(definition(), leaves)):
         torch.testing.assert_close(got, expected)
 
 

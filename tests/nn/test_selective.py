@@ -9,6 +9,7 @@ from tokensel.nn.mixers.selective import (
     selective_scan,
     selective_scan_reference,
 )
+from gradients import values_and_gradients
 
 CHUNK = 16
 # float64 agrees to round-off; float32 is compared with a float64 reference of the same inputs.
@@ -27,15 +28,10 @@ def scan_inputs(batch: int, length: int, dtype: torch.dtype, dt_scale: float = 1
     return [v.to(dtype).requires_grad_(True) for v in (u, dt, A, B, C)]
 
 
-def values_and_gradients(f, inputs: list[torch.Tensor]) -> list[torch.Tensor]:
-    y = f(*inputs)
-    cotangent = torch.linspace(-1, 1, y.numel(), dtype=y.dtype).reshape(y.shape)
-    return [y, *torch.autograd.grad(y, inputs, cotangent)]
-
-
 def assert_scan_matches_reference(inputs: list[torch.Tensor], chunk_size, **tolerance) -> None:
-    fast = values_and_gradients(lambda *v: selective_scan(*v, chunk_size=chunk_size), inputs)
-    oracle = values_and_gradients(selective_scan_reference, [v.detach().double().requires_grad_(True) for v in inputs])
+    fast = values_and_gradients(selective_scan(*inputs, chunk_size=chunk_size), inputs)
+    reference_inputs = [v.detach().double().requires_grad_(True) for v in inputs]
+    oracle = values_and_gradients(selective_scan_reference(*reference_inputs), reference_inputs)
     for got, expected in zip(fast, oracle):
         assert got.dtype == inputs[0].dtype and torch.isfinite(got).all()
         torch.testing.assert_close(got.double(), expected, **tolerance)

@@ -4,6 +4,7 @@ from torch.nn import functional as F
 
 from tokensel.core.errors import ConfigError
 from tokensel.nn.mixers.ssd import SSDMixer, SSDOptions, segment_sums, ssd_scan, ssd_scan_reference
+from gradients import values_and_gradients
 
 # float64 agrees to round-off; float32 is compared with a float64 reference of the same inputs.
 TOLERANCE = {torch.float64: dict(rtol=1e-9, atol=1e-9), torch.float32: dict(rtol=2e-4, atol=2e-4)}
@@ -21,15 +22,10 @@ def scan_inputs(batch: int, length: int, dtype: torch.dtype, dt_scale: float = 1
     return [v.to(dtype).requires_grad_(True) for v in (x, dt, A, B, C)]
 
 
-def values_and_gradients(f, inputs: list[torch.Tensor]) -> list[torch.Tensor]:
-    y = f(*inputs)
-    cotangent = torch.linspace(-1, 1, y.numel(), dtype=y.dtype).reshape(y.shape)
-    return [y, *torch.autograd.grad(y, inputs, cotangent)]
-
-
 def assert_scan_matches_reference(inputs: list[torch.Tensor], chunk_size: int, **tolerance) -> None:
-    fast = values_and_gradients(lambda *v: ssd_scan(*v, chunk_size=chunk_size), inputs)
-    oracle = values_and_gradients(ssd_scan_reference, [v.detach().double().requires_grad_(True) for v in inputs])
+    fast = values_and_gradients(ssd_scan(*inputs, chunk_size=chunk_size), inputs)
+    reference_inputs = [v.detach().double().requires_grad_(True) for v in inputs]
+    oracle = values_and_gradients(ssd_scan_reference(*reference_inputs), reference_inputs)
     for got, expected in zip(fast, oracle):
         assert got.dtype == inputs[0].dtype and torch.isfinite(got).all()
         torch.testing.assert_close(got.double(), expected, **tolerance)
