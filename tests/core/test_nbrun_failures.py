@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import shlex
 import subprocess
 import sys
 import time
@@ -13,7 +14,7 @@ from pathlib import Path
 import papermill
 import pytest
 
-from tokensel.core.lifeline import die_with_parent
+from tokensel.core.lifeline import die_with_parent, shells_above
 from tokensel.core.nbrun import execute
 
 WRITER = '''# %% [markdown]
@@ -107,11 +108,19 @@ def test_ctrl_c_prints_one_line_and_leaves_no_half_written_output(writer):
     assert not list(writer.glob("executed.ipynb*")) and [p.name for p in (writer / "reports").iterdir()] == ["exp"]
 
 
-def test_die_with_parent_signals_the_child_when_its_parent_is_killed(tmp_path):
-    """A parent starts a child that arms the lifeline and sleeps; killing the parent ends the child."""
+@pytest.mark.parametrize("through_shell", [False, True], ids=["direct", "through-dash"])
+def test_die_with_parent_signals_the_child_when_its_parent_is_killed(tmp_path, through_shell):
+    """A parent starts a child that arms the lifeline and sleeps; killing the parent ends the child.
+
+    Through a shell that does not replace itself with the command (``dash -c "...; true"``, as dvc
+    runs stages when SHELL is unset), the shell outlives the parent and the child must notice.
+    """
     pid_file = tmp_path / "child.pid"
-    child = f"from tokensel.core.lifeline import die_with_parent; import os, time; die_with_parent(); open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(60)"
-    parent = subprocess.Popen([sys.executable, "-c", f"import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', {child!r}]); time.sleep(60)"])
+    child = f"from tokensel.core.lifeline import die_with_parent, shells_above; import os, time; die_with_parent(); open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(60)"
+    command = [sys.executable, "-c", child]
+    if through_shell:
+        command = ["/bin/sh", "-c", f"{shlex.join(command)}; true"]
+    parent = subprocess.Popen([sys.executable, "-c", f"import subprocess, time; subprocess.Popen({command!r}); time.sleep(60)"])
     deadline = time.monotonic() + 30
     while not pid_file.exists() or not pid_file.read_text():
         assert time.monotonic() < deadline
@@ -123,6 +132,21 @@ def test_die_with_parent_signals_the_child_when_its_parent_is_killed(tmp_path):
     while _alive(child_pid) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not _alive(child_pid), "the child outlived its parent"
+
+
+def test_shells_above_names_each_shell_and_its_parent(tmp_path):
+    pid_file = tmp_path / "child.pid"
+    child = [sys.executable, "-c", f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(60)"]
+    shell = subprocess.Popen(["/bin/sh", "-c", f"{shlex.join(child)}; true"])
+    try:
+        deadline = time.monotonic() + 30
+        while not pid_file.exists() or not pid_file.read_text():
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        assert shells_above(int(pid_file.read_text())) == [(shell.pid, os.getpid())]
+    finally:
+        subprocess.run(["pkill", "-P", str(shell.pid)], check=False)
+        shell.wait()
 
 
 def _alive(pid: int) -> bool:
