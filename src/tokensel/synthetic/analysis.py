@@ -183,6 +183,16 @@ def _points_text(name: str, points: list[PointVerdict]) -> str:
     return ", ".join(f"{name}={p.x}" for p in points)
 
 
+def _against_transformer(name: str, points: list[PointVerdict], finding: str, with_shortcut: bool = False) -> str:
+    """``finding`` at ``points``, shown by the seeds of two-layer SSM+FNN and the Transformer at the last of them."""
+    p = points[-1]
+    shortcut = f"; shortcut {p.shortcut:.3f}" if with_shortcut else ""
+    return (
+        f"At {_points_text(name, points)} {finding} (at {name}={p.x}: two-layer SSM+FNN {p.two_layer.describe()}; "
+        f"Transformer {p.transformer.describe()}{shortcut})."
+    )
+
+
 def describe_task(task: str, name: str, points: list[PointVerdict]) -> str:
     """One paragraph per task: where the claim holds, where it fails, with the seed counts."""
     verdict = task_verdict(points)
@@ -204,11 +214,7 @@ def describe_task(task: str, name: str, points: list[PointVerdict]) -> str:
     if controlled and not any(p.one_layer is not None for p in controlled):
         parts.append("This task runs no one-layer SSM+FNN; only comparability with the Transformer is judged.")
     if fails:
-        p = fails[-1]
-        parts.append(
-            f"At {_points_text(name, fails)} it is not (at {name}={p.x}: two-layer SSM+FNN {p.two_layer.describe()}; Transformer "
-            f"{p.transformer.describe()}; shortcut {p.shortcut:.3f})."
-        )
+        parts.append(_against_transformer(name, fails, "it is not", with_shortcut=True))
         beats = [p for p in fails if p.outperforms_one_layer]
         if beats:
             q = beats[-1]
@@ -217,11 +223,7 @@ def describe_task(task: str, name: str, points: list[PointVerdict]) -> str:
                 f"{q.two_layer.median:.3f} against {q.one_layer.median:.3f})."
             )
     if straddles:
-        p = straddles[-1]
-        parts.append(
-            f"At {_points_text(name, straddles)} comparability is undecided: the seeds straddle the margin (at {name}={p.x}: two-layer "
-            f"SSM+FNN {p.two_layer.describe()}; Transformer {p.transformer.describe()})."
-        )
+        parts.append(_against_transformer(name, straddles, "comparability is undecided: the seeds straddle the margin"))
     weaker = [p for p in controlled if p.comparable and p.outperforms_one_layer is False]
     if weaker:
         parts.append(f"At {_points_text(name, weaker)} two layers do not beat one by the margin.")
