@@ -38,7 +38,7 @@ from IPython.display import Markdown, display
 
 from tokensel.constructions import analysis, claims, plots
 from tokensel.constructions import config as constructions_config
-from tokensel.core.params import profile_name
+from tokensel.core.params_file import profile_name
 from tokensel.core.paths import resolve
 from tokensel.core.results import render
 from tokensel.core.tables import table

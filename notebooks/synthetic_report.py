@@ -41,7 +41,7 @@ out_dir = "scratch/reports/synthetic"
 import xarray as xr
 from IPython.display import Markdown, display
 
-from tokensel.core.params import profile_name
+from tokensel.core.params_file import profile_name
 from tokensel.core.paths import resolve
 from tokensel.core.results import render
 from tokensel.core.tables import table

@@ -13,8 +13,9 @@ from typing import Annotated, Any, Literal
 
 from tokensel.constructions.encoding import binary_digits
 from tokensel.core.params import (
-    AtLeast, Between, Distinct, NonEmpty, NonNegativeFloat, PositiveFloat, PositiveInt, build, check, load_config,
+    AtLeast, Between, Distinct, NonEmpty, NonNegativeFloat, PositiveFloat, PositiveInt, build, check,
 )
+from tokensel.core.params_file import load_config
 
 KEY = "constructions"
 PARTS = ("selection", "copy", "recall", "precision", "costs", "bridge")

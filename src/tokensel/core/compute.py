@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from tokensel.core.params import NonNegativeFloat, NonNegativeInt, PositiveFloat, build, check, read_params
+from tokensel.core.params import NonNegativeFloat, NonNegativeInt, PositiveFloat, build, check
+from tokensel.core.params_file import read_params
 from tokensel.core.paths import resolve
 
 KEY = "compute"

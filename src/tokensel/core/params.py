@@ -12,7 +12,8 @@ mapping into them and checks, from the type annotations alone:
 Every problem of a section is collected and raised together as one ``ConfigError``, one line per
 problem, each starting with the dotted key (``'synthetic.train.steps' must be an integer ...``).
 Checks that involve several fields live in the dataclass's ``__post_init__`` and raise
-``FieldError(field, message)``; ``build`` prefixes the key there too.
+``FieldError(field, message)``; ``build`` prefixes the key there too. Reading the params file
+itself is ``tokensel.core.params_file``.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ import dataclasses
 import difflib
 import re
 import types
-from pathlib import Path
 from typing import (
     Annotated,
     Any,
@@ -34,10 +34,7 @@ from typing import (
     get_type_hints,
 )
 
-import yaml
-
 from tokensel.core.errors import ConfigError, FieldError
-from tokensel.core.paths import resolve
 
 T = TypeVar("T")
 
@@ -90,7 +87,8 @@ Probability = Annotated[float, Between(0, 1)]
 _NUMBER_TEXT = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
 
 
-def _describe(value: Any) -> str:
+def describe(value: Any) -> str:
+    """A params value with its type in words, for messages (``'6' (a string)``)."""
     kind = {bool: "a boolean", str: "a string", int: "an integer", float: "a number", list: "a list", dict: "a mapping"}
     return f"{value!r} ({kind.get(type(value), type(value).__name__)})"
 
@@ -130,17 +128,17 @@ class _Builder:
                 return value
             close = difflib.get_close_matches(str(value), [str(a) for a in args], n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
-            self.fail(key, f"is {_describe(value)}{hint}; allowed values: {', '.join(map(str, args))}")
+            self.fail(key, f"is {describe(value)}{hint}; allowed values: {', '.join(map(str, args))}")
             return _INVALID
         if origin is tuple:
             if not isinstance(value, (list, tuple)):
-                self.fail(key, f"must be a list, got {_describe(value)}")
+                self.fail(key, f"must be a list, got {describe(value)}")
                 return _INVALID
             items = [self.convert(v, args[0], f"{key}[{i}]") for i, v in enumerate(value)]
             return _INVALID if _INVALID in items else tuple(items)
         if origin is dict:
             if not isinstance(value, Mapping):
-                self.fail(key, f"must be a mapping of names to settings, got {_describe(value)}")
+                self.fail(key, f"must be a mapping of names to settings, got {describe(value)}")
                 return _INVALID
             items = {str(name): self.convert(v, args[1], f"{key}.{name}") for name, v in value.items()}
             return _INVALID if _INVALID in items.values() else items
@@ -178,19 +176,19 @@ class _Builder:
         if annotation is bool:
             if isinstance(value, bool):
                 return value
-            self.fail(key, f"must be true or false, got {_describe(value)}")
+            self.fail(key, f"must be true or false, got {describe(value)}")
         elif annotation is int:
             if isinstance(value, int) and not isinstance(value, bool):
                 return value
-            self.fail(key, f"must be an integer, got {_describe(value)}{_quoted_number_hint(value)}")
+            self.fail(key, f"must be an integer, got {describe(value)}{_quoted_number_hint(value)}")
         elif annotation is float:
             if isinstance(value, (int, float)) and not isinstance(value, bool):
                 return float(value)
-            self.fail(key, f"must be a number, got {_describe(value)}{_quoted_number_hint(value)}")
+            self.fail(key, f"must be a number, got {describe(value)}{_quoted_number_hint(value)}")
         elif annotation is str:
             if isinstance(value, str):
                 return value
-            self.fail(key, f"must be text, got {_describe(value)}")
+            self.fail(key, f"must be text, got {describe(value)}")
         else:
             raise TypeError(f"params annotation {annotation!r} at '{key}' is not supported")
         return _INVALID
@@ -225,7 +223,7 @@ def build(cls: type[T], data: Any, key: str) -> T:
     if data is None:
         data = {}
     if not isinstance(data, Mapping):
-        raise ConfigError(f"'{key}' must be a mapping of keys to values, got {_describe(data)}.")
+        raise ConfigError(f"'{key}' must be a mapping of keys to values, got {describe(data)}.")
     annotations = fields_of(cls)
     builder = _Builder()
     builder.problems.extend(unknown_key_problems(key, data, list(annotations)))
@@ -261,51 +259,3 @@ def convert(value: Any, annotation: Any, key: str) -> Any:
     if builder.problems:
         raise ConfigError(builder.problems)
     return converted
-
-
-def read_params(path: str | Path) -> dict[str, Any]:
-    """The params file as a mapping; a missing, empty, unparsable or non-mapping file is named."""
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"Params file '{path}' not found. Run from the repository root, or restore it: git checkout params.yaml.")
-    try:
-        raw = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise ConfigError(f"'{path}' is not valid YAML{where}: {problem}. Fix that line, or restore the file: git checkout {path.name}.") from None
-    if raw is None:
-        raise ConfigError(f"'{path}' is empty. Restore it with `git checkout {path.name}` or `python -m tokensel.pipeline.profiles use default --force`.")
-    if not isinstance(raw, dict):
-        raise ConfigError(f"'{path}' must hold a mapping of sections (synthetic:, regression:, ...) at the top level, got {_describe(raw)}.")
-    return raw
-
-
-def read_section(path: str | Path, section: str) -> Any:
-    """One experiment's section of the params file (the experiment's loader validates it)."""
-    raw = read_params(path)
-    if section not in raw:
-        raise ConfigError(f"'{path}' has no '{section}' section; copy it from profiles/default.yaml.")
-    return raw[section]
-
-
-def load_config(params_file: str | Path, key: str, from_params):
-    """``from_params`` applied to section ``key`` of a params file (relative paths from the repository root)."""
-    return from_params(read_section(resolve(params_file), key), key)
-
-
-def profile_name(params_file: str | Path = "params.yaml") -> str:
-    """The ``profile:`` a params file names (relative paths from the repository root)."""
-    return str(read_params(resolve(params_file)).get("profile", "default"))
-
-
-def lookup(params: Mapping[str, Any], dotted: str) -> Any:
-    """``params['a']['b']`` for ``'a.b'``; a missing key is named."""
-    node: Any = params
-    for part in dotted.split("."):
-        if not isinstance(node, Mapping) or part not in node:
-            raise ConfigError(f"'{dotted}' is not in the params file.")
-        node = node[part]
-    return node
-

@@ -18,7 +18,7 @@ import pandas as pd
 import xarray as xr
 
 from tokensel.core.errors import ConfigError
-from tokensel.core.params import lookup, read_params
+from tokensel.core.params_file import lookup, read_params
 
 ENGINE = "h5netcdf"
 

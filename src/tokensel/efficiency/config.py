@@ -18,8 +18,8 @@ from tokensel.core.params import (
     PositiveInt,
     build,
     check,
-    load_config,
 )
+from tokensel.core.params_file import load_config
 from tokensel.nn.config import ModelConfig
 from tokensel.nn.filters import FILTERS
 from tokensel.nn.mixers.gated_conv import GatedConvOptions

@@ -38,8 +38,8 @@ from tokensel.core.params import (
     PositiveInt,
     build,
     check,
-    load_config,
 )
+from tokensel.core.params_file import load_config
 from tokensel.genomic.dataset_specs import Dataset, DatasetSpec
 from tokensel.nn.config import ModelConfig
 

@@ -32,7 +32,7 @@ from typing import Any, Mapping
 import yaml
 
 from tokensel.core.errors import ConfigError
-from tokensel.core.params import read_params
+from tokensel.core.params_file import read_params
 from tokensel.pipeline.validate import problems_of
 
 BASE = "default"

@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from tokensel.core import publish
-from tokensel.core.params import read_params
+from tokensel.core.params_file import read_params
 from tokensel.core.verdicts import VERDICTS, badge
 from tokensel.pipeline import stage_times
 from tokensel.pipeline.experiments import EXPERIMENTS as TITLES

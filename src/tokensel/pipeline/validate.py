@@ -14,7 +14,8 @@ from typing import Any, Mapping
 
 from tokensel.core import compute
 from tokensel.core.errors import ConfigError
-from tokensel.core.params import read_params, unknown_key_problems
+from tokensel.core.params import unknown_key_problems
+from tokensel.core.params_file import read_params
 from tokensel.pipeline import checks
 from tokensel.pipeline.experiments import EXPERIMENTS, environment_problems, load
 

@@ -20,8 +20,8 @@ from tokensel.core.params import (
     PositiveInt,
     build,
     check,
-    load_config,
 )
+from tokensel.core.params_file import load_config
 from tokensel.nn.config import ModelConfig
 
 KEY = "regression"

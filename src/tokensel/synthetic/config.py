@@ -23,9 +23,9 @@ from tokensel.core.params import (
     check,
     convert,
     fields_of,
-    load_config,
     unknown_key_problems,
 )
+from tokensel.core.params_file import load_config
 from tokensel.nn.config import ModelConfig
 from tokensel.tasks import TASKS, Task
 
