@@ -57,3 +57,21 @@ def test_dry_run_keeps_shapes_and_cuts_the_work() -> None:
     order = small.datasets["motif_order"]
     assert order.length == 36 and set(order.steps.values()) == {2} and all(len(v) == 1 for v in order.lrs.values())
     assert small.seeds == (0,) and small.train.d_model == 8
+    janggu = small.datasets["janggu"]
+    assert janggu.length == 40 and janggu.max_per_split is not None
+
+
+def test_max_per_split_keeps_a_seeded_subset_of_each_split() -> None:
+    full = from_params(section()).datasets["janggu"]
+    capped = from_params(section(datasets__janggu__max_per_split=300)).datasets["janggu"]
+    train, test = full.splits()
+    loaded, again = capped.load(), capped.load()
+    assert len(loaded.train.labels) + len(loaded.val.labels) <= 300 < len(train.labels)
+    assert len(loaded.test.labels) <= 300 < len(test.labels)
+    assert (loaded.test.sequences == again.test.sequences).all() and (loaded.train.labels == again.train.labels).all()
+    assert set(loaded.test.labels.tolist()) == {0, 1}
+
+
+def test_max_per_split_must_be_positive() -> None:
+    with pytest.raises(ConfigError, match=r"'genomic.datasets.janggu.max_per_split' must be at least 1"):
+        from_params(section(datasets__janggu__max_per_split=0))

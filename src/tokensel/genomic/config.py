@@ -168,15 +168,18 @@ def environment_problems(config: GenomicExperiment) -> list[str]:
     return problems
 
 
+DRY_RUN_SPLIT = 256
+
+
 def dry_run(section: dict) -> dict:
     """The same models and sequence lengths with the least work: 2 steps, one seed and one
-    learning rate per model, few inputs."""
+    learning rate per model, few inputs (real data: ``DRY_RUN_SPLIT`` sequences per split)."""
     def small(spec: dict) -> dict:
         out = {**spec, "steps": {m: 2 for m in spec.get("steps", {})}, "lrs": {m: list(v)[:1] for m, v in spec.get("lrs", {}).items()}}
         if spec.get("kind") == "motif_order":
             out.update({"n_train": 64, "n_val": 8, "n_test": 8, "n_attributed": 2, "n_moved": 1})
         else:
-            out.update({"n_attributed_per_class": 1, "n_inserted_per_class": min(2, spec.get("n_inserted_per_class", 2))})
+            out.update({"n_attributed_per_class": 1, "n_inserted_per_class": min(2, spec.get("n_inserted_per_class", 2)), "max_per_split": DRY_RUN_SPLIT})
         return out
 
     return {

@@ -7,9 +7,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal, Mapping
 
+import numpy as np
+
 from tokensel.core.errors import ConfigError
 from tokensel.core.params import AtLeast, Between, Distinct, NonEmpty, NonNegativeInt, PositiveFloat, PositiveInt, build, check
 from tokensel.genomic.data import ORDER_CLASSES, TaskData, motif_order_task, real_task
+from tokensel.genomic.datasets import GenomicDataset
 from tokensel.genomic.insertion import InsertionSet, insertion_set
 from tokensel.genomic.motifs import MAFK_MARE_HALF_SITE, MAFK_T_MARE, OCT4_OCTAMER, parse_consensus
 from tokensel.genomic.sources import JANGGU_FILES, default_genomic_benchmarks_root, janggu_resources_dir, load_genomic_benchmark, load_janggu_oct4_mafk
@@ -79,7 +82,9 @@ class RealData:
     per split, ``val_fraction`` of the training split held out. ``class_motifs`` names each class's
     motifs (scanned on both strands): per class, the first ``n_attributed_per_class`` test
     sequences that hold one are attributed with it as ground truth, and every one of them with
-    exactly one occurrence is relocated."""
+    exactly one occurrence is relocated. ``max_per_split`` keeps a random subset of at most that
+    many sequences of each split before all this (a quick look at the shapes, as in the CPU dry run
+    of the GPU profiles; never for a result); None keeps every sequence."""
 
     steps: Steps = field(default_factory=dict)
     lrs: LearningRates = field(default_factory=dict)
@@ -89,6 +94,7 @@ class RealData:
     class_motifs: Annotated[ClassMotifs, NonEmpty()] = field(default_factory=dict)
     n_attributed_per_class: PositiveInt = 40
     n_inserted_per_class: NonNegativeInt = 100
+    max_per_split: PositiveInt | None = None
     data_seed: int = 0
 
     def __post_init__(self) -> None:
@@ -110,9 +116,15 @@ class RealData:
         return tuple(self.class_motifs[c] for c in class_names)
 
     def load(self) -> TaskData:
-        train, test = self.splits()
+        train, test = (self._capped(split) for split in self.splits())
         per_class = self.per_class_motifs(train.class_names, train.name)
         return real_task(train, test, self.length, self.gc_bins, self.val_fraction, per_class, self.n_attributed_per_class, self.data_seed)
+
+    def _capped(self, split: GenomicDataset) -> GenomicDataset:
+        if self.max_per_split is None or len(split.labels) <= self.max_per_split:
+            return split
+        rows = np.random.default_rng(self.data_seed).choice(len(split.labels), self.max_per_split, replace=False)
+        return split.subset(np.sort(rows))
 
     def insertion(self, data: TaskData) -> InsertionSet | None:
         """The motif-insertion inputs (``tokensel.genomic.insertion``) of the loaded task's test split."""

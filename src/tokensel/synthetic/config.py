@@ -209,15 +209,15 @@ def load(params_file: str | Path = "params.yaml") -> SyntheticExperiment:
 
 
 def dry_run(section: dict) -> dict:
-    """The same tasks, points, models and widths with the least work: 2 steps per run (long runs
-    too), one learning rate, one seed (the learning-rate seed), one seed per width."""
+    """The same tasks, points, models and widths with the least work: 2 steps of 2 sequences per run
+    (long runs too), one learning rate, one seed (the learning-rate seed), one seed per width."""
     train = section.get("train", {})
     lr_seed = train.get("lr_seed", 0)
     size = section.get("size_needed", {})
     return {
         **section,
         "grid": {**section["grid"], "seeds": [lr_seed]},
-        "train": {**train, "steps": 2, "eval_every": 1, "lrs": list(train.get("lrs", [1e-3]))[:1], "n_val": 8, "n_test": 8},
+        "train": {**train, "steps": 2, "eval_every": 1, "batch_size": 2, "lrs": list(train.get("lrs", [1e-3]))[:1], "n_val": 8, "n_test": 8},
         "tasks": {name: {**{k: v for k, v in spec.items() if k != "steps"}, **({"lrs": list(spec["lrs"])[:1]} if spec.get("lrs") else {})}
                   for name, spec in section["tasks"].items()},
         "size_needed": {**size, "seeds": [lr_seed], "required": 1},
