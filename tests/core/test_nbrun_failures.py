@@ -94,6 +94,23 @@ def wait_until_the_notebook_runs(writer: Path) -> None:
         time.sleep(0.2)
 
 
+def communicate_or_report_what_hangs(process: subprocess.Popen, timeout: float) -> str:
+    """The runner's stderr once it and every process holding its pipes have ended; on a timeout,
+    a failure that names which of them still run (the runner itself, or a kernel it left)."""
+    import psutil
+
+    try:
+        return process.communicate(timeout=timeout)[1]
+    except subprocess.TimeoutExpired:
+        alive = [(p.pid, p.status(), " ".join(p.cmdline())[:200]) for p in psutil.Process(process.pid).children(recursive=True)]
+        runner_status = process.poll()
+        for pid, _, _ in alive:
+            os.kill(pid, signal.SIGKILL)
+        process.kill()
+        _, stderr = process.communicate()
+        pytest.fail(f"{timeout} s after Ctrl-C: runner exit code {runner_status}, its children still running {alive}; stderr:\n{stderr}")
+
+
 @pytest.mark.slow
 def test_ctrl_c_prints_one_line_and_leaves_no_half_written_output(writer):
     published = writer / "reports" / "exp"
@@ -101,7 +118,7 @@ def test_ctrl_c_prints_one_line_and_leaves_no_half_written_output(writer):
     process = runner(writer, wait=120)
     wait_until_the_notebook_runs(writer)
     process.send_signal(signal.SIGINT)
-    _, stderr = process.communicate(timeout=60)
+    stderr = communicate_or_report_what_hangs(process, timeout=60)
     assert process.returncode == 130
     assert stderr.strip().splitlines()[-1].startswith("Interrupted: ") and "Traceback" not in stderr and "\x1b[" not in stderr, stderr
     assert contents(published) == before
