@@ -74,7 +74,13 @@ def runner(writer: Path, wait: int, fail: bool = False) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "tokensel.core.nbrun", str(writer / "writer.py"), str(writer / "executed.ipynb"),
          "--out-dir", str(writer / "reports" / "exp"), "--html", str(writer / "reports" / "exp" / "index.html"), "-p", "wait", str(wait), "-p", "fail", str(fail).lower()],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=_sigint_at_default)
+
+
+def _sigint_at_default() -> None:
+    # Ctrl-C in a terminal reaches a runner whose SIGINT is at its default; a suite started as a
+    # shell's background job would otherwise hand the runner an ignored SIGINT.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 @pytest.mark.slow
