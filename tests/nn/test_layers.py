@@ -4,7 +4,8 @@ import torch
 from tokensel.nn.config import ModelConfig
 from tokensel.nn.filters import DenseSSMFilter, FIRFilter, S4DFilter, reference_recurrence
 from tokensel.nn.mixers.attention import AttentionOptions, CausalSelfAttention, naive_attention
-from tokensel.nn.mixers.long_conv import LongConvMixer, LongConvOptions, direct_causal_conv, fft_causal_conv
+from tokensel.nn.families import family
+from tokensel.nn.mixers.long_conv import LongConvMixer, LongConvOptions, ShortConvSSMOptions, direct_causal_conv, fft_causal_conv
 from tokensel.nn.models import SequenceModel
 
 
@@ -72,11 +73,34 @@ def test_sdpa_attention_equals_naive_attention():
     naive = layer.out_proj(naive_attention(q, k, v).transpose(1, 2).flatten(2))
     torch.testing.assert_close(layer(x), naive)
 
+def test_short_conv_ssm_shifts_locally_before_the_long_convolution():
+    """The short convolution's output at t reads only u[t-2 .. t]; the long filter then mixes that."""
+    mixer = LongConvMixer(4, ShortConvSSMOptions(filter="fir", window=6, conv_width=3), max_len=20).double()
+    x = torch.randn(2, 20, 4, dtype=torch.float64)
+    u = x.transpose(1, 2)
+    local = sum(mixer.short_taps[:, lag, None] * torch.nn.functional.pad(u, (lag, 0))[..., :20] for lag in range(3))
+    h = torch.nn.functional.pad(mixer.filter.taps, (0, 14))
+    expected = mixer.out_proj((direct_causal_conv(local, h) + mixer.skip[:, None] * local).transpose(1, 2))
+    torch.testing.assert_close(mixer(x), expected)
+
+
+def test_short_conv_ssm_is_its_own_family():
+    """A model that wins with the short convolution must never stand in for the plain SSM's family."""
+    plain, short = model(mixer="ssm", filter="fir", n_layers=2, fnn_depth=2), model(mixer="short_conv_ssm", filter="fir", n_layers=2, fnn_depth=2)
+    assert family(plain) == "two-layer SSM+FNN"
+    assert family(short) == "two-layer short-conv SSM+FNN"
+
+
+def test_short_conv_width_names_its_key():
+    with pytest.raises(Exception, match=r"test\.conv_width"):
+        model(mixer="short_conv_ssm", filter="fir", conv_width=0)
+
 
 MODELS = {
     "fir": model(mixer="ssm", filter="fir", n_layers=2, fnn_depth=2, fnn_width=16),
     "ssm": model(mixer="ssm", filter="ssm", n_layers=2, fnn_depth=1, fnn_width=16, state_size=4, pre_fnn=True),
     "s4d": model(mixer="ssm", filter="s4d", n_layers=2, fnn_depth=0, state_size=4),
+    "short_conv_ssm": model(mixer="short_conv_ssm", filter="fir", n_layers=2, fnn_depth=2, fnn_width=16),
     "attention": model(mixer="attention", n_layers=2, fnn_depth=1, fnn_width=16, n_heads=2, positional="sinusoidal"),
 }
 

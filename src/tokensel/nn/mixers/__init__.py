@@ -14,7 +14,7 @@ from torch import nn
 
 from tokensel.nn.mixers.attention import AttentionOptions, CausalSelfAttention
 from tokensel.nn.mixers.gated_conv import GatedConvMixer, GatedConvOptions
-from tokensel.nn.mixers.long_conv import LongConvMixer, LongConvOptions
+from tokensel.nn.mixers.long_conv import LongConvMixer, LongConvOptions, ShortConvSSMOptions
 from tokensel.nn.mixers.selective import SelectiveOptions, SelectiveSSMMixer
 from tokensel.nn.mixers.ssd import SSDMixer, SSDOptions
 
@@ -28,6 +28,7 @@ class MixerSpec:
 
 MIXERS: dict[str, MixerSpec] = {
     "ssm": MixerSpec(LongConvMixer, LongConvOptions, family="SSM"),
+    "short_conv_ssm": MixerSpec(LongConvMixer, ShortConvSSMOptions, family="short-conv SSM"),
     "attention": MixerSpec(CausalSelfAttention, AttentionOptions, family="Transformer"),
     "gated_conv": MixerSpec(GatedConvMixer, GatedConvOptions, family="gated convolution"),
     "selective": MixerSpec(SelectiveSSMMixer, SelectiveOptions, family="selective SSM"),

@@ -1,7 +1,9 @@
 """The paper's SSM layer: a channel-wise causal long convolution with a filter from ``tokensel.nn.filters``.
 
 y = out_proj(h * u + skip * u): the skip term is folded into the filter's lag-0 tap, so one
-convolution computes both. Long filters are applied by FFT in O(L log L); filters of at most
+convolution computes both. The ``short_conv_ssm`` variant first passes u through a short depthwise
+causal convolution (``conv_width`` taps), as H3, Hyena and BaseConv pair their long convolutions
+with a short one: it separates "time-invariant" from "missing a local shift" when the SSM fails. Long filters are applied by FFT in O(L log L); filters of at most
 ``DIRECT_CONV_MAX_TAPS`` taps (short FIR windows) by direct convolution, which measured about 2x
 faster on CPU at 16 taps (B=800, L=200, d=32).
 """
@@ -34,6 +36,21 @@ class LongConvOptions:
 
     def __post_init__(self) -> None:
         check(self.filter in FILTERS, "filter", f"is '{self.filter}'; choose from {', '.join(FILTERS)}")
+
+    def short_conv_width(self) -> int:
+        """Taps of the short convolution before the long one (0: none)."""
+        return 0
+
+
+@dataclass(frozen=True)
+class ShortConvSSMOptions(LongConvOptions):
+    """The ``ssm`` mixer's keys, and ``conv_width``: taps of the short depthwise causal convolution
+    in front of the long one (3, as in Hyena)."""
+
+    conv_width: PositiveInt = 3
+
+    def short_conv_width(self) -> int:
+        return self.conv_width
 
 
 def fft_causal_conv(u: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
@@ -73,11 +90,15 @@ def with_skip(h: torch.Tensor, skip: torch.Tensor) -> torch.Tensor:
 class LongConvMixer(nn.Module):
     def __init__(self, d_model: int, options: LongConvOptions, max_len: int):
         super().__init__()
+        width = options.short_conv_width()
+        self.short_taps = short_conv_taps(d_model, width) if width else None
         self.filter = make_filter(options, d_model, max_len)
         self.skip = nn.Parameter(torch.ones(d_model))
         self.out_proj = nn.Linear(d_model, d_model)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         u = x.transpose(1, 2)  # (B, D, L)
+        if self.short_taps is not None:
+            u = direct_causal_conv(u, self.short_taps)
         h = with_skip(self.filter(u.shape[-1]), self.skip)
         return self.out_proj(causal_conv(u, h).transpose(1, 2))
