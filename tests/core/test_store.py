@@ -50,6 +50,13 @@ def test_keys_follow_values_not_identity():
         canonical({"opaque": object()})
 
 
+def test_a_run_named_twice_has_one_key():
+    """A label or the params key named in error messages changes no number, so it changes no key."""
+    job = {"x": 1.0, "log": "l"}
+    assert run_key(runjobs.square, {**job, "label": "grid/seed=0"}) == run_key(runjobs.square, {**job, "label": "width=64/seed=0", "lr_key": "k"})
+    assert run_key(runjobs.square, {**job, "label": "a"}) != run_key(runjobs.square, {**job, "x": 2.0, "label": "a"})
+
+
 def test_a_run_needed_twice_is_trained_once_and_later_calls_reuse_it(store, tmp_path):
     log = tmp_path / "log"
     jobs = [dict(x=float(x), log=str(log)) for x in (1, 2, 1, 3, 2)]

@@ -6,6 +6,9 @@ shape and bytes, floats exactly by their hex form, mappings in key order), the f
 the tokensel source the function's module imports, and what else changes floating-point results
 (the torch version and the device kind). A value the encoding does not know raises ``TypeError``
 instead of falling back to ``repr``, which could embed a memory address and never match again.
+Arguments that only name a run in progress bars and error messages (``NAMING_ARGUMENTS``) are left
+out, so one run asked for under two names (a grid cell and the same cell of a width grid) is
+trained once.
 """
 
 from __future__ import annotations
@@ -69,6 +72,9 @@ def _encode(value: Any, out: list[bytes]) -> None:
                         "cannot key; pass a dataclass, array or plain value instead (tokensel.core.runkey)")
 
 
+NAMING_ARGUMENTS = frozenset({"label", "lr_key"})
+
+
 def canonical(value: Any) -> bytes:
     """The bytes two equal argument sets share and two different ones never do."""
     out: list[bytes] = []
@@ -94,6 +100,7 @@ def environment() -> str:
 
 def run_key(function: Callable, job: dict, code: str | None = None) -> str:
     digest = hashlib.sha256()
-    for part in (function_name(function).encode(), canonical(job), (code or function_code(function)).encode(), environment().encode()):
+    numbers = {name: value for name, value in job.items() if name not in NAMING_ARGUMENTS}
+    for part in (function_name(function).encode(), canonical(numbers), (code or function_code(function)).encode(), environment().encode()):
         digest.update(part + b"\0")
     return digest.hexdigest()
