@@ -1,5 +1,5 @@
-"""The full width grid (``size_needed.search: full``), the size fits and the constructions beside
-the trained sizes, on constructed results."""
+"""The full width grid (``size_needed.search: full``), the size fits, the constructions beside the
+trained sizes, and their figures, on constructed results."""
 
 import json
 import math
@@ -10,7 +10,7 @@ import xarray as xr
 
 from tokensel.core.errors import ConfigError
 from tokensel.core.runs import merge_runs
-from tokensel.synthetic import sizes
+from tokensel.synthetic import plots, sizes
 from tokensel.synthetic.config import from_params
 from tokensel.synthetic.stage import ModelOutcome, _width_grid, _width_search, model_plan, task_dataset
 from tokensel.synthetic.train import RunResult
@@ -167,3 +167,18 @@ def test_the_constructions_are_matched_to_each_task_by_its_settings():
     # two pairs, all queried (L = 6): the L = 5 cell queries one pair, the last cell has four pairs
     assert recall[["v", "params", "construction"]].values.tolist() == [[16.0, 1.0, "recall construction, 2 layers"], [256.0, 2.0, "recall construction, 2 layers"]]
     assert sizes.constructed_sizes(xr.Dataset(), ds, FULL).empty
+
+
+def test_the_figures_write_pngs(tmp_path):
+    ds = copy_results()
+    html = plots.accuracy_vs_width(ds, FULL.verdict, tmp_path / "width.png")
+    assert (tmp_path / "width.png").read_bytes().startswith(b"\x89PNG") and "<img" in html.data
+    with pytest.raises(ValueError, match="nothing to draw"):
+        plots.accuracy_vs_width(bisected_results(), FULL.verdict, tmp_path / "none.png")
+    assert not (tmp_path / "none.png").exists()
+    trained = sizes.smallest_solving(ds)
+    built = sizes.constructed_sizes(constructions(), ds, FULL)
+    plots.trained_vs_constructed(trained, built, tmp_path / "sizes.png")
+    assert (tmp_path / "sizes.png").read_bytes().startswith(b"\x89PNG")
+    plots.trained_vs_constructed(trained.assign(needed_params=np.nan), built.iloc[:0], tmp_path / "empty.png")
+    assert (tmp_path / "empty.png").stat().st_size > 0
