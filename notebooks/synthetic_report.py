@@ -32,6 +32,7 @@
 # %% tags=["parameters"]
 params_file = "params.yaml"
 results_file = "results/synthetic/results.nc"
+constructions_file = "results/constructions/results.nc"
 out_dir = "scratch/reports/synthetic"
 
 # %% [markdown]
@@ -46,7 +47,7 @@ from tokensel.core.paths import resolve
 from tokensel.core.results import render
 from tokensel.core.tables import table
 from tokensel.nn import families
-from tokensel.synthetic import analysis, diagnostics, gaps, outputs, plots
+from tokensel.synthetic import analysis, diagnostics, gaps, outputs, plots, sizes
 from tokensel.synthetic import config as synthetic_config
 
 experiment = synthetic_config.load(params_file)
@@ -192,6 +193,35 @@ if ds["size_test_acc"].notnull().any():
     display(plots.size_needed(ds, out / "figures" / "size_needed.png"))
     display(table(diagnostics.size_table(ds).rename(columns={"x": "point"}), names=names))
     display(Markdown(diagnostics.describe_growth(diagnostics.growth(ds))))
+else:
+    display(Markdown("This profile runs no width search (`synthetic.size_needed.tasks` is empty)."))
+
+# %% [markdown]
+# ## Accuracy against width
+# As in Zoology's MQAR figure: test accuracy at every width, one panel per point of each task's
+# axis; dots are seeds, lines their medians. Only points where every width ran on every seed
+# (`synthetic.size_needed.search: full`) are drawn.
+
+# %%
+if sizes.full_width_points(ds):
+    display(plots.accuracy_vs_width(ds, cfg, out / "figures" / "accuracy_vs_width.png"))
+else:
+    display(Markdown("Nothing to draw: no point of this profile's width search ran every width on every seed; "
+                     "`synthetic.size_needed.search: full` runs them all, bisection only a few."))
+
+# %% [markdown]
+# ## Trained sizes against the constructions
+# Parameters at the smallest solving width against each task's growth variable (L where the axis
+# changes the length, else |W|), beside the constructions experiment's hand-built networks at the
+# same task settings (copying and recall only). The table fits log p = a + b log v (power) and
+# log p = a + b log log v (poly-log); the smaller residual sum of squares (rss) fits better.
+
+# %%
+if ds["size_test_acc"].notnull().any():
+    constructions = xr.load_dataset(resolve(constructions_file), engine="h5netcdf")
+    display(plots.trained_vs_constructed(sizes.smallest_solving(ds), sizes.constructed_sizes(constructions, ds, experiment),
+                                         out / "figures" / "trained_vs_constructed.png"))
+    display(table(sizes.size_fits(ds), names=names))
 else:
     display(Markdown("This profile runs no width search (`synthetic.size_needed.tasks` is empty)."))
 

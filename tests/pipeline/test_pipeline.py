@@ -77,7 +77,8 @@ def test_synthetic_notebooks_run_with_tiny_parameters(tmp_path, monkeypatch):
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["claim"] and set(metrics["median_accuracy"]) == {"copy", "recall", "mqar"}
     assert {p.name for p in (out / "figures").glob("*.png")} == {
-        "accuracy.png", "input_dependent.png", "learning_rates.png", "training_curves.png", "late_gains.png", "long_runs.png", "size_needed.png"}
+        "accuracy.png", "input_dependent.png", "learning_rates.png", "training_curves.png", "late_gains.png", "long_runs.png", "size_needed.png",
+        "trained_vs_constructed.png"}
     assert {p.name for p in out.glob("accuracy-*.csv")} == {"accuracy-copy.csv", "accuracy-recall.csv", "accuracy-mqar.csv"}
     html = (out / "index.html").read_text()
     assert "Verdict" in html and "what the paper reports" in html and "tokensel" not in html.split("<body", 1)[1].split("Configuration", 1)[0], "code leaked into the report"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from tokensel.core.errors import ConfigError
 from tokensel.core.params import (
@@ -69,8 +69,9 @@ class SizeNeededConfig:
 
     A width w means d_model = w and FNN width = ``fnn_per_width`` * w. A width suffices when at
     least ``required`` of ``seeds`` solve the point (test accuracy >= ``verdict.solved_acc``).
-    Widths are searched by bisection, which assumes that a width that suffices stays sufficient
-    when widened; each model trains at the learning rate chosen for it in the grid."""
+    ``search: bisection`` tries few widths, assuming that a width that suffices stays sufficient
+    when widened; ``search: full`` runs every width on every seed, so accuracy can be drawn against
+    width. Each model trains at the learning rate chosen for it in the grid."""
 
     tasks: dict[str, Annotated[tuple[PositiveInt, ...], NonEmpty(), Distinct()]] = field(default_factory=dict)
     models: Annotated[tuple[str, ...], Distinct()] = ()
@@ -78,6 +79,7 @@ class SizeNeededConfig:
     fnn_per_width: PositiveInt = 2
     seeds: Annotated[tuple[int, ...], NonEmpty(), Distinct()] = (0, 1, 2)
     required: PositiveInt = 2
+    search: Literal["bisection", "full"] = "bisection"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "widths", tuple(sorted(self.widths)))

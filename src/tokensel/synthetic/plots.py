@@ -12,13 +12,15 @@ import xarray as xr
 from IPython.display import HTML
 
 from tokensel.core.figures import save_figure
-from tokensel.core.style import family_colour
+from tokensel.core.style import REFERENCE_GREYS, family_colour
 from tokensel.nn.families import readable_names
 from tokensel.synthetic.analysis import per_seed, shortcut_table
 from tokensel.synthetic.diagnostics import axis_name, late_gain, lr_table, size_table, swept_tasks
 from tokensel.synthetic.config import VerdictConfig
+from tokensel.synthetic.sizes import full_width_points
 
 TASK_TITLES = {"copy": "Input copying", "recall": "Associative recall", "mqar": "Multi-query AR (Zoology)"}
+GROWTH_LABELS = {"L": "sequence length L", "|W|": "distinct keys |W|", "V": "vocabulary V (keys + values)", "k": "key-value pairs k"}
 
 
 def _axis_label(ds: xr.Dataset, task: str) -> str:
@@ -186,6 +188,71 @@ def size_needed(ds: xr.Dataset, path: str | Path) -> HTML:
     figure.tight_layout()
     return save_figure(figure, path, "Parameters needed to solve each point against the task's axis on log-log axes, one line per "
                        "model; open triangles at the top mark points no width of the list solved.")
+
+
+def accuracy_vs_width(ds: xr.Dataset, cfg: VerdictConfig, path: str | Path) -> HTML:
+    """Test accuracy against width (d_model) at every point where the width search ran every width
+    (``size_needed.search: full``): a row of panels per task, a panel per point; per model the seeds
+    (dots) and their median (line), the shortcut dashed, the solved threshold dotted."""
+    points = full_width_points(ds)
+    if not points:
+        raise ValueError("No point of the width search ran every width (bisection skips widths): nothing to draw.")
+    by_task = {task: [x for t, x in points if t == task] for task in dict.fromkeys(task for task, _ in points)}
+    columns = max(map(len, by_task.values()))
+    figure, axes = plt.subplots(len(by_task), columns, figsize=(3.6 * columns, 3.2 * len(by_task)), squeeze=False)
+    legend_ax = axes[0][len(next(iter(by_task.values()))) - 1]
+    frame = ds["size_test_acc"].to_dataframe().reset_index().dropna(subset=["size_test_acc"])
+    order = list(dict.fromkeys(frame["model"]))
+    palette, shortcut = _palette(ds), shortcut_table(ds).set_index(["task", "x"])["shortcut_acc"]
+    for row, (task, xs) in zip(axes, by_task.items()):
+        for ax, x in zip(row, xs):
+            rows = frame[(frame["task"] == task) & (frame["x"] == x)]
+            sns.scatterplot(data=rows, x="width", y="size_test_acc", hue="model", hue_order=order, palette=palette, ax=ax, s=18,
+                            alpha=0.7, legend=False)
+            medians = rows.groupby(["model", "width"])["size_test_acc"].median().reset_index()
+            sns.lineplot(data=medians, x="width", y="size_test_acc", hue="model", hue_order=order, palette=palette, ax=ax,
+                         legend=ax is legend_ax)
+            ax.axhline(shortcut[(task, x)], ls="--", color="grey", lw=1.2, label="shortcut (no recall/copy)")
+            ax.axhline(cfg.solved_acc, ls=":", color="black", lw=1, label=f"solved ({cfg.solved_acc:g})")
+            _log2_axis(ax, ds["width"].values)
+            ax.set(ylim=(-0.02, 1.02), xlabel="width (d_model)", ylabel="test accuracy", title=f"{_title(ds, task)}, {axis_name(ds, task)}={x}")
+        for ax in row[len(xs):]:
+            ax.set_visible(False)
+    _legend(legend_ax, ds)
+    figure.tight_layout()
+    return save_figure(figure, path, "Test accuracy against model width at every point of the width grid, one row per task and one "
+                       "panel per point: seeds as dots, seed medians as lines, the shortcut score dashed, the solved threshold dotted.")
+
+
+def trained_vs_constructed(sizes: pd.DataFrame, constructed: pd.DataFrame, path: str | Path) -> HTML:
+    """Parameters of the smallest solving trained models (markers, by model) and of the hand-built
+    constructions (grey lines) against each task's growth variable, log-log, one panel per task of
+    ``sizes`` (frames of ``sizes.smallest_solving`` and ``sizes.constructed_sizes``)."""
+    tasks = list(dict.fromkeys(sizes["task"]))
+    labels = list(dict.fromkeys(constructed["construction"]))
+    greys = dict(zip(labels, REFERENCE_GREYS * len(labels)))
+    dashes = dict(zip(labels, ["-", "--", "-.", ":"] * len(labels)))
+    figure, axes = _panels(tasks, height=3.4, width=6.0)  # room for the legend beside each panel
+    for ax, task in zip(axes, tasks):
+        trained = sizes[sizes["task"] == task].dropna(subset=["needed_params"])
+        for (name, rows), marker in zip(trained.groupby("name", sort=False), "osD^v<>"):  # markers tell apart models at one point
+            ax.scatter(rows["v"], rows["needed_params"], color=family_colour(name), marker=marker, s=36, alpha=0.8, zorder=3,
+                       label=f"{name}, trained")
+        built = constructed[constructed["task"] == task]
+        for label, rows in built.groupby("construction", sort=False):
+            rows = rows.sort_values("v")
+            ax.plot(rows["v"], rows["params"], color=greys[label], ls=dashes[label], lw=1.2, marker=".", label=label)
+        if trained.empty and built.empty:
+            ax.text(0.5, 0.5, "no width solved a point;\nno construction at this task's settings", ha="center", va="center",
+                    transform=ax.transAxes, fontsize=8)
+        else:
+            ax.set(xscale="log", yscale="log")
+            ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, fontsize=7)
+        variable = str(sizes.loc[sizes["task"] == task, "variable"].iloc[0])
+        ax.set(xlabel=GROWTH_LABELS.get(variable, variable), ylabel="parameters", title=TASK_TITLES.get(task, task))
+    figure.tight_layout()
+    return save_figure(figure, path, "Parameters of the smallest trained model that solves each point (markers) and of the hand-built "
+                       "constructions (grey lines) against each task's growth variable, on log-log axes, one panel per task.")
 
 
 def late_gains(ds: xr.Dataset, path: str | Path) -> HTML:

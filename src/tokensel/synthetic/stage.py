@@ -5,8 +5,9 @@ Per model, the runs go in this order (one plan, see ``tokensel.synthetic.train``
 1. the learning-rate sweep: every rate of the task's ``lrs`` (default ``train.lrs``) on seed ``train.lr_seed`` at the task's
    ``lr_sweep_at`` point; the best final validation accuracy picks the rate;
 2. at that rate, every other point of the task's axis and every seed of the model, and, side by
-   side, the width search of ``size_needed`` (bisection over the widths, seeds run until enough
-   have solved or too many have failed).
+   side, the width search of ``size_needed``: with ``search: bisection``, bisection over the widths,
+   seeds run until enough have solved or too many have failed; with ``search: full``, every width
+   on every seed.
 
 The Dataset of a task (dimension ``x`` is the value of the task's axis, e.g. k or |W|) holds
 
@@ -18,7 +19,7 @@ The Dataset of a task (dimension ``x`` is the value of the task's axis, e.g. k o
   ``sweep_cpu_seconds`` (model, lr), ``sweep_val_acc`` (model, lr, eval_step), ``chosen_lr`` (model);
 * the width search: ``size_test_acc``, ``size_steps_run``, ``size_cpu_seconds`` (model, x, width,
   seed), ``size_n_params`` (model, x, width) and ``needed_width`` (model, x; NaN where no width of
-  the list sufficed); cells the search did not need are NaN;
+  the list sufficed); cells the search did not run are NaN (none with ``search: full``);
 * the long runs: ``long_val_acc`` (model, long_step), ``long_test_acc``, ``long_steps_run``,
   ``long_cpu_seconds`` (model), at point ``long_at`` (task; -1 without one) and ``train.lr_seed``;
 * the controls: ``shortcut_acc`` (x, seed), the score of the no-mechanism guess on each seed's
@@ -109,6 +110,18 @@ def _width_search(experiment: SyntheticExperiment, job, x: int) -> Plan:
     return runs, (size.widths[low] if low < len(size.widths) else None)
 
 
+def _width_grid(experiment: SyntheticExperiment, job, x: int) -> Plan:
+    """Every width of ``size_needed.widths`` on every seed at point ``x``; the smallest width at
+    which ``required`` seeds solve, as ``_width_search`` defines it but read off the whole grid."""
+    size, threshold = experiment.size_needed, experiment.verdict.solved_acc
+    runs = yield from _seed_runs({(x, width, seed): job(x, seed, width) for width in size.widths for seed in size.seeds})
+    solved = {width: sum(runs[(x, width, seed)].test_acc >= threshold for seed in size.seeds) for width in size.widths}
+    return runs, next((width for width in size.widths if solved[width] >= size.required), None)
+
+
+WIDTH_SEARCHES = {"bisection": _width_search, "full": _width_grid}
+
+
 def model_plan(experiment: SyntheticExperiment, task: str, model: str) -> Plan:
     spec, train = experiment.tasks[task], experiment.train
     config, steps, d_model = experiment.model(model), experiment.steps_of(task), experiment.d_model_of(task)
@@ -124,7 +137,8 @@ def model_plan(experiment: SyntheticExperiment, task: str, model: str) -> Plan:
     cells = {(x, seed): job(x, seed, chosen.lr) for x in spec.values for seed in experiment.seeds_of(task, model)}
     del cells[(spec.lr_sweep_at, train.lr_seed)]
     searched = experiment.size_needed.tasks.get(task, ()) if model in experiment.size_needed.models else ()
-    searches = [_width_search(experiment, lambda x, seed, width: job(x, seed, chosen.lr, width), x) for x in searched]
+    search = WIDTH_SEARCHES[experiment.size_needed.search]
+    searches = [search(experiment, lambda x, seed, width: job(x, seed, chosen.lr, width), x) for x in searched]
     long = experiment.long_runs.get(task)
     longer = {}
     if long is not None and model in long.models:
