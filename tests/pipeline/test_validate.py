@@ -47,7 +47,7 @@ def problems(params: dict) -> list[str]:
         ("genomic.datasets.motif_order.length", -40, r"'genomic.datasets.motif_order.length' must be at least 1, got -40"),
         ("regression.task.seq_len", -10, r"'regression.task.seq_len' must be at least 1, got -10"),
         ("regression.task.window", 40, r"'regression.task.window' .*exceeds seq_len"),
-        ("synthetic.models.ssm2_fnn1.mixer", "mamba", r"'synthetic.models.ssm2_fnn1.mixer' is 'mamba'; registered mixers: ssm, attention"),
+        ("synthetic.models.ssm2_fnn1.mixer", "mamba", r"'synthetic.models.ssm2_fnn1.mixer' is 'mamba'; registered mixers: ssm, short_conv_ssm, attention"),
         ("synthetic.models.ssm2_fnn1.filter", "hyena", r"'synthetic.models.ssm2_fnn1.filter' is 'hyena'.*allowed values: fir, ssm, s4d"),
         ("synthetic.models.ssm2_fnn1.n_heads", 2, r"Unknown key 'synthetic.models.ssm2_fnn1.n_heads'"),
         ("synthetic.grid.models", ["ssm2_fnn2", "nope"], r"'synthetic.grid.models' names unknown model 'nope'"),

@@ -32,6 +32,7 @@ DTYPES = {"float32": torch.float32, "float64": torch.float64}
 METHOD_GROUPS = {
     "fft_floor": "mixer",
     **{f"ssm_mixer_{f}": "mixer" for f in FILTERS},
+    "short_conv_ssm": "mixer",
     "gated_conv": "mixer",
     "selective": "mixer",
     "ssd": "mixer",

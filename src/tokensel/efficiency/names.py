@@ -21,6 +21,7 @@ _SSM, _ATTENTION = MIXERS["ssm"].family, MIXERS["attention"].family
 METHODS: dict[str, tuple[str, str | None]] = {
     "fft_floor": ("bare FFT (floor)", None),
     **{f"ssm_mixer_{f}": (f"SSM mixer ({FILTER_NAMES[f]} filter, FFT)", _SSM) for f in FILTERS},
+    "short_conv_ssm": ("SSM mixer with a short convolution", MIXERS["short_conv_ssm"].family),
     "gated_conv": ("gated convolution", MIXERS["gated_conv"].family),
     "selective": ("selective SSM (Mamba-1)", MIXERS["selective"].family),
     "ssd": ("Mamba-2 (SSD)", MIXERS["ssd"].family),

@@ -20,7 +20,7 @@ from tokensel.nn.mixers.attention import (
     CausalSelfAttention,
     naive_attention,
 )
-from tokensel.nn.mixers.long_conv import LongConvOptions, fft_causal_conv
+from tokensel.nn.mixers.long_conv import LongConvOptions, ShortConvSSMOptions, fft_causal_conv
 from tokensel.nn.models import Block, make_mixer
 
 
@@ -45,7 +45,8 @@ def mixer_configs(cfg: EfficiencyConfig) -> dict[str, ModelConfig]:
     """Every mixer method as the registry's (mixer, options): what ``make_mixer`` builds."""
     conv = lambda f: LongConvOptions(filter=f, state_size=cfg.state_size)  # noqa: E731
     configs = {f"ssm_mixer_{f}": ("ssm", conv(f)) for f in FILTERS}
-    configs.update(gated_conv=("gated_conv", cfg.gated_conv), selective=("selective", cfg.selective), ssd=("ssd", cfg.ssd),
+    configs.update(short_conv_ssm=("short_conv_ssm", ShortConvSSMOptions(filter=cfg.primary_filter, state_size=cfg.state_size)),
+                   gated_conv=("gated_conv", cfg.gated_conv), selective=("selective", cfg.selective), ssd=("ssd", cfg.ssd),
                    sdpa=("attention", AttentionOptions(n_heads=cfg.n_heads)))
     return {method: ModelConfig(mixer=mixer, mixer_options=options) for method, (mixer, options) in configs.items()}
 
