@@ -26,6 +26,21 @@ def test_a_page_is_titled_by_its_heading_links_to_the_index_and_drops_stderr(tmp
     assert "UserWarning" not in page and "<script" not in page
 
 
+def test_a_page_says_its_profile_seeds_and_the_compute_of_its_stages(tmp_path):
+    import json
+
+    import yaml
+
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump({"profile": "extended", "synthetic": {"grid": {"seeds": [0, 1, 2]}}}))
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    for name, seconds in (("synthetic-train-copy", 120.0), ("synthetic-train-mqar", 60.0), ("regression-train-x", 999.0), ("synthetic-report", 30.0)):
+        (notebooks / f"{name}.ipynb").write_text(json.dumps({"metadata": {"papermill": {"duration": seconds}}}))
+    banner = nbrun.provenance_banner(tmp_path / "params.yaml", "synthetic", notebooks / "synthetic-report.ipynb")
+    assert banner.startswith("Profile <strong>extended</strong> · 3 seeds · 3.0 minutes of training")
+    assert "back-to-index\">" + banner in nbrun.decorate("<html><head></head><body><p>x</p></body></html>", banner)
+
+
 def test_a_notebook_without_a_heading_is_refused(tmp_path):
     with pytest.raises(ValueError, match="heading"):
         nbrun.render_html(_notebook(tmp_path / "run.ipynb", heading="no heading"), tmp_path / "index.html")

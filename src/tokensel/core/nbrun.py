@@ -24,6 +24,7 @@ Values are parsed as YAML, so ``-p seed 3`` is an int, ``-p flag false`` a bool 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -31,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import warnings
+from html import escape as html_escape
 from pathlib import Path
 from typing import Any
 
@@ -104,7 +106,8 @@ def execute(notebook: str | Path, executed: str | Path, parameters: dict[str, An
                 kernel_manager_class=_ipc_kernel_manager(),
             )
         if html is not None:
-            render_html(partial, html)
+            banner = provenance_banner(parameters["params_file"], Path(out_dir).name, executed) if "params_file" in parameters and out_dir else ""
+            render_html(partial, html, banner)
     except BaseException:
         # A half-built folder must not linger where the index looks for pages; the partial
         # notebook stays for inspection (git and DVC ignore it).
@@ -145,14 +148,39 @@ def page_title(notebook) -> str:
     raise ValueError("the notebook has no '# heading' in a markdown cell to title its page")
 
 
-def decorate(body: str) -> str:
-    """No scripts, the page style, and the link back to the index at the top of the body."""
+def decorate(body: str, banner: str = "") -> str:
+    """No scripts, the page style, and the link back to the index (and the banner) at the top of the body."""
     body = _SCRIPT.sub("", body)
     body = body.replace("</head>", f"{_PAGE_STYLE}\n</head>", 1)
-    return re.sub(r"(<body\b[^>]*>)", lambda m: f"{m.group(1)}\n{INDEX_LINK}", body, count=1)
+    top = INDEX_LINK + (f'\n<p class="back-to-index">{banner}</p>' if banner else "")
+    return re.sub(r"(<body\b[^>]*>)", lambda m: f"{m.group(1)}\n{top}", body, count=1)
 
 
-def render_html(executed: str | Path, html: str | Path) -> Path:
+def stage_minutes(notebooks: Path, experiment: str, exclude: Path) -> float:
+    """Minutes of the executed notebooks of ``experiment``'s other stages (its training), from
+    papermill's timings."""
+    seconds = 0.0
+    for path in notebooks.glob(f"{experiment}-*.ipynb"):
+        if path.resolve() != exclude.resolve():
+            seconds += float(json.loads(path.read_text())["metadata"].get("papermill", {}).get("duration") or 0.0)
+    return seconds / 60
+
+
+def provenance_banner(params_file: str | Path, experiment: str, executed: Path) -> str:
+    """Profile, seeds and compute of the run that made a page: what a reader needs to weigh it."""
+    params = yaml.safe_load(Path(params_file).read_text()) or {}
+    section = params.get(experiment) or {}
+    seeds = section.get("seeds") or (section.get("grid") or {}).get("seeds")
+    parts = [f"Profile <strong>{html_escape(str(params.get('profile', 'default')))}</strong>"]
+    if seeds:
+        parts.append(f"{len(seeds)} seed{'s' if len(seeds) != 1 else ''}")
+    minutes = stage_minutes(executed.parent, experiment, executed)
+    if minutes > 0:
+        parts.append(f"{minutes:.1f} minutes of training and scoring stages on {os.cpu_count()} CPU cores")
+    return " · ".join(parts)
+
+
+def render_html(executed: str | Path, html: str | Path, banner: str = "") -> Path:
     import nbformat
     from nbconvert import HTMLExporter
 
@@ -160,7 +188,7 @@ def render_html(executed: str | Path, html: str | Path) -> Path:
     results_only(notebook)
     exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
     body, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"name": page_title(notebook)}})
-    return publish.write_text(html, decorate(body))
+    return publish.write_text(html, decorate(body, banner))
 
 
 def main(argv: list[str] | None = None) -> int:
