@@ -1,5 +1,6 @@
 # Two commands do everything on a fresh machine:
-#   make reproduce   create .venv if needed, then `dvc repro` the default profile (PROFILE=paper for GPU scale)
+#   make reproduce   create .venv if needed, then `dvc repro` the default profile at the root
+#                    (PROFILE=extended, paper or gpu: that profile's pipeline in profiles/NAME/)
 #   make test        create .venv if needed, then run the test suite
 PYTHON ?= python3
 VENV ?= .venv
@@ -25,11 +26,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps janggu==0.10.2
 	touch $(STAMP)
 
-# `profiles use` never overwrites edits to params.yaml (FORCE=1 keeps a copy in params.yaml.bak);
-# the pipeline's first stage validates params.yaml before anything trains.
+# Each profile reproduces in its own folder (the default at the root, any other in profiles/NAME/),
+# so no profile overwrites another's results. `projects project` writes that folder's dvc.yaml and
+# params.yaml and never overwrites edits to the params file (FORCE=1 keeps a copy in
+# params.yaml.bak); the pipeline's first stage validates it before anything trains. The scales page
+# then compares the verdicts of every profile that has been reproduced.
 reproduce: env
-	$(BIN)/python -m tokensel.pipeline.profiles use $(PROFILE) $(if $(FORCE),--force)
-	$(BIN)/dvc repro
+	$(BIN)/python -m tokensel.pipeline.projects project $(PROFILE) $(if $(FORCE),--force)
+	cd $$($(BIN)/python -m tokensel.pipeline.projects folder $(PROFILE)) && $(BIN)/dvc repro
+	$(BIN)/python -m tokensel.pipeline.scales
 
 test: env
 	$(BIN)/python -m pytest
@@ -42,11 +47,11 @@ test-fast: env
 lab: env
 	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/
 
-# A static site folder for any host: the report pages with their figures (no build step, no scripts).
+# A static site folder for any host: every profile's report pages with their figures (no build step, no scripts).
 site:
 	rm -rf site && mkdir -p site
-	cd reports && find . \( -name '*.html' -o -name '*.png' \) -exec cp --parents {} ../site \;
-	@echo "site/ holds $$(find site -name '*.html' | wc -l) pages; serve with: python3 -m http.server -d site"
+	find reports $$(ls -d profiles/*/reports 2>/dev/null) \( -name '*.html' -o -name '*.png' \) -exec cp --parents {} site \;
+	@echo "site/ holds $$(find site -name '*.html' | wc -l) pages (every profile's, in the repository's layout; start at reports/index.html); serve with: python3 -m http.server -d site"
 
 # The efficiency targets' paired timings three times in a row on this machine: fails if any
 # target's result (met / missed / undecided) differs between the runs (about 1 to 2 min per run).

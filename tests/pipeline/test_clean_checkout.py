@@ -31,7 +31,7 @@ def test_a_fresh_clone_sees_no_modified_dependency_or_changed_command(tmp_path):
     clone = tmp_path / "clone"
     subprocess.run(["git", "clone", "-q", "--no-checkout", str(ROOT), str(clone)], check=True, capture_output=True)
     subprocess.run(["git", "checkout", "-q", head], cwd=clone, check=True, capture_output=True)
-    result = subprocess.run([sys.executable, "-m", "dvc", "status", "--json"], cwd=clone, capture_output=True, text=True, env=env_with_package())
+    result = subprocess.run([sys.executable, "-m", "dvc", "status", "--json", "dvc.yaml"], cwd=clone, capture_output=True, text=True, env=env_with_package())
     assert result.returncode == 0, result.stderr
     stale = {}
     for stage, changes in json.loads(result.stdout).items():

@@ -106,7 +106,7 @@ def test_dvc_repro_end_to_end_on_a_copy_of_the_repository(reproduced_repo):
     assert "median_accuracy" in dvc(work, "metrics", "show", "--json").stdout
     plots = dvc(work, "plots", "show", "--json")
     assert "could not find provided field" not in plots.stdout + plots.stderr, "a declared plot names a column no stage writes"
-    assert "up to date" in dvc(work, "status").stdout
+    assert "up to date" in dvc(work, "status", "dvc.yaml").stdout
 
 
 @pytest.mark.slow
@@ -155,4 +155,4 @@ def test_bad_params_stop_dvc_repro_before_training_and_delete_nothing(reproduced
         assert after == before, "a result was deleted or changed by a failed validation"
     finally:
         params.write_text(good)
-    assert "up to date" in dvc(work, "status").stdout, "the failed validation left stages to rerun (an output was deleted)"
+    assert "up to date" in dvc(work, "status", "dvc.yaml").stdout, "the failed validation left stages to rerun (an output was deleted)"

@@ -24,7 +24,7 @@ def repo(tmp_path) -> Path:
 
 def test_params_is_the_default_profile_and_every_profile_is_valid():
     assert (ROOT / "params.yaml").read_bytes() == (ROOT / "profiles" / "default.yaml").read_bytes()
-    assert {"default", "paper", "gpu"} <= set(profiles.available(ROOT))
+    assert {"default", "extended", "paper", "gpu"} <= set(profiles.available(ROOT))
     for name in profiles.available(ROOT):
         assert problems_of(profiles.render(name, ROOT), name, environment=False) == [], name
 
@@ -49,7 +49,7 @@ def test_switching_profiles_back_and_forth(repo):
     profiles.use("default", repo)
     assert (repo / "params.yaml").read_bytes() == (repo / "profiles" / "default.yaml").read_bytes()
     assert "already" in profiles.use("default", repo)
-    with pytest.raises(ConfigError, match="Unknown profile 'papr'; available profiles: default, gpu, paper"):
+    with pytest.raises(ConfigError, match="Unknown profile 'papr'; available profiles: default, extended, gpu, paper"):
         profiles.use("papr", repo)
 
 

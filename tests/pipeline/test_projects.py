@@ -19,8 +19,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def repo(tmp_path) -> Path:
-    for name in ("profiles", "src", "notebooks"):
-        shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__", "*.ipynb", "results", "reports"))
+    for name in ("src", "notebooks"):
+        shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__", "*.ipynb"))
+    (tmp_path / "profiles").mkdir()
+    for profile in (ROOT / "profiles").glob("*.yaml"):  # the profiles, not their pipeline folders
+        shutil.copy(profile, tmp_path / "profiles" / profile.name)
     for name in ("dvc.yaml", "params.yaml", ".dvcignore"):
         shutil.copy(ROOT / name, tmp_path / name)
     return tmp_path

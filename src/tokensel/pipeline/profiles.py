@@ -126,9 +126,10 @@ def differences(current: Any, reference: Any, prefix: str = "") -> list[str]:
     return [] if current == reference else [f"{prefix.rstrip('.')}: {current!r} (profile has {reference!r})"]
 
 
-def edits(root: Path) -> tuple[str | None, list[str]]:
-    """(profile named in params.yaml, its differing keys); the profile is None if unreadable."""
-    params = root / PARAMS
+def edits(root: Path, target: Path | None = None) -> tuple[str | None, list[str]]:
+    """(profile named in ``target``'s params.yaml (default: the root's), its differing keys); the
+    profile is None if unreadable."""
+    params = (target or root) / PARAMS
     if not params.is_file():
         return None, []
     try:
@@ -141,22 +142,23 @@ def edits(root: Path) -> tuple[str | None, list[str]]:
     return name, differences(current, render(name, root))
 
 
-def use(name: str, root: Path = Path("."), force: bool = False) -> str:
-    """Make params.yaml the rendered profile ``name``; refuse to drop edits unless ``force``."""
-    from tokensel.pipeline.validate import problems_of
-
+def use(name: str, root: Path = Path("."), force: bool = False, target: Path | None = None) -> str:
+    """Make ``target``'s params.yaml (default: the root's) the rendered profile ``name``; refuse to
+    drop edits unless ``force``."""
     found = problems_of(render(name, root), f"profiles/{name}.yaml", environment=False)
     if found:
         raise ConfigError([f"profile '{name}' is invalid:", *found])
-    params = root / PARAMS
-    current_name, changed = edits(root)
+    folder = target or root
+    params = folder / PARAMS
+    shown = params.relative_to(root).as_posix() if params.is_relative_to(root) else str(params)
+    current_name, changed = edits(root, folder)
     text = rendered_text(name, root)
     if params.is_file() and params.read_text() == text:
-        return f"params.yaml already is profile '{name}'."
+        return f"{shown} already is profile '{name}'."
     if changed and not force:
         listing = "\n".join(f"  {line}" for line in changed[:20]) + (f"\n  ... and {len(changed) - 20} more" if len(changed) > 20 else "")
         raise ConfigError(
-            f"params.yaml has edits against profile '{current_name}'; nothing was overwritten:\n{listing}\n"
+            f"{shown} has edits against profile '{current_name}'; nothing was overwritten:\n{listing}\n"
             "To run with your edits: dvc repro. To keep them as a profile: "
             "python -m tokensel.pipeline.profiles save NAME. To discard them: "
             f"python -m tokensel.pipeline.profiles use {name} --force (or make reproduce FORCE=1); "
@@ -164,10 +166,10 @@ def use(name: str, root: Path = Path("."), force: bool = False) -> str:
         )
     note = ""
     if changed:
-        shutil.copyfile(params, root / BACKUP)
-        note = f" Your edited params.yaml was saved as {BACKUP}."
+        shutil.copyfile(params, folder / BACKUP)
+        note = f" Your edited {shown} was saved as {BACKUP} beside it."
     params.write_text(text)
-    return f"params.yaml is now profile '{name}'.{note}"
+    return f"{shown} is now profile '{name}'.{note}"
 
 
 def save(name: str, root: Path = Path(".")) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -62,7 +63,7 @@ def entry_item(reports: Path, name: str, title: str, verdict: str, claim: str) -
 SEED_KEYS = (("synthetic", "synthetic.grid.seeds"), ("regression", "regression.seeds"), ("genomic", "genomic.seeds"))
 
 
-def _lookup(params: dict, dotted: str):
+def lookup(params: dict, dotted: str):
     node = params
     for part in dotted.split("."):
         if not isinstance(node, dict) or part not in node:
@@ -73,7 +74,7 @@ def _lookup(params: dict, dotted: str):
 
 def provenance_section(params: dict) -> str:
     """Which profile and scale made the pages, and what a rerun reproduces exactly."""
-    seeds = [f"{name} {len(found)} seed{'' if len(found) == 1 else 's'}" for name, key in SEED_KEYS if (found := _lookup(params, key))]
+    seeds = [f"{name} {len(found)} seed{'' if len(found) == 1 else 's'}" for name, key in SEED_KEYS if (found := lookup(params, key))]
     return f"""<h2>What produced these pages, and what reproduces</h2>
 <p>Profile <strong>{html.escape(str(params.get("profile", "default")))}</strong> (<code>params.yaml</code>; every key is
 documented in <code>profiles/</code>); {html.escape(", ".join(seeds) or "no seeds listed")}. The efficiency page names
@@ -114,6 +115,14 @@ includes DVC's overhead and the combine steps, and any pause if stages ran in se
 </table>"""
 
 
+def scales_link(reports: Path) -> str:
+    """The relative link from ``reports`` to the page of every profile's verdicts (``reports/scales.html``
+    of the repository: the folder above ``reports`` that holds ``profiles/default.yaml``)."""
+    here = reports.resolve()
+    top = next((folder for folder in here.parents if (folder / "profiles" / "default.yaml").is_file()), here.parent)
+    return Path(os.path.relpath(top / "reports" / "scales.html", here)).as_posix()
+
+
 def render(reports: Path, times: pd.DataFrame, params: dict) -> str:
     items = "\n".join(entry_item(reports, *entry) for entry in entries(reports))
     return f"""<!DOCTYPE html>
@@ -133,6 +142,8 @@ model learned the task).</p>
 <ul>
 {items}
 </ul>
+<p>Each claim's verdict at every profile that has been reproduced, side by side, with the compute each took:
+<a href="{html.escape(scales_link(reports))}">every published scale</a>.</p>
 {provenance_section(params)}
 {timing_section(times)}
 </body>

@@ -36,7 +36,7 @@ def pipeline_outputs(root: str | Path = ".") -> set[Path] | None:
     except NotDvcRepoError:
         return None
     with repo:
-        return {(Path(repo.root_dir) / out.def_path).resolve() for stage in repo.index.stages for out in stage.outs}
+        return {Path(out.fs_path).resolve() for stage in repo.index.stages for out in stage.outs}
 
 
 def read(notebook_dir: str | Path, root: str | Path | None = ".") -> pd.DataFrame:
