@@ -77,18 +77,17 @@ def test_the_default_profile_is_the_root_and_names_are_checked(repo):
 
 
 @pytest.mark.slow
-def test_dvc_at_the_root_sees_only_the_default_pipeline(repo):
-    """`dvc repro` without a target reproduces the folder's own dvc.yaml; status takes it as target."""
-    projects.project("extended", repo)
+def test_dvc_speaks_about_one_profile_given_its_pipeline_file(repo):
+    """`dvc status dvc.yaml` is the default profile's; run in profiles/NAME/, the same target is that profile's."""
     import subprocess
 
+    projects.project("extended", repo)
     subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
     dvc(repo, "init", "-q")
-    dry = dvc(repo, "repro", "--dry").stdout
-    assert "synthetic_train@copy" in dry and "profiles/extended" not in dry
-    dry_extended = dvc(repo / "profiles" / "extended", "repro", "--dry").stdout
-    assert "profiles/extended/dvc.yaml:synthetic_train@copy" in dry_extended or "synthetic_train@copy" in dry_extended
-    assert "profiles/extended" not in dvc(repo, "status", "dvc.yaml").stdout
+    root = json.loads(dvc(repo, "status", "--json", "dvc.yaml").stdout)
+    extended = json.loads(dvc(repo / "profiles" / "extended", "status", "--json", "dvc.yaml").stdout)
+    assert set(root) == set(extended) and "synthetic_train@copy" in root, "one stage list per profile, not both"
+    assert "../../src/tokensel" in json.dumps(extended["validate"]) and "../../src" not in json.dumps(root)
 
 
 def _publish(folder: Path, profile: str, verdict: str, seconds: float) -> None:
