@@ -23,6 +23,7 @@ Commands (``python -m tokensel.pipeline.profiles ...``):
 from __future__ import annotations
 
 import argparse
+import hashlib
 import re
 import shutil
 import sys
@@ -101,12 +102,28 @@ def render(name: str, root: Path) -> dict[str, Any]:
 def rendered_text(name: str, root: Path) -> str:
     if name == BASE:
         return profile_path(BASE, root).read_text()
+    body = yaml.safe_dump(render(name, root), sort_keys=False, width=120)
     header = (
         f"# Rendered from profiles/{name}.yaml on top of the profiles it extends (documented in\n"
-        f"# profiles/default.yaml) by `python -m tokensel.pipeline.profiles use {name}`. Edit freely:\n"
-        "# `use` refuses to overwrite edits.\n"
+        "# profiles/default.yaml) by `make reproduce`. Edit freely: it refuses to overwrite edits.\n"
+        f"{_DIGEST}{_digest(body)}\n"
     )
-    return header + yaml.safe_dump(render(name, root), sort_keys=False, width=120)
+    return header + body
+
+
+_DIGEST = "# rendered body sha256: "
+
+
+def _digest(body: str) -> str:
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def unedited_render(params: Path) -> bool:
+    """A rendered params file whose body is still what was rendered (its profile may have changed
+    since, which is no edit of the user's)."""
+    text = params.read_text() if params.is_file() else ""
+    found = re.search(f"^{re.escape(_DIGEST)}([0-9a-f]{{64}})\n", text, re.M)
+    return bool(found) and _digest(text[found.end():]) == found.group(1)
 
 
 def differences(current: Any, reference: Any, prefix: str = "") -> list[str]:
@@ -152,6 +169,8 @@ def use(name: str, root: Path = Path("."), force: bool = False, target: Path | N
     params = folder / PARAMS
     shown = params.relative_to(root).as_posix() if params.is_relative_to(root) else str(params)
     current_name, changed = edits(root, folder)
+    if unedited_render(params):
+        changed = []
     text = rendered_text(name, root)
     if params.is_file() and params.read_text() == text:
         return f"{shown} already is profile '{name}'."
@@ -159,10 +178,9 @@ def use(name: str, root: Path = Path("."), force: bool = False, target: Path | N
         listing = "\n".join(f"  {line}" for line in changed[:20]) + (f"\n  ... and {len(changed) - 20} more" if len(changed) > 20 else "")
         raise ConfigError(
             f"{shown} has edits against profile '{current_name}'; nothing was overwritten:\n{listing}\n"
-            "To run with your edits: dvc repro. To keep them as a profile: "
+            f"To run with your edits: dvc repro{'' if folder == root else ' in ' + folder.relative_to(root).as_posix()}. To keep them as a profile: "
             "python -m tokensel.pipeline.profiles save NAME. To discard them: "
-            f"python -m tokensel.pipeline.profiles use {name} --force (or make reproduce FORCE=1); "
-            f"a copy is kept in {BACKUP}."
+            f"make reproduce{'' if name == BASE else ' PROFILE=' + name} FORCE=1; a copy is kept in {BACKUP}."
         )
     note = ""
     if changed:
