@@ -57,7 +57,7 @@ def test_edits_are_never_overwritten_silently(repo):
     edited = (repo / "params.yaml").read_text().replace("steps: 3000", "steps: 500", 1)
     assert edited != (repo / "params.yaml").read_text()
     (repo / "params.yaml").write_text(edited)
-    with pytest.raises(ConfigError, match=r"synthetic.train.steps: 500 \(profile has 3000\)[\s\S]*save NAME[\s\S]*--force"):
+    with pytest.raises(ConfigError, match=r"synthetic.train.steps: 500 \(profile has 3000\)[\s\S]*save NAME[\s\S]*FORCE=1"):
         profiles.use("paper", repo)
     assert (repo / "params.yaml").read_text() == edited
     assert "params.yaml.bak" in profiles.use("paper", repo, force=True)
