@@ -89,3 +89,18 @@ def test_plans_give_the_same_outcomes_in_a_pool_and_in_one_process():
     pooled = run_plans([two_step_plan(0), two_step_plan(1)], workers=2)
     serial = run_plans([two_step_plan(0), two_step_plan(1)], workers=1)
     assert pooled == serial and len(pooled) == 2 and len(pooled[0]) == 4
+
+
+def asks_twice(label: str):
+    """One run asked for twice under different names, in one batch and again later."""
+    job = dict(model_config=MODEL, task=TASK, train=TRAIN, lr=3e-3, seed=0)
+    both = yield [{**job, "label": f"{label}/grid"}, {**job, "label": f"{label}/width"}]
+    again = yield [{**job, "label": f"{label}/again"}]
+    return [r.test_acc for r in (*both, *again)]
+
+
+def test_a_run_asked_for_under_two_names_is_trained_once_and_every_plan_finishes(monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("TOKENSEL_STORE", str(tmp_path / "store"))
+    outcomes = run_plans([asks_twice("a"), asks_twice("b")], workers=1)
+    assert all(outcome is not None and len(set(outcome)) == 1 for outcome in outcomes) and outcomes[0] == outcomes[1]
+    assert "1 runs trained" in capsys.readouterr().err

@@ -120,7 +120,9 @@ def run_plans(plans: list[Plan], workers: int | None = None, desc: str = "runs")
     """
     outcomes: list[Any] = [None] * len(plans)
     with Engine(workers=workers, desc=desc) as engine:
-        pending: dict[Future, tuple[int, int]] = {}  # future -> (plan, position in its batch)
+        # future -> every (plan, position in its batch) waiting on it: one run asked for twice (a grid
+        # cell and the same cell of a width grid) has one key, so the engine hands back one future
+        pending: dict[Future, list[tuple[int, int]]] = {}
         batches: dict[int, list[RunResult | None]] = {}
 
         def advance(index: int, results: list[RunResult] | None) -> None:
@@ -134,15 +136,15 @@ def run_plans(plans: list[Plan], workers: int | None = None, desc: str = "runs")
                 return
             batches[index] = [None] * len(jobs)
             for position, job in enumerate(jobs):
-                pending[engine.submit(train_run, job)] = (index, position)
+                pending.setdefault(engine.submit(train_run, job), []).append((index, position))
 
         for index in range(len(plans)):
             advance(index, None)
         while pending:
             done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
             for future in done:
-                index, position = pending.pop(future)
-                batches[index][position] = future.result()
-                if all(result is not None for result in batches[index]):
-                    advance(index, batches.pop(index))  # type: ignore[arg-type]
+                for index, position in pending.pop(future):
+                    batches[index][position] = future.result()
+                    if all(result is not None for result in batches[index]):
+                        advance(index, batches.pop(index))  # type: ignore[arg-type]
     return outcomes
