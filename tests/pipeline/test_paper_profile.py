@@ -1,6 +1,7 @@
-"""The paper-scale and one-GPU profiles cannot be run here (they need a GPU), but they must not fail
-on their first GPU run for a trivial reason: every stage runs with their shapes and two training
-steps (on the local executor: the GPU profile's Ray settings are checked without a cluster)."""
+"""The paper-scale and one-GPU profiles cannot be run here (they need a GPU), and the extended profile
+takes hours, but none may fail on its first run for a trivial reason: every stage runs with their
+shapes and two training steps (on the local executor: the GPU profile's Ray settings are checked
+without a cluster)."""
 
 from __future__ import annotations
 
@@ -16,13 +17,13 @@ from tokensel.pipeline import experiments, profiles
 ROOT = Path(__file__).resolve().parents[2]
 
 
-GPU_PROFILES = ["paper", "gpu"]
+LARGER_PROFILES = ["paper", "gpu", "extended"]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("profile", GPU_PROFILES)
+@pytest.mark.parametrize("profile", LARGER_PROFILES)
 @pytest.mark.parametrize("name", list(experiments.EXPERIMENTS))
-def test_every_stage_of_the_gpu_profiles_runs_with_its_shapes(profile, name, monkeypatch):
+def test_every_stage_of_the_larger_profiles_runs_with_its_shapes(profile, name, monkeypatch):
     rendered = profiles.render(profile, ROOT)
     if profile != "paper" and rendered[name] == profiles.render("default", ROOT)[name]:
         pytest.skip(f"{profile}: the {name} section is the default profile's (the pipeline tests run it)")
@@ -37,7 +38,7 @@ def test_every_stage_of_the_gpu_profiles_runs_with_its_shapes(profile, name, mon
         assert isinstance(result, xr.Dataset) and result.sizes, f"{name} {cell}: empty result"
 
 
-@pytest.mark.parametrize("profile", GPU_PROFILES)
+@pytest.mark.parametrize("profile", LARGER_PROFILES)
 def test_dry_runs_keep_the_shapes_and_cut_the_work(profile):
     rendered = profiles.render(profile, ROOT)
     for name in experiments.EXPERIMENTS:
