@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from tiny import TINY_EFFICIENCY, TINY_GENOMIC, TINY_REGRESSION, TINY_SYNTHETIC
+from tiny import TINY_CONSTRUCTIONS, TINY_EFFICIENCY, TINY_GENOMIC, TINY_REGRESSION, TINY_SYNTHETIC
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -22,6 +22,7 @@ def tiny_params(path: Path) -> Path:
     raw["regression"] = {**TINY_REGRESSION, "seeds": [0]}
     raw["genomic"] = TINY_GENOMIC
     raw["efficiency"] = TINY_EFFICIENCY
+    raw["constructions"] = TINY_CONSTRUCTIONS
     path.write_text(yaml.safe_dump(raw, sort_keys=False))
     return path
 
