@@ -10,7 +10,7 @@ import torch
 
 from tokensel.core.errors import ConfigError
 from tokensel.genomic import importance_metrics as im
-from tokensel.genomic.attribution import attribute, in_silico_mutagenesis, ism_reference
+from tokensel.genomic.attribution import attribute, in_silico_mutagenesis, ism_reference, mutated_positions
 from tokensel.genomic.data import motif_order_sample
 from tokensel.genomic.models import MotifModel, StemClassifier
 from tokensel.genomic.sequences import encode, fit_to_length
@@ -40,6 +40,18 @@ def test_ism_equals_brute_force(mixer) -> None:
     fast = in_silico_mutagenesis(model, tokens, targets)
     assert torch.allclose(fast, ism_reference(model, tokens, targets), atol=1e-5)
     assert fast[1, 5] == 0 and (fast[0] > 0).all()
+
+
+def test_ism_of_fewer_positions_is_the_full_ism_there_and_zero_elsewhere() -> None:
+    torch.manual_seed(0)
+    model = StemClassifier(ModelConfig.from_params({"mixer": "selective", "fnn_width": 8}, "m"), 2, 8, 20, stem_width=3).eval()
+    tokens, targets = torch.randint(0, 4, (2, 20)), torch.tensor([0, 1])
+    mutated = mutated_positions(20, 4)
+    assert mutated.tolist() == [0, 6, 12, 19] and mutated_positions(20, 50).tolist() == list(range(20))
+    full, few = in_silico_mutagenesis(model, tokens, targets), in_silico_mutagenesis(model, tokens, targets, positions=4)
+    assert torch.allclose(few[:, mutated], full[:, mutated], atol=1e-6) and (full[:, mutated] > 0).all()
+    few[:, mutated] = 0
+    assert (few == 0).all()
 
 
 def test_ism_of_the_motif_model_is_exactly_on_the_motif(order, known) -> None:

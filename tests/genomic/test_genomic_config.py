@@ -59,6 +59,7 @@ def test_dry_run_keeps_shapes_and_cuts_the_work() -> None:
     assert small.seeds == (0,) and small.train.d_model == 8
     janggu = small.datasets["janggu"]
     assert janggu.length == 40 and janggu.max_per_split is not None
+    assert from_params(section()).attribution.ism_positions is None and small.attribution.ism_positions < order.length
 
 
 def test_max_per_split_keeps_a_seeded_subset_of_each_split() -> None:

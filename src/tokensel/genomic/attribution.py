@@ -53,24 +53,34 @@ def target_score(model: nn.Module, tokens: torch.Tensor, targets: torch.Tensor) 
     return logits.gather(1, targets[:, None])[:, 0]
 
 
+def mutated_positions(length: int, positions: int | None) -> torch.Tensor:
+    """The positions ISM mutates: all, or ``positions`` of them evenly spaced from the first to the last."""
+    if positions is None or positions >= length:
+        return torch.arange(length)
+    return torch.arange(positions) * (length - 1) // max(positions - 1, 1)
+
+
 @torch.no_grad()
-def in_silico_mutagenesis(model: nn.Module, tokens: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+def in_silico_mutagenesis(model: nn.Module, tokens: torch.Tensor, targets: torch.Tensor, positions: int | None = None) -> torch.Tensor:
     """(n, L) mean |change of the centred target logit| over the three substitutions of each base.
 
     Each input's 3 L single-base mutants go through the model as one batch: mutant (j, r) has base
-    j replaced by (base + r) mod 4, r = 1, 2, 3, which runs over the three other bases.
+    j replaced by (base + r) mod 4, r = 1, 2, 3, which runs over the three other bases. With
+    ``positions`` only that many bases are mutated (``mutated_positions``); the others get zero.
     """
     length = tokens.shape[1]
-    positions = torch.arange(length, device=tokens.device)
+    mutated = mutated_positions(length, positions).to(tokens.device)
     rows = []
     for sequence, target in zip(tokens, targets):
-        original = sequence.clamp_max(N_BASES - 1)
-        mutants = sequence.expand(length, N_BASES - 1, length).clone()
+        original = sequence[mutated].clamp_max(N_BASES - 1)
+        mutants = sequence.expand(len(mutated), N_BASES - 1, length).clone()
         for r in range(1, N_BASES):
-            mutants[positions, r - 1, positions] = (original + r) % N_BASES
-        scores = target_score(model, mutants.view(-1, length), target.expand(length * (N_BASES - 1)))
+            mutants[torch.arange(len(mutated), device=tokens.device), r - 1, mutated] = (original + r) % N_BASES
+        scores = target_score(model, mutants.view(-1, length), target.expand(len(mutated) * (N_BASES - 1)))
         reference = target_score(model, sequence[None], target[None])
-        rows.append((scores.view(length, N_BASES - 1) - reference).abs().mean(-1))
+        row = scores.new_zeros(length)
+        row[mutated] = (scores.view(len(mutated), N_BASES - 1) - reference).abs().mean(-1)
+        rows.append(row)
     return torch.stack(rows) * (tokens < N_BASES)
 
 
@@ -114,9 +124,11 @@ def _gradient_methods(model: nn.Module, tokens: torch.Tensor, targets: torch.Ten
 
 
 def attribute(
-    model: nn.Module, tokens: np.ndarray, targets: np.ndarray, methods: tuple[str, ...], ig_steps: int, batch_size: int
+    model: nn.Module, tokens: np.ndarray, targets: np.ndarray, methods: tuple[str, ...], ig_steps: int, batch_size: int,
+    ism_positions: int | None = None,
 ) -> dict[str, np.ndarray]:
-    """Method -> (n, L) non-negative importance of every base of ``tokens`` for class ``targets``.
+    """Method -> (n, L) non-negative importance of every base of ``tokens`` for class ``targets``
+    (``ism_positions``: see ``in_silico_mutagenesis``).
 
     The model is put in eval mode and left there; its parameters receive no gradient.
     """
@@ -132,7 +144,7 @@ def attribute(
             target = torch.as_tensor(targets[start : start + batch_size], device=device)
             found = _gradient_methods(model, batch, target, methods, ig_steps)
             if "ism" in methods:
-                found["ism"] = in_silico_mutagenesis(model, batch, target)
+                found["ism"] = in_silico_mutagenesis(model, batch, target, ism_positions)
             for m in methods:
                 chunks[m].append(found[m].cpu().numpy().astype(np.float64))
     finally:

@@ -57,8 +57,8 @@ def attribution_summary(model, attributed: AttributionSet, moved: AttributionSet
     seconds, original, relocated = [], {}, {}
     for method in methods:
         started = time.process_time()
-        original.update(attribute(model, attributed.tokens, attributed.labels, (method,), settings.ig_steps, settings.batch_size))
-        relocated.update(attribute(model, moved.tokens, moved.labels, (method,), settings.ig_steps, settings.batch_size))
+        original.update(attribute(model, attributed.tokens, attributed.labels, (method,), settings.ig_steps, settings.batch_size, settings.ism_positions))
+        relocated.update(attribute(model, moved.tokens, moved.labels, (method,), settings.ig_steps, settings.batch_size, settings.ism_positions))
         seconds.append(time.process_time() - started)
     length = attributed.tokens.shape[1]
     k = min(settings.top_k, length)
