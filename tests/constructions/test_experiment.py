@@ -49,7 +49,7 @@ def test_the_default_and_tiny_sections_load_and_the_dry_run_caps_sizes(tmp_path)
     params.write_text(yaml.safe_dump({"constructions": TINY_CONSTRUCTIONS}))
     assert load(params).copy.cells()[-1] == ("vocabulary", 3, 4096)
     shrunk = from_params(dry_run({"copy": {"sizes": [2048], "joint": [[2048, 65536]]}, "recall": {}}))
-    assert shrunk.copy.sizes == (128,) and shrunk.copy.joint == ((128, 4096),) and shrunk.copy.n_answers == 1
+    assert shrunk.copy.sizes == (64,) and shrunk.copy.joint == ((64, 4096),) and shrunk.copy.n_answers == 1
     assert [c["part"] for c in cells(from_params({}))] == ["selection", "copy", "recall", "precision", "costs", "bridge"]
 
 
