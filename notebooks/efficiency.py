@@ -114,6 +114,19 @@ display(table(tables.crossover_table(ds), figures=3))
 display(table(tables.readable_aims(ds), figures=3))
 
 # %% [markdown]
+# ## One thread against two
+# Every paired comparison above (the control, the targets and the Mamba-2 aims) timed again in the
+# same run with more torch threads, right after the main measurement, and decided by the same
+# rule. The verdicts above rest on the main thread count; this table shows how far each ratio
+# moves when the methods may use more cores.
+
+# %%
+if "threaded_estimate" in ds:
+    display(table(tables.thread_table(ds), figures=3))
+else:
+    display(Markdown("This profile times the comparisons at one thread count only (`efficiency.paired_threads` is empty)."))
+
+# %% [markdown]
 # **Can the Mamba-1 scan use the same chunked matrix form?** Not as matrix products. In the
 # selective mixer the decay exp(dt_t[e] A[e, n]) differs for every channel e *and* state index n,
 # so the intra-chunk kernel exp(Σ_{s<k≤t} dt_k[e] A[e, n]) depends on (t, s, e, n) at once: the

@@ -27,7 +27,7 @@ from tokensel.core.tables import table
 from tokensel.efficiency import analysis, names, stability, tables
 from tokensel.efficiency.aims import TIMING_AIMS, aims_table
 from tokensel.efficiency.claim import ClaimEvidence, claim_text, claim_verdict
-from tokensel.efficiency.analysis import CONTROL, MET, MISSED, UNDECIDED, Comparison, crossover_length, decide
+from tokensel.efficiency.analysis import CONTROL, details, MET, MISSED, UNDECIDED, Comparison, crossover_length, decide
 from tokensel.efficiency.config import METHOD_GROUPS
 from tokensel.efficiency.config import from_params as efficiency_from_mapping
 from tokensel.efficiency.config import load as load_efficiency
@@ -59,6 +59,8 @@ ROOT = Path(__file__).resolve().parents[2]
         ({"ssd_aims": {"ssd_model": "mamba"}}, "'efficiency.ssd_aims' ssd_model 'mamba' must be one of throughput.models"),
         ({"ssd_aims": {"throughput_seq_len": 512}}, "'efficiency.ssd_aims' throughput_seq_len \\(512\\) must be one of throughput.seq_lens"),
         ({"targets": {"seq_len": 1000}}, "'efficiency.targets' seq_len \\(1000\\) must be one of seq_lens"),
+        ({"paired_threads": [1]}, "'efficiency.paired_threads' must be distinct thread counts other than threads \\(1\\), got \\[1\\]"),
+        ({"paired_threads": [0]}, "'efficiency.paired_threads\\[0\\]' must be"),
         ({"pairs": {"blocks": 1}}, "'efficiency.pairs.blocks' must be at least 2"),
         ({"pairs": {"margin": -0.1}}, "'efficiency.pairs.margin' must be between"),
         ({"pairs": {"confidence": 1.5}}, "'efficiency.pairs.confidence' must be between"),
@@ -98,6 +100,16 @@ def test_tiny_benchmark_dataset() -> None:
     assert (ds["comparison_blocks"].values == 2).all() and ds.sizes["pair"] == 2  # pairs.blocks x pairs.pairs_per_block
     assert set(ds["comparison_result"].values) <= {MET, MISSED, UNDECIDED}
     assert ds.attrs["sdpa_backend"] and ds.attrs["dtype"] == "float32" and ds.attrs["torch_threads"] == 1
+    assert list(ds["paired_threads"].values) == [2] and ds["threaded_pair_time_s"].dims[0] == "paired_threads"
+    assert (ds["threaded_pair_time_s"] > 0).all() and set(ds["threaded_result"].values.ravel()) <= {MET, MISSED, UNDECIDED}
+    threads = tables.thread_table(ds)
+    assert list(threads.columns) == ["comparison", "measures", "1 thread", "2 threads"] and len(threads) == ds.sizes["comparison"]
+
+
+def test_no_paired_threads_leaves_the_main_timings_alone() -> None:
+    ds = run(efficiency_from_mapping({**TINY_EFFICIENCY, "paired_threads": []}))
+    assert "threaded_pair_time_s" not in ds and "threaded_estimate" not in ds
+    assert details(ds)["comparisons_at_other_threads"] == {}
 
 
 def test_budget_skips_points_with_reason_and_their_targets() -> None:

@@ -16,7 +16,8 @@ ROOT = Path(__file__).resolve().parents[2]
 DEFAULT = yaml.safe_load((ROOT / "profiles" / "default.yaml").read_text())
 
 # Every genomic dataset lists each model's steps and learning rates.
-GENOMIC_RUNS = {"steps": dict.fromkeys(("ssm", "transformer", "gated_conv", "selective"), 2), "lrs": dict.fromkeys(("ssm", "transformer", "gated_conv", "selective"), [0.01])}
+GENOMIC_MODELS = tuple(DEFAULT["genomic"]["models"])
+GENOMIC_RUNS = {"steps": dict.fromkeys(GENOMIC_MODELS, 2), "lrs": dict.fromkeys(GENOMIC_MODELS, [0.01])}
 
 
 def with_value(dotted: str, value) -> dict:

@@ -52,11 +52,12 @@ def comparisons(cfg: EfficiencyConfig) -> list[Comparison]:
     ]
 
 
-def comparison_results(ds: xr.Dataset, cfg: EfficiencyConfig) -> pd.DataFrame:
-    """One row per comparison: its description, ratio and interval, blocks it rests on, rule and result."""
+def comparison_results(ds: xr.Dataset, cfg: EfficiencyConfig, pair_times: str = "pair_time_s") -> pd.DataFrame:
+    """One row per comparison: its description, ratio and interval, blocks it rests on, rule and
+    result, from the timings in ``pair_times`` (one thread count)."""
     rows = []
     for comparison in comparisons(cfg):
-        times = ds["pair_time_s"].sel({"comparison": comparison.name})
+        times = ds[pair_times].sel({"comparison": comparison.name})
         estimate = paired_ratio(times.sel(member="numerator").values, times.sel(member="denominator").values,
                                 cfg.pairs.confidence, blocks=ds["block"].values)
         rows.append({
@@ -66,6 +67,18 @@ def comparison_results(ds: xr.Dataset, cfg: EfficiencyConfig) -> pd.DataFrame:
             "result": decide(estimate, comparison, cfg.pairs.control_tolerance, cfg.pairs.margin),
         })
     return pd.DataFrame(rows)
+
+
+def threaded_comparisons(ds: xr.Dataset, cfg: EfficiencyConfig) -> xr.Dataset:
+    """Every comparison's ratio, interval and result at each of ``paired_threads``."""
+    estimates, results = [], []
+    for threads in ds["paired_threads"].values:
+        frame = comparison_results(ds.sel(paired_threads=threads), cfg, "threaded_pair_time_s").set_index("comparison")
+        estimates.append(frame[list(ESTIMATE)].loc[ds["comparison"].values].to_numpy())
+        results.append(frame["result"].loc[ds["comparison"].values].to_numpy().astype(str))
+    dims = ("paired_threads", "comparison")
+    return xr.Dataset({"threaded_estimate": ((*dims, "estimate"), np.array(estimates)), "threaded_result": (dims, np.array(results))},
+                      coords={"estimate": list(ESTIMATE)})
 
 
 def time_exponents(ds: xr.Dataset) -> xr.DataArray:
@@ -158,6 +171,8 @@ def analyse(ds: xr.Dataset, cfg: EfficiencyConfig) -> xr.Dataset:
     ds["comparison_result"] = ("comparison", results["result"].loc[ds["comparison"].values].to_numpy().astype(str))
     ds["comparison_blocks"] = ("comparison", results["blocks"].loc[ds["comparison"].values].to_numpy())
     ds = ds.merge(throughput_aim(ds, cfg))
+    if "threaded_pair_time_s" in ds:
+        ds = ds.merge(threaded_comparisons(ds, cfg))
     ds.attrs.update(primary_filter=cfg.primary_filter, confidence=cfg.pairs.confidence, margin=cfg.pairs.margin,
                     control_tolerance=cfg.pairs.control_tolerance, max_memory_exponent=cfg.targets.max_memory_exponent, target_seq_len=cfg.targets.seq_len,
                     shape=f"B={cfg.batch_size}, d={cfg.d_model}, heads={cfg.n_heads}, state size N={cfg.state_size}")
@@ -236,6 +251,12 @@ def details(ds: xr.Dataset) -> dict[str, Any]:
                           for p in ds["pair_name"].values for L in ds["seq_len"].values},
         "crossover_seq_len": {str(m): clean(v) for m, v in ds["crossover_seq_len"].to_series().items()},
         "tokens_per_s": {f"{m} @ L={L}": clean(v) for (m, L), v in ds["tokens_per_s"].to_series().items()},
+        "comparisons_at_other_threads": {
+            f"{c} @ {int(t)} threads": {"ratio": clean(e[0]), "ci_low": clean(e[1]), "ci_high": clean(e[2]),
+                                        "result": str(ds["threaded_result"].sel({"paired_threads": t, "comparison": c}).item())}
+            for t in ds["paired_threads"].values
+            for c, e in zip(ds["comparison"].values, ds["threaded_estimate"].sel({"paired_threads": t}).values)
+        } if "threaded_estimate" in ds else {},
         "machine": {k: np.asarray(ds.attrs[k]).item() for k in ("platform", "cpu_count", "torch_threads", "torch_version", "device_name", "dtype", "sdpa_backend")},
     }
 

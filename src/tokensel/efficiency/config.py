@@ -144,7 +144,10 @@ class EfficiencyConfig:
     we measured on CPU (1 to 8 heads at d_model 128, L up to 8192, 2 threads), so speed-ups of the
     SSM against it are conservative. ``threads`` defaults to 1: the timings then measure the work
     itself; with two threads on a busy machine, threads waiting for each other at every small
-    operation moved the ratios between methods by up to 2x. ``state_size`` is N of the SSM mixers' filters;
+    operation moved the ratios between methods by up to 2x. ``paired_threads`` are further thread
+    counts at which every paired comparison (the control, the targets and the Mamba-2 aims) is timed
+    again in the same run, right after the measurement at ``threads``: how the ratios move with
+    threads is seen beside the results, which rest on ``threads``. ``state_size`` is N of the SSM mixers' filters;
     ``gated_conv``, ``selective`` and ``ssd`` are the options of the input-dependent mixers
     (``ssd``: heads of 64 channels, Mamba-2's choice). Every sweep
     point is one warm-up pass (which also counts memory) and ``repeats`` timed passes, taken in
@@ -167,6 +170,7 @@ class EfficiencyConfig:
     device: Literal["cpu", "cuda", "auto"] = "cpu"
     dtype: Literal["float32", "float64"] = "float32"
     threads: PositiveInt = 1
+    paired_threads: tuple[PositiveInt, ...] = (2,)
     seed: int = 0
     warmup: PositiveInt = 1
     repeats: Annotated[int, AtLeast(2)] = 3
@@ -179,6 +183,8 @@ class EfficiencyConfig:
 
     def __post_init__(self) -> None:
         _increasing(self.seq_lens)
+        check(self.threads not in self.paired_threads and len(set(self.paired_threads)) == len(self.paired_threads), "paired_threads",
+              f"must be distinct thread counts other than threads ({self.threads}), got {list(self.paired_threads)}")
         check(self.d_model % self.n_heads == 0, "n_heads", f"({self.n_heads}) must divide d_model ({self.d_model})")
         for name in ("seq_len", "share_seq_len"):
             length = getattr(self.targets, name)

@@ -84,6 +84,17 @@ def measure_comparisons(cfg: EfficiencyConfig, skipped: set[tuple[str, int]]) ->
     )
 
 
+def threaded_pairs(cfg: EfficiencyConfig, skipped: set[tuple[str, int]]) -> xr.DataArray:
+    """The paired comparisons timed again at each of ``paired_threads`` (at least one)."""
+    timings = []
+    for threads in cfg.paired_threads:
+        with torch_threads(threads):
+            timings.append(measure_comparisons(cfg, skipped)["pair_time_s"])
+    times = xr.concat(timings, dim="paired_threads").assign_coords(paired_threads=list(cfg.paired_threads))
+    times.attrs["description"] = "pair_time_s timed again at each of paired_threads torch threads, after the main measurement"
+    return times
+
+
 def training_step(model: SequenceModel, cfg: EfficiencyConfig, length: int) -> Callable[[], float]:
     """One AdamW step on a fixed random batch of tokens (next-token cross-entropy)."""
     tp = cfg.throughput
@@ -175,6 +186,8 @@ def run(cfg: EfficiencyConfig) -> xr.Dataset:
         pairs = measure_comparisons(cfg, skipped)
         trained = sweep(cfg, models, tp.seq_lens, prepare_training(cfg))
         attrs = machine_info(cfg)
+    if cfg.paired_threads:
+        pairs["threaded_pair_time_s"] = threaded_pairs(cfg, skipped)
     sweep_grid = _grid(points, methods, cfg.seq_lens, cfg.repeats)
     train_grid = _grid(trained, models, tp.seq_lens, cfg.repeats)
     ds = xr.Dataset(

@@ -69,6 +69,24 @@ def readable_aims(ds: xr.Dataset) -> pd.DataFrame:
                          "rule": aims["rule"], "result": aims["result"]})
 
 
+def thread_table(ds: xr.Dataset) -> pd.DataFrame:
+    """Every paired comparison at the main thread count and at each of ``paired_threads``: the
+    ratio with its interval and its result, one column per thread count."""
+    def cell(estimate: np.ndarray, result: str) -> str:
+        ratio, low, high = estimate
+        return f"{significant(ratio)} {_interval(low, high)}: {result}" if np.isfinite(ratio) else result
+
+    def heading(threads: int) -> str:
+        return f"{threads} thread{'' if threads == 1 else 's'}"
+
+    frame = pd.DataFrame({"comparison": [target_name(c) for c in ds["comparison"].values], "measures": ds["comparison_description"].values})
+    frame[heading(int(ds.attrs["torch_threads"]))] = [cell(e, r) for e, r in zip(ds["comparison_estimate"].values, ds["comparison_result"].values)]
+    for threads in ds["paired_threads"].values:
+        at = ds.sel(paired_threads=threads)
+        frame[heading(int(threads))] = [cell(e, r) for e, r in zip(at["threaded_estimate"].values, at["threaded_result"].values)]
+    return frame
+
+
 def exponent_table(ds: xr.Dataset) -> pd.DataFrame:
     """Per method: the time exponent with its interval and the memory exponent."""
     time = ds["time_exponent"]
