@@ -26,7 +26,6 @@ import argparse
 import hashlib
 import re
 import shutil
-import sys
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -34,6 +33,7 @@ import yaml
 
 from tokensel.core.errors import ConfigError
 from tokensel.core.params_file import read_params
+from tokensel.pipeline import command
 from tokensel.pipeline.validate import problems_of
 
 BASE = "default"
@@ -168,12 +168,11 @@ def use(name: str, root: Path = Path("."), force: bool = False, target: Path | N
     folder = target or root
     params = folder / PARAMS
     shown = params.relative_to(root).as_posix() if params.is_relative_to(root) else str(params)
-    current_name, changed = edits(root, folder)
-    if unedited_render(params):
-        changed = []
     text = rendered_text(name, root)
     if params.is_file() and params.read_text() == text:
         return f"{shown} already is profile '{name}'."
+    # A body that still matches its digest holds no edits, whatever its profile renders to now.
+    current_name, changed = (None, []) if unedited_render(params) else edits(root, folder)
     if changed and not force:
         listing = "\n".join(f"  {line}" for line in changed[:20]) + (f"\n  ... and {len(changed) - 20} more" if len(changed) > 20 else "")
         raise ConfigError(
@@ -227,6 +226,17 @@ def _overrides(current: Mapping, reference: Mapping) -> dict:
     return out
 
 
+def _save(name: str | None, root: Path) -> str:
+    if not name:
+        raise ConfigError("save needs a name: python -m tokensel.pipeline.profiles save NAME")
+    return save(name, root)
+
+
+def _diff(root: Path) -> str:
+    name, changed = edits(root)
+    return "\n".join(changed) if changed else f"params.yaml is profile '{name}', unedited."
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("action", choices=["use", "save", "diff", "check", "list"])
@@ -234,26 +244,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--force", action="store_true", help="use: overwrite edits (a copy goes to params.yaml.bak)")
     args = parser.parse_args(argv)
     root = Path(".")
-    try:
-        if args.action == "list":
-            print("\n".join(available(root)))
-        elif args.action == "check":
-            from tokensel.pipeline.validate import main as validate
+    if args.action == "check":
+        from tokensel.pipeline.validate import main as validate
 
-            return validate([args.name or PARAMS])
-        elif args.action == "diff":
-            name, changed = edits(root)
-            print("\n".join(changed) if changed else f"params.yaml is profile '{name}', unedited.")
-        elif args.action == "save":
-            if not args.name:
-                raise ConfigError("save needs a name: python -m tokensel.pipeline.profiles save NAME")
-            print(save(args.name, root))
-        else:
-            print(use(args.name or BASE, root, force=args.force))
-    except ConfigError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    return 0
+        return validate([args.name or PARAMS])
+    actions = {
+        "list": lambda: "\n".join(available(root)),
+        "diff": lambda: _diff(root),
+        "save": lambda: _save(args.name, root),
+        "use": lambda: use(args.name or BASE, root, force=args.force),
+    }
+    return command(actions[args.action])
 
 
 if __name__ == "__main__":

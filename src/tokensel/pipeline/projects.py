@@ -26,14 +26,12 @@ PROFILE=NAME`` calls it and then runs ``dvc repro`` there.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from tokensel.core.errors import ConfigError
-from tokensel.pipeline import profiles
+from tokensel.pipeline import command, profiles
 
 SHARED = ("src/", "notebooks/")  # the code every profile's stages read from the repository root
 HEADER = (
@@ -114,15 +112,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--force", action="store_true", help="overwrite edits of the folder's params.yaml (a copy goes to params.yaml.bak)")
     args = parser.parse_args(argv)
     root = Path(".")
-    try:
-        if args.action == "folder":
-            print(folder(args.name, root).as_posix())
-        else:
-            print(project(args.name, root, force=args.force))
-    except ConfigError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    return 0
+    if args.action == "folder":
+        return command(lambda: folder(args.name, root).as_posix())
+    return command(lambda: project(args.name, root, force=args.force))
 
 
 if __name__ == "__main__":
