@@ -55,11 +55,7 @@ def published(root: Path, folder: Path) -> Published | None:
             data = json.loads(metrics.read_text())
             verdicts[name] = (str(data.get("verdict", "")), str(data.get("claim", "")))
     times_file = reports / "stage_times.csv"
-    minutes: dict[str, float] = {}
-    if times_file.is_file():
-        times = pd.read_csv(times_file)
-        for name in EXPERIMENTS:
-            minutes[name] = float(times.loc[times["stage"].str.startswith(name), "seconds"].sum()) / 60
+    minutes = stage_times.experiment_minutes(pd.read_csv(times_file), EXPERIMENTS) if times_file.is_file() else {}
     seeds = {name: len(found) for name, key in SEED_KEYS if (found := lookup(params, key))}
     return Published(str(params.get("profile", folder.name)), folder, verdicts, minutes, seeds)
 

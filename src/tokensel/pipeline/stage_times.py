@@ -62,6 +62,12 @@ def read(notebook_dir: str | Path, root: str | Path | None = ".") -> pd.DataFram
     return frame.sort_values("start", ignore_index=True)
 
 
+def experiment_minutes(times: pd.DataFrame, experiments) -> dict[str, float]:
+    """Minutes of each experiment's notebook stages (its name is the first part of a stage's)."""
+    experiment = times["stage"].str.split("-").str[0]
+    return {name: float(times.loc[experiment == name, "seconds"].sum()) / 60 for name in experiments}
+
+
 def by_group(times: pd.DataFrame) -> pd.DataFrame:
     """Per group (e.g. 'synthetic train'): number of stages and total seconds, in run order."""
     grouped = times.groupby("group", sort=False).agg(stages=("stage", "size"), seconds=("seconds", "sum"))
