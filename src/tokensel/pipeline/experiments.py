@@ -2,7 +2,8 @@
 
 An experiment named N is the package ``tokensel.N``, the params section ``N:`` and the report
 ``reports/N/``. Its ``stage`` module provides ``run(config, **cell) -> xr.Dataset`` (one DVC cell)
-and ``cells(config)`` (the cells of its DVC matrix); its ``config`` module provides
+and ``cells(config)`` (the cells of its DVC matrix, checked against ``dvc.yaml`` by
+``tokensel.pipeline.wiring``); its ``config`` module provides
 
 * ``from_params(section, key) -> config``: the typed, validated section (raises ``ConfigError``
   listing every problem with its dotted key);

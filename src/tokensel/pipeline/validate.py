@@ -1,8 +1,9 @@
 """Validate a params file before anything trains: ``python -m tokensel.pipeline.validate [params.yaml]``.
 
 Checks every experiment section (types, ranges, unknown and missing keys, each named by its full
-dotted key) and what the configuration needs from this machine (data files, devices), prints one
-line per problem and exits 2 if there is any. It reads only, so it never deletes a result. The
+dotted key), what the configuration needs from this machine (data files, devices) and that the
+``dvc.yaml`` beside the params file runs the cells the params ask for; prints one line per problem
+and exits 2 if there is any. It reads only, so it never deletes a result. The
 pipeline's first stage runs it, so ``dvc repro`` stops within seconds on bad input.
 """
 
@@ -18,6 +19,7 @@ from tokensel.core.params import unknown_key_problems
 from tokensel.core.params_file import read_params
 from tokensel.pipeline import checks
 from tokensel.pipeline.experiments import EXPERIMENTS, environment_problems, load
+from tokensel.pipeline.wiring import wiring_problems
 
 
 def problems_of(params: Mapping[str, Any], source: str, environment: bool = True) -> list[str]:
@@ -60,11 +62,17 @@ def one_line_per_key(found: list[str]) -> list[str]:
 
 
 def validate(path: str | Path) -> list[str]:
+    """Every problem of the params file at ``path``, then of the ``dvc.yaml`` beside it against
+    the experiments' cells (``tokensel.pipeline.wiring``)."""
     try:
         params = read_params(path)
     except ConfigError as error:
         return error.problems
-    return problems_of(params, str(path))
+    found = problems_of(params, str(path))
+    if found:
+        return found
+    configs = {name: load(name, params[name]) for name in EXPERIMENTS}
+    return wiring_problems(params, configs, Path(path).parent / "dvc.yaml")
 
 
 def main(argv: list[str] | None = None) -> int:
