@@ -36,7 +36,7 @@ out_dir = "scratch/reports/constructions"
 import xarray as xr
 from IPython.display import Markdown, display
 
-from tokensel.constructions import analysis, claims, plots
+from tokensel.constructions import analysis, claims, plots, report
 from tokensel.constructions import config as constructions_config
 from tokensel.core.params_file import profile_name
 from tokensel.core.paths import resolve
@@ -46,34 +46,14 @@ from tokensel.core.tables import table
 experiment = constructions_config.load(params_file)
 out = resolve(out_dir)
 ds = xr.load_dataset(resolve(results_file), engine="h5netcdf")
-metrics = claims.write_metrics(ds, experiment, out)
-growths = analysis.growth_table(ds, experiment.verdict.max_power)
-controls = analysis.controls(ds, experiment.verdict.exact_accuracy)
-growths.to_csv(out / "growth.csv", index=False, float_format="%.4f")
-for axis in ("length", "vocabulary"):
-    analysis.width_csv(ds, axis).to_csv(out / f"width_vs_{axis}.csv", index=False)
+metrics = report.write_outputs(ds, experiment, out)
 render(claims.results_summary(ds, experiment, metrics))
 
 # %% [markdown]
 # ## Verdict
 
 # %%
-lines = [f"**{metrics['verdict'].capitalize()}** on the {profile_name(params_file)} profile. {metrics['claim']}", ""]
-exact_f32 = ds["prec_acc"].min("prec_size") >= experiment.verdict.exact_accuracy
-lines += ["", (
-    f"Precision: every copy and recall network is exact in float32 and in float64 wherever the precision check lets it "
-    f"run. With one digit per token (the fewest channels) float32 stays exact up to |W| = "
-    f"{2 ** int(ds['prec_log2_vocab'].values[exact_f32.values].max()) if exact_f32.any() else 0} in the precision sweep and "
-    f"breaks beyond; more digits per token or float64 fix it. Recall needs at most {float(ds['recall_bits'].max()):.0f} bits "
-    f"and selection at most {float(ds['sel_bits'].max()):.0f}, far inside float32."), "", (
-    f"Controls: the scoring sees failures where they must occur (float32 accuracy falls to "
-    f"{controls.worst_known_failure:.3f} where our formula says float32 lacks the bits; selection at margins below δ/4 "
-    f"is right {controls.selection_below_quarter:.3f} of the time), and answering with the commonest token of the context "
-    f"scores at most {controls.best_shortcut:.3f}, so an accuracy of 1.0 cannot come from a shortcut. 'Exact' means "
-    f"accuracy ≥ {experiment.verdict.exact_accuracy} on every scored answer; 'poly-logarithmic' means log cost is fitted "
-    f"better by log log x than by log x and grows at most like x^{experiment.verdict.max_power} at the largest sizes "
-    "(both thresholds are ours).")]
-display(Markdown("\n".join(lines)))
+display(Markdown(report.verdict_text(ds, experiment, metrics, profile_name(params_file))))
 
 # %% [markdown]
 # ## How the networks are built
@@ -156,7 +136,7 @@ plots.costs(ds, "vocabulary", out / "figures" / "costs_vs_vocabulary.png")
 # degree of a fit of log cost on log log x.
 
 # %%
-table(growths)
+table(analysis.growth_table(ds, experiment.verdict.max_power))
 
 # %% [markdown]
 # ## Precision: where float32 breaks
@@ -179,15 +159,7 @@ table(analysis.precision_table(ds))
 plots.bounds(ds, out / "figures" / "bounds.png")
 
 # %%
-bounds = analysis.one_layer_table(ds)
-last = bounds.iloc[-1]
-display(Markdown(
-    f"At L = {last['L']:.0f} one layer needs at least {last['lower bound, 1 layer, 1-bit channels']:.0f} one-bit channels "
-    f"({last['lower bound, 1 layer, 32-bit channels']:.0f} of 32 bits) to copy; our one-layer network has "
-    f"{last['construction, 1 layer']:.0f} and our two-layer one {last['construction, 2 layers']:.0f}. Both grow linearly in L: "
-    "at bounded precision the second layer buys no width in our constructions, and the bound rules out a one-layer "
-    "network that does better than linear."
-))
+display(Markdown(report.bounds_text(ds, experiment)))
 
 # %%
 table(analysis.one_layer_table(ds).iloc[::2])
@@ -202,44 +174,19 @@ table(analysis.one_layer_table(ds).iloc[::2])
 plots.bridge(ds, out / "figures" / "bridge.png")
 
 # %%
-summary = analysis.bridge_summary(ds, experiment.verdict.exact_accuracy)
-display(Markdown("\n".join(
-    f"- {task}: from the exact construction, fine-tuning keeps accuracy {s['after_from_construction']:.3f} (worst seed); "
-    f"every seed fine-tunes back to exact from noise up to σ = {s['largest_sigma_recovered']:g}; "
-    f"the same architecture trained from scratch reaches {s['scratch']:.3f}."
-    for task, s in summary.items()
-)))
+display(Markdown(report.bridge_text(ds, experiment.verdict.exact_accuracy)))
 
 # %%
 table(analysis.bridge_table(ds))
 
 # %% [markdown]
 # ## Where this differs from the paper's statements
-#
-# - **Poly-logarithmic in |W|: reproduced.** Channels, FNN width and depth grow like log |W| at fixed
-#   L, in float32 (recall, and copying with binary digits); the embedding and readout tables have
-#   |W| rows in any model that names |W| tokens.
-# - **Poly-logarithmic in L: not reproduced at bounded precision.** Our widths grow linearly in L,
-#   and the lower bounds above show that no network of this class can do better for one-layer
-#   copying or for recall with any number of layers while its channels resolve a bounded number
-#   of bits; for copying with two or more FIR layers we have neither a poly-logarithmic
-#   construction nor a proof that none exists. A count poly-logarithmic in L needs numbers of
-#   about L·log₂|W| bits, which real-number constructions allow and float32/float64 do not; the
-#   paper's proofs, which we could not read, presumably count parameters in that model.
-# - **One layer against two:** at bounded precision our one-layer copy network is as narrow as the
-#   two-layer one.
+
+# %%
+display(Markdown(report.differences_text(ds, experiment)))
 
 # %% [markdown]
 # ## Configuration of this run
 
 # %%
-b = experiment.bridge
-display(Markdown(
-    f"dtypes {', '.join(experiment.dtypes)}; selection windows U = {list(experiment.selection.windows)}, key dimensions "
-    f"d = {list(experiment.selection.key_dims)}, margin δ = {experiment.selection.margin}; copy (k, |W|) = "
-    f"{', '.join(f'({k}, {v})' for _, k, v in experiment.copy.cells())}, digits {list(experiment.copy.digits)}, layers "
-    f"{list(experiment.copy.layers)}; recall (k, |W|) = {', '.join(f'({k}, {v})' for _, k, v in experiment.recall.cells())}, "
-    f"queries: {experiment.recall.n_queries}; bridge: copy k = {b.copy_size}, |W| = {b.copy_vocab}, "
-    f"recall k = {b.recall_size}, |W| = {b.recall_vocab}, {b.steps} steps of AdamW (lr {b.lr}, weight decay {b.weight_decay}), "
-    f"batch {b.batch_size}, seeds {list(b.seeds)}. Single-threaded CPU time of all parts: {metrics['cpu_seconds']:.0f} s."
-))
+display(Markdown(report.configuration_text(experiment, metrics)))

@@ -1,6 +1,7 @@
 """The experiment around the constructions: params checks, the stage's parts, the bridge, the
 verdict logic on constructed results (every outcome) and one end-to-end notebook run."""
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import xarray as xr
 import yaml
 
 from tiny import TINY_CONSTRUCTIONS
-from tokensel.constructions import claims
+from tokensel.constructions import claims, report
 from tokensel.constructions.config import dry_run, from_params, load
 from tokensel.constructions.copying import build_copy
 from tokensel.constructions.evaluate import every_length_batch
@@ -112,6 +113,28 @@ def test_the_claim_line_names_the_precision_model_and_the_width_of_one_layer(tin
     ratio, _ = claims.one_layer_over_two(tiny_results)
     assert sentence.startswith("At bounded precision") and "fixed while L grows" in sentence
     assert f"{ratio:.2f}× the two-layer one's width" in sentence and ratio <= 1.0
+
+
+def test_the_page_words_on_the_papers_statements_follow_the_claim_rows(tiny_results):
+    experiment = from_params(TINY_CONSTRUCTIONS)
+    rows = claims.claim_rows(tiny_results, experiment)
+    text = report.differences_text(tiny_results, experiment, rows)
+    in_length = verdicts.combine([rows["copy L"].verdict, rows["recall L"].verdict])
+    assert f"Poly-logarithmic in L: {in_length} at bounded precision" in text
+    flipped = {**rows, **{name: dataclasses.replace(rows[name], verdict=verdicts.REPRODUCED) for name in ("copy L", "recall L")}}
+    assert "Poly-logarithmic in L: reproduced at bounded precision" in report.differences_text(tiny_results, experiment, flipped)
+    ratio, L = claims.one_layer_over_two(tiny_results)
+    assert f"at L = {L:,} our one-layer copy network is {ratio:.2f}×" in text
+
+
+def test_the_bounds_sentence_reads_its_numbers_from_the_cost_table(tiny_results):
+    experiment = from_params(TINY_CONSTRUCTIONS)
+    last = report.one_layer_table(tiny_results).iloc[-1]
+    text = report.bounds_text(tiny_results, experiment)
+    assert f"At L = {last['L']:.0f} one layer needs at least {last['lower bound, 1 layer, 1-bit channels']:.0f}" in text
+    assert f"our one-layer network has {last['construction, 1 layer']:.0f}" in text
+    metrics = {"verdict": "partially reproduced", "claim": "the claim.", "cpu_seconds": 1.0}
+    assert report.verdict_text(tiny_results, experiment, metrics, "tiny").startswith("**Partially reproduced** on the tiny profile.")
 
 
 def test_copy_scoring_covers_every_string_length_including_the_longest():
