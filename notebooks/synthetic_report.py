@@ -47,7 +47,7 @@ from tokensel.core.paths import resolve
 from tokensel.core.results import render
 from tokensel.core.tables import table
 from tokensel.nn import families
-from tokensel.synthetic import analysis, diagnostics, gaps, outputs, plots, sizes
+from tokensel.synthetic import diagnostics, gaps, outputs, plots, report, sizes
 from tokensel.synthetic import config as synthetic_config
 
 experiment = synthetic_config.load(params_file)
@@ -56,7 +56,6 @@ out = resolve(out_dir)
 ds = xr.load_dataset(resolve(results_file), engine="h5netcdf")
 metrics = outputs.write_metrics(ds, cfg, out)
 _ = outputs.write_plot_csvs(ds, cfg, out)
-points = analysis.point_verdicts(ds, cfg)
 names = families.readable_names(ds["model"].values, ds["model_spec"].values)
 render(outputs.results_summary(ds, cfg, metrics))
 
@@ -64,19 +63,7 @@ render(outputs.results_summary(ds, cfg, metrics))
 # ## Verdict
 
 # %%
-lines = [f"**{metrics['verdict'].capitalize()}** on the {profile_name(params_file)} profile."]
-for task in dict.fromkeys(p.task for p in points):
-    lines.append(f"- {analysis.describe_task(task, diagnostics.axis_name(ds, task), [p for p in points if p.task == task])}")
-lines.append(
-    f"\nA seed solves a point at test accuracy ≥ {cfg.solved_acc:g}; a model solves it when more than "
-    f"{cfg.solved_fraction:.0%} of its seeds do. A point counts only where the Transformer solves it and the shortcut "
-    f"does not (the controls). There, two-layer SSM+FNN is *comparable* when it solves the point too, or when every one of its "
-    f"seeds is within {cfg.comparable_margin:g} of every Transformer seed; it *outperforms one layer* when it solves the point "
-    f"and one-layer SSM+FNN does not, or when every two-layer seed is ≥ {cfg.separation_margin:g} above every one-layer seed. "
-    "Where seeds fall on both sides of a margin the point is undecided: no verdict rests on one run near a margin. "
-    "These margins are ours, fixed before the runs."
-)
-display(Markdown("\n".join(lines)))
+display(Markdown(report.verdict_text(ds, experiment, metrics, profile_name(params_file))))
 
 # %% [markdown]
 # ## Accuracy against length and vocabulary
@@ -84,23 +71,15 @@ display(Markdown("\n".join(lines)))
 # threshold.
 
 # %%
-plots.accuracy_vs_axis(ds, cfg, out / "figures" / "accuracy.png", models=[m for m in experiment.all_models if any(m in experiment.models_of(t) for t in experiment.grid.tasks)])
+plots.accuracy_vs_axis(ds, cfg, out / "figures" / "accuracy.png", models=report.grid_models(experiment))
 
 # %%
-summary = analysis.model_summary(ds, cfg)
-summary["seeds solved"] = summary["solved"].astype(int).astype(str) + "/" + summary["seeds"].astype(int).astype(str)
-shortcuts = analysis.shortcut_table(ds)
-wide = summary.pivot_table(index=["task", "x"], columns="model", values="seeds solved", aggfunc="first").reset_index()
-wide = wide.merge(shortcuts, on=["task", "x"], how="left").rename(columns={"x": "point", "shortcut_acc": "shortcut"})
 display(Markdown("Seeds solved per model and point, with the shortcut's accuracy:"))
-table(wide[["task", "point", *[m for m in experiment.all_models if m in wide.columns], "shortcut"]], names=names)
+table(report.seeds_solved_table(ds, experiment), names=names)
 
 # %%
-seeds = analysis.per_seed(ds, cfg)
-per_seed = seeds.pivot_table(index=["task", "model", "x"], columns="seed", values="test_acc").reset_index()
-per_seed.columns = [f"seed {c}" if isinstance(c, (int, float)) else c for c in per_seed.columns]
 display(Markdown("Test accuracy of every seed:"))
-table(per_seed.rename(columns={"x": "point"}), names=names)
+table(report.per_seed_table(ds, experiment), names=names)
 
 # %% [markdown]
 # ## Does input dependence close the gap? (beyond the paper)
@@ -114,10 +93,9 @@ table(per_seed.rename(columns={"x": "point"}), names=names)
 # %%
 dependent = gaps.input_dependent_models(ds)
 if dependent:
-    references = [m for m in experiment.grid.models if diagnostics.model_families(ds).get(m) in (families.SSM2_FNN, families.TRANSFORMER)]
-    dependent_tasks = [t for t in experiment.grid.tasks if any(m in experiment.all_models_of(t) for m in dependent)]
     display(plots.accuracy_vs_axis(
-        ds, cfg, out / "figures" / "input_dependent.png", models=[*references, *dependent], tasks=dependent_tasks,
+        ds, cfg, out / "figures" / "input_dependent.png", models=[*report.reference_models(ds, experiment), *dependent],
+        tasks=report.tasks_running(experiment, dependent),
         alt="Test accuracy of the input-dependent models (gated convolution, selective SSM, Mamba-2 (SSD); two layers with and without FNN) "
         "beside two-layer SSM+FNN and the Transformer, per seed (points) and median (lines), with the shortcut dashed.",
     ))
@@ -130,7 +108,7 @@ else:
 # ## Other two-layer variants: FNN depth, no FNN, filters
 
 # %%
-ablations = [m for m in experiment.all_models if m not in experiment.grid.models and m not in dependent]
+ablations = report.ablation_models(experiment, dependent)
 if ablations:
     display(plots.accuracy_vs_axis(ds, cfg, out / "figures" / "variants.png", models=[*experiment.grid.models, *ablations]))
 else:
@@ -147,10 +125,8 @@ if diagnostics.swept_tasks(ds):
     display(plots.learning_rates(ds, out / "figures" / "learning_rates.png"))
 
 # %%
-lrs = diagnostics.lr_table(ds)
-chosen = lrs[lrs["chosen"]].pivot_table(index="model", columns="task", values="lr").reset_index()
 display(Markdown("Learning rate chosen per model and task:"))
-table(chosen, digits=4, names=names)
+table(report.chosen_lr_table(ds), digits=4, names=names)
 
 # %% [markdown]
 # ## Training curves and whether they have flattened
@@ -242,19 +218,4 @@ display(Markdown("\n".join(f"- {line}" for line in diagnostics.profile_scope(exp
 table(diagnostics.model_table(experiment))
 
 # %%
-train_cfg = experiment.train
-task_lines = [
-    f"- {name}: {diagnostics.axis_name(ds, name)} ∈ {list(spec.values)}, learning rates {list(experiment.lrs_of(name))} "
-    f"(chosen at {spec.lr_sweep_at}), {experiment.steps_of(name)} steps; "
-    + ", ".join(f"{key} {value}" for key, value in spec.settings.items())
-    for name, spec in experiment.tasks.items() if name in experiment.grid.tasks
-]
-display(Markdown("\n".join([
-    f"Training: batch {train_cfg.batch_size}, AdamW (weight decay {train_cfg.weight_decay}), cosine schedule with "
-    f"{train_cfg.warmup_fraction:.0%} warm-up, gradient clip {train_cfg.grad_clip}, learning rates chosen on seed "
-    f"{train_cfg.lr_seed}, d_model {train_cfg.d_model}, early stop at validation accuracy "
-    f"{train_cfg.early_stop_acc}; seeds {list(experiment.grid.seeds)}; {train_cfg.n_val} validation and "
-    f"{train_cfg.n_test} test examples per run.",
-    *task_lines,
-    f"\nTraining took {diagnostics.total_cpu_seconds(ds) / 60:.1f} CPU-minutes (single-threaded runs).",
-])))
+display(Markdown(report.configuration_text(ds, experiment)))

@@ -302,3 +302,16 @@ def test_model_table_names_every_setting_in_words():
     table = diagnostics.model_table(EXPERIMENT)
     assert table.loc[table["model"] == "ssm2", "window"].item() == "whole sequence"
     assert table.loc[table["model"] == "tf", "window"].isna().all(), "the Transformer has no filter window: an empty cell"
+
+
+def test_the_page_tables_count_solving_seeds_and_show_every_seed():
+    from tokensel.synthetic import report
+
+    ds, _ = recall_results({8: SOLVED, 16: [1.0, 0.98, 0.5], 32: SOLVED}, {8: CHANCE, 16: CHANCE, 32: CHANCE}, {8: SOLVED, 16: SOLVED, 32: SOLVED})
+    solved = report.seeds_solved_table(ds, EXPERIMENT).set_index("point")
+    assert list(solved.columns) == ["task", "ssm2", "ssm1", "tf", "shortcut"]
+    assert solved.loc[16, "ssm2"] == "2/3" and solved.loc[8, "ssm1"] == "0/3" and solved.loc[32, "tf"] == "3/3"
+    per_seed = report.per_seed_table(ds, EXPERIMENT)
+    assert list(per_seed.columns) == ["task", "model", "point", "seed 0", "seed 1", "seed 2"]
+    assert per_seed.set_index(["model", "point"]).loc[("ssm2", 16), "seed 2"] == 0.5
+    assert report.grid_models(EXPERIMENT) == ["ssm2", "ssm1", "tf"] and report.ablation_models(EXPERIMENT, []) == []
