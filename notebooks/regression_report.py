@@ -32,19 +32,15 @@ references_file = "results/regression/references.nc"
 out_dir = "scratch/reports/regression"
 
 # %%
-import numpy as np
-import pandas as pd
 import xarray as xr
 from IPython.display import Markdown, display
 
 from tokensel.core.paths import resolve
-from tokensel.core.tables import table
-from tokensel.nn.config import ModelConfig
-from tokensel.nn.families import readable_names
 from tokensel.core.results import render
-from tokensel.regression import analysis, plots, summary
+from tokensel.core.tables import table
+from tokensel.regression import analysis, plots, report, summary
 from tokensel.regression import config as regression_config
-from tokensel.regression.smooth import a_dagger, predicted_exponent, trig_basis
+from tokensel.regression.smooth import predicted_exponent
 
 experiment = regression_config.load(params_file)
 task, settings, out = experiment.task, experiment.analysis, resolve(out_dir)
@@ -55,7 +51,7 @@ risk = analysis.normalised_risks(chosen, refs)
 slopes = analysis.slope_table(risk, experiment)
 parts = analysis.verdict_parts(risk, experiment)
 metrics = analysis.write_metrics(out, slopes, parts, experiment)
-labels = {**readable_names(nets["model"].values, nets["model_spec"].values), analysis.SIEVE: analysis.SIEVE, analysis.KNN: analysis.KNN}
+labels = report.estimator_labels(nets)
 analysis.write_plot_csv(risk, labels, out / "risk.csv")
 predicted = predicted_exponent(task)
 sizes = experiment.fit_sizes
@@ -71,22 +67,7 @@ render(summary.results_summary(parts, slopes, experiment, float(nets["seconds"].
 # ## The target
 
 # %%
-display(Markdown(
-    f"Tokens x_t are uniform on [0,1]^{task.d}; sequences have {task.seq_len} tokens. The importance of a token is its "
-    f"last coordinate. At each of the {task.n_outputs} positions t with a full window W_t = (x_(t−{task.window - 1}), …, x_t), "
-    f"Γ sorts the window by decreasing importance and keeps the top J = {task.top_j} tokens; "
-    f"F(X)_t = g({'the other coordinate' if task.d == 2 else f'the other {task.d - 1} coordinates'} of each of those tokens, rank by rank). g never reads the importance "
-    f"coordinate, so its input is uniform on [0,1]^{task.input_dim} under the data law. "
-    f"**Margin**: a sequence is kept only if in every window consecutive sorted importances differ by at least "
-    f"δ·j^(−β) = {task.delta:g}·j^(−{task.beta:g}) for ranks j = 1…J. "
-    f"**Smoothness**: a_ij = {task.a0:g}·j^{task.alpha:g}·(1 + {task.kappa:g}(i − 1)) for coordinate i of the rank-j token "
-    f"({task.smoothness} smoothness), so a† = {a_dagger(task):.3f} and the **predicted exponent is "
-    f"−2a†/(2a†+1) = {predicted:.3f}**. g is a random trigonometric series whose frequency blocks s have norm ≈ 2^(−γ(s)) "
-    f"(the boundary of the γ-smooth ball), truncated to its {trig_basis(task).n_basis} lowest-γ basis functions, "
-    f"with its constant removed and scaled to unit variance. **Noise**: Y_t = F(X)_t + {task.sigma:g}·ξ, so σ²/Var F = {task.sigma**2:.2f}. "
-    f"The fixed-order control feeds the same g the newest {task.top_j} tokens, x_t first. "
-    f"Risk below is the test excess risk E(F̂ − F)² divided by Var F of each seed (= 1 − R²)."
-))
+display(Markdown(report.target_text(task)))
 
 # %% [markdown]
 # ## Verdict
@@ -96,13 +77,7 @@ display(Markdown(
 # when they come in a fixed order? The margins are ours, not the paper's.
 
 # %%
-words = {"a": "network against the oracle sieve", "b": "SSM+FNN against the Transformer", "c": "ours, beside the claim: two layers against one, by token order"}
-display(Markdown(
-    f"Margins (ours): slope tolerance ±{settings.slope_tolerance:g}, level ratio {settings.level_ratio:g}×, gap ratio {settings.gap_ratio:g}. "
-    f"Fit range n = {sizes[0]}–{sizes[-1]} ({len(sizes)} sizes), {len(experiment.seeds)} seeds, {settings.ci:.0%} seed-bootstrap intervals.\n\n"
-    f"**The paper's claims: {metrics['verdict']}.** {metrics['claim']}\n\n"
-    + "\n".join(f"- **({p.name}) {words[p.name]}: {p.verdict}.** {p.text}." for p in parts)
-))
+display(Markdown(report.verdict_text(parts, metrics, experiment)))
 
 # %% [markdown]
 # ## Risk against n
@@ -113,20 +88,14 @@ display(Markdown(
 plots.risk_vs_n(risk, labels, predicted, out / "figures" / "risk_vs_n.png")
 
 # %%
-shown = slopes.assign(estimator=slopes["estimator"].map(labels))
-sieve_level = shown[shown["estimator"] == analysis.SIEVE].set_index("order")["risk_at_largest_n"]
-shown["× sieve at largest n"] = shown["risk_at_largest_n"] / shown["order"].map(sieve_level)
-shown = shown.rename(columns={"ci_low": "CI low", "ci_high": "CI high", "risk_at_largest_n": f"risk/Var F at n = {sizes[-1]}", "r2_at_largest_n": "R²"})
 display(Markdown(f"Predicted slope: {predicted:.3f}."))
-table(shown.drop(columns=["seeds"]))
+table(report.slope_table(slopes, labels, sizes[-1]))
 
 # %% [markdown]
 # Every seed at the largest n (risk / Var F): the spread behind the means.
 
 # %%
-per_seed = risk.sel(n_train=sizes[-1]).to_dataframe("risk").dropna().reset_index()
-per_seed["estimator"] = per_seed["estimator"].map(labels)
-table(per_seed.pivot_table(index=["estimator", "order"], columns="seed", values="risk").reset_index(), digits=4)
+table(report.per_seed_table(risk, labels, sizes[-1]), digits=4)
 
 # %% [markdown]
 # ## Did training converge?
@@ -136,12 +105,8 @@ table(per_seed.pivot_table(index=["estimator", "order"], columns="seed", values=
 # validation risk at the largest n for every seed, with the chosen steps marked.
 
 # %%
-convergence = analysis.convergence_table(chosen, settings.flat_tolerance)
-convergence["model"] = convergence["model"].map(labels)
-display(Markdown(
-    f"{int(convergence['stopped early'].sum())} of {int(convergence['seeds'].sum())} chosen runs stopped before their step cap; "
-    f"{int(convergence['flat at the end'].sum())} end on a flat validation curve (within {settings.flat_tolerance:.0%})."
-))
+converged, convergence = report.convergence(chosen, labels, settings.flat_tolerance)
+display(Markdown(converged))
 table(convergence, digits=3)
 
 # %%
@@ -159,31 +124,14 @@ plots.training_curves(chosen, labels, refs["target_variance"], out / "figures" /
 # whether they are in that regime at all.
 
 # %%
-mid = float(np.exp(np.mean(np.log(sizes))))
-display(Markdown(
-    f"Over n = {sizes[0]}–{sizes[-1]} (geometric middle {mid:.0f}), a factor (log n)^c shifts the fitted slope by about "
-    f"+{1 / np.log(mid):.2f}·c: c = 3 alone moves it by +{3 / np.log(mid):.2f}."
-))
+display(Markdown(report.log_factor_text(sizes)))
 
 # %% [markdown]
 # ## Configuration of this run
 
 # %%
-specs = [{"model": name, "family": labels[name], **ModelConfig.from_json(str(spec)).to_params()}
-         for name, spec in zip(nets["model"].values, nets["model_spec"].values)]
-table(pd.DataFrame(specs))
+table(report.model_table(nets, labels))
 
 # %%
-train = experiment.train
-choice = chosen[["lr", "d_model"]].to_dataframe().dropna().reset_index()
-choice["model"] = choice["model"].map(labels)
-cpu = float(nets["seconds"].sum()) / 60
-display(Markdown(
-    f"Training: AdamW (weight decay {train.weight_decay:g} on weight matrices), {train.warmup_fraction:.0%} warm-up then cosine decay "
-    f"over a step cap of max({train.min_steps}, {train.max_epochs:g} epochs) at batch {train.batch_size}, gradient clip {train.grad_clip:g}, "
-    f"{train.n_evals} validation checks per cap, stop after {train.patience} checks without improvement, best-validation weights scored. "
-    f"Learning rates {list(train.lrs)} × widths d_model {list(train.d_models)} chosen per n on seed {experiment.seeds[0]}'s validation split "
-    f"(below), reused by the other seeds. n ∈ {list(experiment.n_train)}; {train.n_val} validation and {train.n_test} test sequences. "
-    f"Network training: {cpu:.1f} CPU-minutes in total."
-))
-table(choice[["model", "order", "n_train", "lr", "d_model"]])
+display(Markdown(report.configuration_text(experiment, nets)))
+table(report.choice_table(chosen, labels))

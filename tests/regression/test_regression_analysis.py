@@ -179,3 +179,18 @@ def test_networks_at_the_oracle_rate_reproduce_the_claim_whatever_the_layer_ques
     parts = analysis.verdict_parts(risk, experiment())
     assert analysis.claim_verdict(parts) == verdicts.REPRODUCED
     assert not analysis.pre_asymptotic(analysis.slope_table(risk, experiment()), experiment())
+
+
+def test_the_page_tables_put_each_network_against_the_sieve_and_show_every_seed():
+    from tokensel.regression import report
+
+    twice = power_law(0.06, -2 / 3, seed=1)
+    risk = risks(twice, twice, twice, twice, twice)
+    labels = {"ssm2": "two-layer", "ssm1": "one-layer", "tf": "Transformer", SIEVE: SIEVE, KNN: KNN}
+    shown = report.slope_table(analysis.slope_table(risk, experiment()), labels, SIZES[-1]).set_index(["estimator", "order"])
+    sieve = risk.sel(estimator=SIEVE, order="dynamic", n_train=SIZES[-1]).mean()
+    assert shown.loc[("two-layer", "dynamic"), "× sieve at largest n"] == pytest.approx(float(twice[-1].mean() / sieve))
+    assert shown.loc[(SIEVE, "dynamic"), "× sieve at largest n"] == pytest.approx(1.0)
+    per_seed = report.per_seed_table(risk, labels, SIZES[-1]).set_index(["estimator", "order"])
+    assert list(per_seed.columns) == SEEDS and per_seed.loc[("two-layer", "dynamic"), 0] == pytest.approx(twice[-1, 0])
+    assert "c = 3 alone moves it by +" in report.log_factor_text(tuple(SIZES))
