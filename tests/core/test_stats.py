@@ -44,3 +44,14 @@ def test_a_disturbed_pair_does_not_move_its_block():
     a = np.array([2.0, 2.0, 9.0, 2.0, 2.0, 2.0])  # one pair slowed by a burst of load
     blocked = paired_ratio(a, np.ones(6), blocks=[0, 0, 0, 1, 1, 1])
     assert blocked.ratio == pytest.approx(2.0) and blocked.ci_low == pytest.approx(2.0)
+
+
+def test_growth_fit_tells_a_power_from_a_power_of_the_logarithm():
+    from tokensel.core.stats import growth_fit
+
+    x = 2.0 ** np.arange(2, 16)
+    power, polylog = growth_fit(x, 3 * x**0.5), growth_fit(x, 3 * np.log(x) ** 2)
+    assert power.power == pytest.approx(0.5) and power.power_rss < power.polylog_rss
+    assert polylog.polylog == pytest.approx(2.0) and polylog.polylog_rss < polylog.power_rss
+    short = growth_fit(np.array([1.0, 4.0, np.nan]), np.array([2.0, 3.0, 4.0]))  # x = 1 and NaN are not usable
+    assert short.points == 1 and np.isnan(short.power)

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from tokensel.core.stats import ols_slopes
+from tokensel.core.stats import growth_fit
 
 GROWTH_MEASURES = ("d_model", "fnn_width", "params_blocks", "nonzero_blocks")
 
@@ -35,15 +35,12 @@ class Growth:
 def growth(x: np.ndarray, y: np.ndarray, max_power: float) -> Growth:
     """Poly-log when log y is fitted better by log log x than by log x (smaller residual) and the
     local power at the largest sizes is at most ``max_power``; polynomial otherwise."""
+    fit = growth_fit(x, y)
     keep = np.isfinite(x) & np.isfinite(y) & (y > 0) & (x > 1)
     lx, ly = np.log(x[keep]), np.log(y[keep])
-    fits = {}
-    for name, predictor in (("power", lx), ("polylog", np.log(lx))):
-        slope, intercept = ols_slopes(predictor, ly[:, None])
-        fits[name] = (float(slope[0]), float(np.sqrt(np.mean((ly - intercept[0] - slope[0] * predictor) ** 2))))
     top = float((ly[-1] - ly[-2]) / (lx[-1] - lx[-2]))
-    polylog = fits["polylog"][1] <= fits["power"][1] and top <= max_power
-    return Growth(fits["power"][0], top, fits["polylog"][0], "poly-log" if polylog else "polynomial")
+    polylog = fit.polylog_rss <= fit.power_rss and top <= max_power
+    return Growth(fit.power, top, fit.polylog, "poly-log" if polylog else "polynomial")
 
 
 def growth_table(ds: xr.Dataset, max_power: float) -> pd.DataFrame:

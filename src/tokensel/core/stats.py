@@ -1,6 +1,7 @@
 """The statistics several experiments share: log-log slopes (rates, scaling exponents) and paired ratios.
 
-``loglog_slope`` fits one curve; ``fit_loglog_slope`` fits the seed-mean curve and bootstraps the
+``loglog_slope`` fits one curve; ``growth_fit`` asks whether a cost grows like a power or like a
+power of the logarithm; ``fit_loglog_slope`` fits the seed-mean curve and bootstraps the
 seeds for a percentile interval of the slope; ``paired_ratio`` estimates a ratio from paired
 measurements with a t interval; ``bootstrap_mean`` (paired differences: pass a - b) and
 ``bootstrap_difference`` (two independent samples) give percentile bootstrap intervals of means.
@@ -33,6 +34,35 @@ def ols_slopes(log_x: np.ndarray, log_y: np.ndarray) -> tuple[np.ndarray, np.nda
     slope = (xc[:, None] * (log_y - log_y.mean(axis=0))).sum(axis=0) / (xc**2).sum()
     intercept = log_y.mean(axis=0) - slope * log_x.mean()
     return slope, intercept
+
+
+@dataclass(frozen=True)
+class GrowthFit:
+    """Two least-squares fits of log y: on log x (a power of x) and on log log x (a power of log x),
+    each with its coefficient and residual sum of squares, over ``points`` usable points."""
+
+    points: int
+    power: float
+    power_rss: float
+    polylog: float
+    polylog_rss: float
+
+
+def growth_fit(x: np.ndarray, y: np.ndarray) -> GrowthFit:
+    """Both fits over the points with finite positive y and x > 1 (log log x needs x > 1); NaN
+    coefficients with fewer than two such points. Comparing the two residuals says which form
+    describes the growth better; only the caller knows how many points make that meaningful."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    keep = np.isfinite(x) & np.isfinite(y) & (y > 0) & (x > 1)
+    points = int(keep.sum())
+    if points < 2:
+        return GrowthFit(points, math.nan, math.nan, math.nan, math.nan)
+    log_x, log_y = np.log(x[keep]), np.log(y[keep])
+    fits = []
+    for predictor in (log_x, np.log(log_x)):
+        slope, intercept = ols_slopes(predictor, log_y[:, None])
+        fits += [float(slope[0]), float(((log_y - intercept[0] - slope[0] * predictor) ** 2).sum())]
+    return GrowthFit(points, *fits)
 
 
 def loglog_slope(x: np.ndarray, y: np.ndarray) -> float:

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from tokensel.core.stats import ols_slopes
+from tokensel.core.stats import growth_fit
 from tokensel.nn.families import readable_names
 from tokensel.synthetic.config import SyntheticExperiment
 from tokensel.synthetic.diagnostics import axis_name, size_table
@@ -56,25 +56,15 @@ def smallest_solving(ds: xr.Dataset) -> pd.DataFrame:
 
 
 def fit_growth(v: np.ndarray, params: np.ndarray) -> dict[str, float | str]:
-    """Both least-squares fits of log ``params`` on the growth variable ``v``, over the solved points.
-
-    Returns each form's coefficient b and residual sum of squares, the better form, and why there
-    is no fit (fewer than ``MIN_FIT_POINTS`` solved points; an empty reason when fitted)."""
-    v, params = np.asarray(v, dtype=float), np.asarray(params, dtype=float)
-    keep = np.isfinite(params) & (params > 0) & (v > 1)
-    solved = int(keep.sum())
-    if solved < MIN_FIT_POINTS:
-        return {"solved": solved, "power_b": math.nan, "power_rss": math.nan, "polylog_b": math.nan, "polylog_rss": math.nan,
-                "better": "", "reason": f"{solved} solved point(s); a fit needs {MIN_FIT_POINTS}"}
-    log_v, log_p = np.log(v[keep]), np.log(params[keep])
-    out: dict[str, float | str] = {"solved": solved}
-    for form, predictor in (("power", log_v), ("polylog", np.log(log_v))):
-        slope, intercept = ols_slopes(predictor, log_p[:, None])
-        out[f"{form}_b"] = float(slope[0])
-        out[f"{form}_rss"] = float(((log_p - intercept[0] - slope[0] * predictor) ** 2).sum())
-    out["better"] = "poly-log" if out["polylog_rss"] < out["power_rss"] else "power"
-    out["reason"] = ""
-    return out
+    """Both least-squares fits of log ``params`` on the growth variable ``v`` (``growth_fit``), over
+    the solved points: each form's coefficient b and residual sum of squares, the better form, and
+    why there is no fit (fewer than ``MIN_FIT_POINTS`` solved points; an empty reason when fitted)."""
+    fit = growth_fit(v, params)
+    if fit.points < MIN_FIT_POINTS:
+        return {"solved": fit.points, "power_b": math.nan, "power_rss": math.nan, "polylog_b": math.nan, "polylog_rss": math.nan,
+                "better": "", "reason": f"{fit.points} solved point(s); a fit needs {MIN_FIT_POINTS}"}
+    return {"solved": fit.points, "power_b": fit.power, "power_rss": fit.power_rss, "polylog_b": fit.polylog, "polylog_rss": fit.polylog_rss,
+            "better": "poly-log" if fit.polylog_rss < fit.power_rss else "power", "reason": ""}
 
 
 def size_fits(ds: xr.Dataset) -> pd.DataFrame:
