@@ -6,8 +6,7 @@ from __future__ import annotations
 import xarray as xr
 
 from tokensel.genomic.stage import RANDOMISED, SHUFFLED, TRAINED
-from tokensel.nn.config import ModelConfig
-from tokensel.nn.families import mixer_family
+from tokensel.nn.families import mixer_family, model_families
 
 PAPER_FAMILIES = ("SSM", "Transformer")
 DATASET_TITLES = {"motif_order": "motif order (planted)", "janggu": "janggu Oct4 vs MafK"}
@@ -27,7 +26,7 @@ def dataset_title(name: str) -> str:
 
 def families(results: xr.Dataset) -> dict[str, str]:
     """Model name -> mixer family ("SSM", "Transformer", "gated convolution", "selective SSM")."""
-    return {str(m): mixer_family(ModelConfig.from_json(str(s))) for m, s in zip(results["model"].values, results["model_spec"].values)}
+    return model_families(results["model"].values, results["model_spec"].values, mixer_family)
 
 
 def one_dataset(results: xr.Dataset, dataset: str) -> xr.Dataset:

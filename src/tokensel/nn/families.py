@@ -7,6 +7,8 @@ every experiment names the same architecture the same way.
 
 from __future__ import annotations
 
+from typing import Callable
+
 from tokensel.nn.config import ModelConfig
 from tokensel.nn.mixers import MIXERS
 
@@ -32,9 +34,10 @@ SSM2_FNN = "two-layer SSM+FNN"
 SSM1_FNN = "one-layer SSM+FNN"
 
 
-def model_families(model_names, model_specs) -> dict[str, str]:
-    """Model name -> family, from the names and ``model_spec`` JSON entries of a run Dataset."""
-    return {str(name): family(ModelConfig.from_json(str(spec))) for name, spec in zip(model_names, model_specs)}
+def model_families(model_names, model_specs, naming: Callable[[ModelConfig], str] = family) -> dict[str, str]:
+    """Model name -> family (``naming``: ``family`` or ``mixer_family``), from the names and
+    ``model_spec`` JSON entries of a run Dataset."""
+    return {str(name): naming(ModelConfig.from_json(str(spec))) for name, spec in zip(model_names, model_specs)}
 
 
 def readable_names(model_names, model_specs) -> dict[str, str]:
