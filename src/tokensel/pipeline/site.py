@@ -108,7 +108,10 @@ def timing_section(times: pd.DataFrame) -> str:
 <p>Notebook stages, from papermill's timings in the executed notebooks: {total / 60:.1f} min in
 {len(times)} stages; {span / 60:.1f} min from the first stage's start to the last one's end (this
 includes DVC's overhead and the combine steps, and any pause if stages ran in separate
-<code>dvc repro</code> calls). Per stage: <code>reports/stage_times.csv</code>.</p>
+<code>dvc repro</code> calls). Per stage: <code>reports/stage_times.csv</code>. A run found in the
+run store (the same arguments and the same training code) is read, not trained, so a stage whose
+runs were all stored takes seconds here; the compute line at the top of each page counts the CPU
+time of every run it shows, wherever it was trained.</p>
 <table>
   <tr><th>stages</th><th>count</th><th>minutes</th><th style="width:40%"></th></tr>
 {rows}
