@@ -40,8 +40,8 @@ from tokensel.constructions import analysis, claims, plots, report
 from tokensel.constructions import config as constructions_config
 from tokensel.core.params_file import profile_name
 from tokensel.core.paths import resolve
-from tokensel.core.results import render
-from tokensel.core.tables import table
+from tokensel.present.results import render
+from tokensel.present.tables import table
 
 experiment = constructions_config.load(params_file)
 out = resolve(out_dir)

@@ -42,8 +42,8 @@ from IPython.display import Markdown, display
 
 from tokensel.core.paths import resolve
 from tokensel.core.runs import save
-from tokensel.core.results import render
-from tokensel.core.tables import table
+from tokensel.present.results import render
+from tokensel.present.tables import table
 from tokensel.efficiency import analysis, claim, plots, stage, tables
 from tokensel.efficiency import config as efficiency_config
 

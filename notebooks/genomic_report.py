@@ -53,8 +53,8 @@ import xarray as xr
 from IPython.display import Markdown, display
 
 from tokensel.core.paths import resolve
-from tokensel.core.results import render
-from tokensel.core.tables import table
+from tokensel.present.results import render
+from tokensel.present.tables import table
 from tokensel.genomic import analysis, controls, per_class, plots, summary, tables
 from tokensel.genomic import config as genomic_config
 

@@ -36,8 +36,8 @@ import xarray as xr
 from IPython.display import Markdown, display
 
 from tokensel.core.paths import resolve
-from tokensel.core.results import render
-from tokensel.core.tables import table
+from tokensel.present.results import render
+from tokensel.present.tables import table
 from tokensel.regression import analysis, plots, report, summary
 from tokensel.regression import config as regression_config
 from tokensel.regression.smooth import predicted_exponent

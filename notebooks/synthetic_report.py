@@ -44,8 +44,8 @@ from IPython.display import Markdown, display
 
 from tokensel.core.params_file import profile_name
 from tokensel.core.paths import resolve
-from tokensel.core.results import render
-from tokensel.core.tables import table
+from tokensel.present.results import render
+from tokensel.present.tables import table
 from tokensel.nn import families
 from tokensel.synthetic import diagnostics, gaps, outputs, plots, report, sizes
 from tokensel.synthetic import config as synthetic_config

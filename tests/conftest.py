@@ -42,7 +42,7 @@ def trained_jobs(tmp_path, monkeypatch) -> list[dict]:
 @pytest.fixture
 def run_notebook(tmp_path, monkeypatch):
     """Execute ``notebooks/<name>.py`` with ``parameters`` in one worker, without logging its output."""
-    from tokensel.core.nbrun import execute
+    from tokensel.present.nbrun import execute
 
     monkeypatch.setenv("TOKENSEL_WORKERS", "1")
 

@@ -20,7 +20,7 @@ from tokensel.constructions.stage import cells, run
 from tokensel.constructions.train import perturbed
 from tokensel.core import verdicts
 from tokensel.core.errors import ConfigError
-from tokensel.core.nbrun import execute
+from tokensel.present.nbrun import execute
 from tokensel.core.runs import combine, save
 from tokensel.tasks.copy import CopyTask
 

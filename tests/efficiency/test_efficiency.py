@@ -20,10 +20,10 @@ import yaml
 from tiny import TINY_EFFICIENCY
 from tokensel.core import verdicts
 from tokensel.core.errors import ConfigError
-from tokensel.core.nbrun import execute
+from tokensel.present.nbrun import execute
 from tokensel.core.stats import RatioEstimate
-from tokensel.core.style import REFERENCE_GREYS, family_colour
-from tokensel.core.tables import table
+from tokensel.present.style import REFERENCE_GREYS, family_colour
+from tokensel.present.tables import table
 from tokensel.efficiency import analysis, names, stability, tables
 from tokensel.efficiency.aims import TIMING_AIMS, aims_table
 from tokensel.efficiency.claim import ClaimEvidence, claim_text, claim_verdict

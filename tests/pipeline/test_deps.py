@@ -19,7 +19,7 @@ STAGES = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
 def stage_modules(stage: dict) -> set[str]:
     cmd = " ".join(stage["cmd"]) if isinstance(stage["cmd"], list) else stage["cmd"]
     modules = set(re.findall(r"python -m (tokensel[\w.]*)", cmd))
-    for notebook in re.findall(r"tokensel\.core\.nbrun (\S+\.py)", cmd):
+    for notebook in re.findall(r"tokensel\.present\.nbrun (\S+\.py)", cmd):
         code = "\n".join(c.source for c in jupytext.read(ROOT / notebook).cells if c.cell_type == "code")
         modules |= imported_modules(code)
     return modules

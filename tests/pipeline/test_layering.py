@@ -8,12 +8,17 @@ from pathlib import Path
 
 import pytest
 
+from tokensel.core.imports import closure
 from tokensel.pipeline.experiments import EXPERIMENTS
 
 PACKAGE = Path(__file__).resolve().parents[2] / "src" / "tokensel"
-SHARED = ("core", "nn", "tasks")
+SHARED = ("core", "nn", "tasks", "present")
 # Modules that only turn stored results into pages; they must load without torch.
-PRESENTATION = ("core/figures.py", "core/tables.py", "core/verdicts.py", "pipeline/site.py", "pipeline/stage_times.py")
+PRESENTATION = (*(f"present/{p.name}" for p in sorted((PACKAGE / "present").glob("*.py"))), "core/verdicts.py", "pipeline/site.py",
+                "pipeline/stage_times.py")
+# The function each experiment's runs go through: its module's import closure keys its runs in the store.
+RUN_MODULES = ("tokensel.synthetic.train", "tokensel.regression.train", "tokensel.genomic.train", "tokensel.constructions.train",
+               "tokensel.constructions.evaluate")
 TRAINING = ("torch", "tokensel.core.training", "tokensel.nn")
 
 
@@ -54,6 +59,17 @@ def test_no_experiment_imports_another(name):
 @pytest.mark.parametrize("module", PRESENTATION)
 def test_presentation_imports_no_training_code(module):
     assert [m for m in imports(PACKAGE / module) if any(within(m, bad) for bad in TRAINING)] == []
+
+
+@pytest.mark.parametrize("folder", ("core", "nn", "tasks"))
+def test_what_computes_imports_nothing_that_presents(folder):
+    assert offenders(folder, ["tokensel.present"]) == []
+
+
+@pytest.mark.parametrize("module", RUN_MODULES)
+def test_no_training_run_imports_what_presents(module):
+    """A change to figures or tables must never change a run's key in the run store."""
+    assert [p for p in closure({module}) if "present" in p.relative_to(PACKAGE).parts] == []
 
 
 def test_the_scan_sees_an_offending_import(tmp_path):

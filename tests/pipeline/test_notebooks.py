@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tokensel.core.nbrun import execute, render_html, results_only
+from tokensel.present.nbrun import execute, render_html, results_only
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.py"))
@@ -54,7 +54,7 @@ def test_opening_and_saving_every_notebook_in_jupyterlab_leaves_it_unchanged(tmp
 
 def _run_probe(folder: Path, i: int) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "tokensel.core.nbrun", str(folder / "probe.py"), str(folder / f"run{i}.ipynb"),
+        [sys.executable, "-m", "tokensel.present.nbrun", str(folder / "probe.py"), str(folder / f"run{i}.ipynb"),
          "--html", str(folder / f"run{i}.html"), "-p", "x", str(i)],
         capture_output=True, text=True, timeout=300,
     )

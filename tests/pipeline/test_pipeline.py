@@ -14,7 +14,7 @@ import pytest
 import xarray as xr
 import yaml
 
-from tokensel.core.nbrun import execute
+from tokensel.present.nbrun import execute
 from tokensel.pipeline.experiments import EXPERIMENTS
 from tiny_repo import dvc, env_with_package, tiny_params, tiny_repository
 
@@ -30,14 +30,14 @@ def test_dvc_yaml_parses_and_names_only_existing_notebook_parameters():
     checked = 0
     for stage in stages.values():
         cmd = stage.get("cmd", "")
-        match = re.search(r"tokensel\.core\.nbrun (\S+\.py)", cmd)
+        match = re.search(r"tokensel\.present\.nbrun (\S+\.py)", cmd)
         if not match:
             continue
         declared = papermill.inspect_notebook(jupytext.read(ROOT / match.group(1)))
         passed = set(re.findall(r"-p (\w+) ", cmd))
         assert passed <= set(declared), f"{match.group(1)} lacks parameters {passed - set(declared)}"
         checked += 1
-    notebook_stages = {name for name, stage in stages.items() if "tokensel.core.nbrun" in stage.get("cmd", "")}
+    notebook_stages = {name for name, stage in stages.items() if "tokensel.present.nbrun" in stage.get("cmd", "")}
     assert checked == len(notebook_stages) and {f"{name}_report" for name in EXPERIMENTS if name != "efficiency"} <= notebook_stages
 
 

@@ -37,8 +37,8 @@ def test_a_profile_folder_has_the_root_stages_reading_the_shared_code(repo):
     derived = yaml.safe_load((folder / "dvc.yaml").read_text())["stages"]
     assert list(derived) == list(root_stages)
     train = derived["synthetic_train"]
-    assert "../../src/tokensel/synthetic" in train["deps"] and "../../notebooks/synthetic_train.py" in train["deps"]
-    assert train["cmd"].startswith("python -m tokensel.core.nbrun ../../notebooks/synthetic_train.py results/notebooks/")
+    assert "../../src/tokensel/synthetic/train.py" in train["deps"] and "../../notebooks/synthetic_train.py" in train["deps"]
+    assert train["cmd"].startswith("python -m tokensel.present.nbrun ../../notebooks/synthetic_train.py results/notebooks/")
     assert train["outs"] == root_stages["synthetic_train"]["outs"], "outputs must stay inside the profile's folder"
     assert yaml.safe_load((folder / "params.yaml").read_text())["profile"] == "extended"
 

@@ -52,7 +52,7 @@ def test_only_notebooks_of_the_current_pipeline_count(notebooks, tmp_path):
 
 def test_a_notebook_without_papermill_timing_is_named(notebooks):
     (notebooks / "stray.ipynb").write_text(json.dumps({"metadata": {}, "cells": []}))
-    with pytest.raises(ConfigError, match="stray.ipynb.*tokensel.core.nbrun"):
+    with pytest.raises(ConfigError, match="stray.ipynb.*tokensel.present.nbrun"):
         stage_times.read("results/notebooks", root=None)
 
 

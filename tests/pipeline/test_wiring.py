@@ -38,7 +38,7 @@ def test_a_missing_stage_a_hand_written_matrix_and_an_unregistered_experiment_ar
     stages = copy.deepcopy(STAGES)
     del stages["regression_references"]
     stages["synthetic_train"]["matrix"]["task"] = ["copy", "recall", "selective_copy"]
-    stages["speech_train"] = {"cmd": "python -m tokensel.core.nbrun notebooks/speech_train.py out.ipynb"}
+    stages["speech_train"] = {"cmd": "python -m tokensel.present.nbrun notebooks/speech_train.py out.ipynb"}
     found = check(stages, tmp_path)
     assert any(line.startswith("'regression':") and "model references, which the params ask for" in line for line in found), found
     assert any(line.startswith("'synthetic':") and "task selective_copy, which the params do not ask for" in line for line in found), found

@@ -21,7 +21,7 @@ import xarray as xr
 from tokensel.constructions.analysis import bridge_summary, controls, exact, growth_table, is_polylog, largest_exact, one_layer_table
 from tokensel.constructions.config import ConstructionsExperiment
 from tokensel.core import verdicts
-from tokensel.core.results import NOT_PUBLIC, ClaimResult, ResultsSummary
+from tokensel.present.results import NOT_PUBLIC, ClaimResult, ResultsSummary
 
 PRECISION_MODEL = "at bounded precision (channels resolve b bits: b ≤ 32 in float32, b ≤ 64 in float64)"
 PAPER = f"{NOT_PUBLIC}: the statement only; its proof and any experiment were not available to us"

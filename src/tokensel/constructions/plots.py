@@ -12,7 +12,7 @@ from IPython.display import HTML
 from matplotlib.ticker import NullFormatter
 
 from tokensel.constructions.analysis import BIN_LABELS
-from tokensel.core.figures import save_figure
+from tokensel.present.figures import save_figure
 
 MEASURE_TITLES = {"d_model": "channels d_model", "fnn_width": "FNN width", "params": "parameters (all)",
                   "params_blocks": "parameters (blocks)", "nonzero_blocks": "non-zero parameters (blocks)"}

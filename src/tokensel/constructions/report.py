@@ -15,7 +15,7 @@ from tokensel.constructions.analysis import bridge_summary, controls, growth_tab
 from tokensel.constructions.claims import claim_rows, one_layer_over_two, write_metrics
 from tokensel.constructions.config import ConstructionsExperiment
 from tokensel.core import verdicts
-from tokensel.core.results import ClaimResult
+from tokensel.present.results import ClaimResult
 
 
 def _width_power(ds: xr.Dataset, experiment: ConstructionsExperiment, construction: str, axis: str, column: str) -> float:

@@ -20,7 +20,7 @@ from typing import Any
 import xarray as xr
 
 from tokensel.core import verdicts
-from tokensel.core.results import NOT_PUBLIC, ClaimResult, ResultsSummary
+from tokensel.present.results import NOT_PUBLIC, ClaimResult, ResultsSummary
 from tokensel.efficiency.analysis import control_passed, clean, details, targets_outcome
 
 SDPA_OVER_SSM = "SDPA / SSM"

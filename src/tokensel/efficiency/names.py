@@ -9,7 +9,7 @@ generation are parts of a mixer, not architectures: they have no family and take
 
 from __future__ import annotations
 
-from tokensel.core import style
+from tokensel.present import style
 from tokensel.nn.families import readable_names
 from tokensel.nn.filters import FILTERS
 from tokensel.nn.mixers import MIXERS

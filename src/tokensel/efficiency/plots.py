@@ -15,8 +15,8 @@ from IPython.display import HTML
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter
 
-from tokensel.core.figures import save_figure
-from tokensel.core import style
+from tokensel.present.figures import save_figure
+from tokensel.present import style
 from tokensel.efficiency.analysis import CONTROL, MET, MISSED, UNDECIDED, comparison_table, relative_members
 from tokensel.efficiency.names import GROUP_TITLES, method_colours, method_name, model_names, ratio_name
 

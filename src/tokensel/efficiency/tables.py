@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from tokensel.core.tables import significant
+from tokensel.present.tables import significant
 from tokensel.efficiency.aims import aims_table
 from tokensel.efficiency.analysis import CONTROL, comparison_table, relative_members, target_table
 from tokensel.efficiency.config import EfficiencyConfig

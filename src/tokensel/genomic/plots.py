@@ -11,7 +11,7 @@ import seaborn as sns
 import xarray as xr
 from IPython.display import HTML
 
-from tokensel.core.figures import save_figure
+from tokensel.present.figures import save_figure
 from tokensel.genomic.results import CONTROL_TITLES, METHOD_TITLES, dataset_title, one_dataset, run_name
 from tokensel.genomic.stage import RUNS, SHUFFLED, TRAINED
 

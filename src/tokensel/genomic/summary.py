@@ -7,7 +7,7 @@ import numpy as np
 import xarray as xr
 
 from tokensel.core import verdicts
-from tokensel.core.results import NOT_PUBLIC, ClaimResult, ResultsSummary
+from tokensel.present.results import NOT_PUBLIC, ClaimResult, ResultsSummary
 from tokensel.nn.families import readable_names
 
 CLAIM = ("On real DNA the tokens that decide the output are few and depend on the input (Section 7): importance is sparse "

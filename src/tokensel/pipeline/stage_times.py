@@ -55,7 +55,7 @@ def read(notebook_dir: str | Path, root: str | Path | None = ".") -> pd.DataFram
         except (KeyError, TypeError, ValueError) as error:
             raise ConfigError(
                 f"{path}: no papermill timing in its metadata ({error!r}). It was not written by "
-                "`python -m tokensel.core.nbrun`; delete it and run `dvc repro` again."
+                "`python -m tokensel.present.nbrun`; delete it and run `dvc repro` again."
             ) from error
         rows.append({"stage": path.stem, "group": _experiment(path.stem), "start": start, "end": end, "seconds": seconds})
     frame = pd.DataFrame(rows, columns=["stage", "group", "start", "end", "seconds"])

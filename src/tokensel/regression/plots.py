@@ -10,8 +10,8 @@ import seaborn as sns
 import xarray as xr
 from IPython.display import HTML
 
-from tokensel.core.figures import save_figure
-from tokensel.core.style import palette
+from tokensel.present.figures import save_figure
+from tokensel.present.style import palette
 from tokensel.regression.analysis import SIEVE
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from tokensel.core.results import NOT_PUBLIC, ClaimResult, ResultsSummary
+from tokensel.present.results import NOT_PUBLIC, ClaimResult, ResultsSummary
 from tokensel.regression.analysis import OUR_QUESTION, Part, pre_asymptotic
 from tokensel.regression.config import RegressionExperiment
 from tokensel.regression.smooth import predicted_exponent

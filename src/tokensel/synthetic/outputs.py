@@ -12,7 +12,7 @@ import pandas as pd
 import xarray as xr
 
 from tokensel.core import verdicts as vocabulary
-from tokensel.core.results import NOT_PUBLIC, ClaimResult, ResultsSummary
+from tokensel.present.results import NOT_PUBLIC, ClaimResult, ResultsSummary
 from tokensel.synthetic.analysis import claim_sentence, point_verdicts, task_verdict
 from tokensel.synthetic.config import VerdictConfig
 from tokensel.synthetic.diagnostics import axis_name, growth, total_cpu_seconds

@@ -11,8 +11,8 @@ import seaborn as sns
 import xarray as xr
 from IPython.display import HTML
 
-from tokensel.core.figures import save_figure
-from tokensel.core.style import REFERENCE_GREYS, family_colour
+from tokensel.present.figures import save_figure
+from tokensel.present.style import REFERENCE_GREYS, family_colour
 from tokensel.nn.families import readable_names
 from tokensel.synthetic.analysis import per_seed, shortcut_table
 from tokensel.synthetic.diagnostics import axis_name, late_gain, lr_table, size_table, swept_tasks

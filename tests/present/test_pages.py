@@ -5,8 +5,9 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from tokensel.core import nbrun, style, verdicts
-from tokensel.core.results import NOT_PUBLIC, ClaimResult, ResultsSummary, render
+from tokensel.core import verdicts
+from tokensel.present import nbrun, style
+from tokensel.present.results import NOT_PUBLIC, ClaimResult, ResultsSummary, render
 
 
 def _notebook(path, heading="# Synthetic **tasks**: copying"):
@@ -77,7 +78,7 @@ def test_tables_show_yes_no_thousands_separators_and_a_dash_for_missing():
     import numpy as np
     import pandas as pd
 
-    from tokensel.core.tables import table
+    from tokensel.present.tables import table
 
     frame = pd.DataFrame({"solved": [True, False], "parameters": [12345.0, 7.0], "accuracy": [0.98765, np.nan], "seeds": [3, 30000]})
     html = table(frame).data
@@ -86,7 +87,7 @@ def test_tables_show_yes_no_thousands_separators_and_a_dash_for_missing():
 
 
 def test_tables_can_show_significant_figures_with_thousands_separators():
-    from tokensel.core.tables import significant
+    from tokensel.present.tables import significant
 
     assert [significant(v) for v in (2.2057, 0.0123456, 14374.2, 999.7)] == ["2.21", "0.0123", "14,400", "1,000"]
 
@@ -94,7 +95,7 @@ def test_tables_can_show_significant_figures_with_thousands_separators():
 def test_tables_replace_params_keys_by_readable_names_in_headers_and_cells():
     import pandas as pd
 
-    from tokensel.core.tables import table
+    from tokensel.present.tables import table
 
     html = table(pd.DataFrame({"model": ["ssm2_fnn2"], "ssm1_fnn2": ["0/3"]}), names={"ssm2_fnn2": "two-layer SSM+FNN", "ssm1_fnn2": "one-layer SSM+FNN"}).data
     assert "ssm2_fnn2" not in html and "ssm1_fnn2" not in html and "two-layer SSM+FNN" in html and "one-layer SSM+FNN" in html

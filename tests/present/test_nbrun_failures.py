@@ -15,7 +15,7 @@ import papermill
 import pytest
 
 from tokensel.core.lifeline import die_with_parent, shells_above
-from tokensel.core.nbrun import execute
+from tokensel.present.nbrun import execute
 
 WRITER = '''# %% [markdown]
 # # A report that writes its folder
@@ -72,7 +72,7 @@ def test_a_failing_notebook_keeps_the_published_folder_and_a_succeeding_one_repl
 
 def runner(writer: Path, wait: int, fail: bool = False) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "tokensel.core.nbrun", str(writer / "writer.py"), str(writer / "executed.ipynb"),
+        [sys.executable, "-m", "tokensel.present.nbrun", str(writer / "writer.py"), str(writer / "executed.ipynb"),
          "--out-dir", str(writer / "reports" / "exp"), "--html", str(writer / "reports" / "exp" / "index.html"), "-p", "wait", str(wait), "-p", "fail", str(fail).lower()],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=_sigint_at_default)
 

@@ -1,6 +1,6 @@
 """Execute a jupytext notebook with papermill and render it to an HTML page of results only.
 
-``python -m tokensel.core.nbrun NOTEBOOK.py EXECUTED.ipynb [--out-dir DIR] [--html PAGE.html] [-p NAME VALUE ...]``
+``python -m tokensel.present.nbrun NOTEBOOK.py EXECUTED.ipynb [--out-dir DIR] [--html PAGE.html] [-p NAME VALUE ...]``
 
 Values are parsed as YAML, so ``-p seed 3`` is an int, ``-p flag false`` a bool and
 ``-p lrs "[1e-3, 3e-3]"`` a list (papermill's own ``-p`` would pass "false" as a string).
