@@ -279,7 +279,9 @@ def long_runs(ds: xr.Dataset, path: str | Path) -> HTML:
     """Validation accuracy of each long run (solid) and of the grid run at the same point and seed
     (dashed), against training step."""
     tasks = [str(t) for t in ds["task"].values if int(ds["long_at"].sel(task=t)) >= 0]
-    figure, axes = _panels(tasks, height=3.2, width=4.6)
+    # One row per task: each panel's legend (two lines per model) would leave a side-by-side panel too narrow.
+    figure, axes = plt.subplots(len(tasks), 1, figsize=(10.0, 3.2 * len(tasks)), squeeze=False)
+    axes = axes[:, 0]
     for ax, task in zip(axes, tasks):
         sub = ds.sel(task=task)
         at, seed = int(sub["long_at"]), int(sub["lr_seed"])
