@@ -25,8 +25,9 @@
 # the T-MARE core) scanned on both strands as ground truth. Every family is the same network except
 # its mixer: a k-mer stem (a causal convolution over a few bases), two blocks of mixer + FNN, class
 # logits averaged over positions. The SSM and the
-# Transformer are the paper's families; the gated long convolution (H3/Hyena), the selective
-# SSM (Mamba) and Mamba-2's SSD are input-dependent mixers added beside them. Each base's importance is measured by
+# Transformer are the paper's families; the input-dependent mixers the profile runs (the gated
+# long convolution of H3/Hyena and Mamba-2's SSD; the extended and paper profiles add Mamba's
+# selective SSM) are added beside them. Each base's importance is measured by
 # in-silico mutagenesis (the output change when it is substituted) and three gradient methods.
 #
 # **How it is decided.** A family's attributions count only where it has learned beyond k-mer

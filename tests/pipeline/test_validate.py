@@ -55,7 +55,7 @@ def problems(params: dict) -> list[str]:
         ("synthetic.tasks.recall.size", 9, r"'synthetic.tasks.recall.vocab_size' \(8\) must be at least the number of key-value pairs \(9\)"),
         ("genomic.datasets.janggu.kind", "jangu", r"'genomic.datasets.janggu.kind' is 'jangu'; allowed kinds"),
         ("genomic.datasets.gb", {"kind": "genomic_benchmark", "name": "nope", "root": "/nonexistent", **GENOMIC_RUNS}, r"'genomic.datasets.gb': no Genomic Benchmarks folder '/nonexistent/nope/train'"),
-        ("genomic.datasets.janggu.lrs", {"ssm": [0.01]}, r"'genomic.datasets.janggu.lrs' has no entry for model\(s\) transformer, gated_conv, selective"),
+        ("genomic.datasets.janggu.lrs", {"ssm": [0.01]}, r"'genomic.datasets.janggu.lrs' has no entry for model\(s\) transformer, gated_conv, ssd"),
         ("efficiency.seq_len", [8], r"Unknown key 'efficiency.seq_len'. Did you mean 'seq_lens'\?"),
         ("regresion", {}, r"Unknown key 'regresion'. Did you mean 'regression'\?"),
         ("synthetic.train.lrs", [float("inf")], r"'synthetic.train.lrs\[0\]' must be a finite number, got inf"),
