@@ -315,3 +315,13 @@ def test_the_page_tables_count_solving_seeds_and_show_every_seed():
     assert list(per_seed.columns) == ["task", "model", "point", "seed 0", "seed 1", "seed 2"]
     assert per_seed.set_index(["model", "point"]).loc[("ssm2", 16), "seed 2"] == 0.5
     assert report.grid_models(EXPERIMENT) == ["ssm2", "ssm1", "tf"] and report.ablation_models(EXPERIMENT, []) == []
+
+
+def test_the_same_results_draw_the_same_figure_bytes(tmp_path):
+    from tokensel.synthetic import plots
+
+    ds, _ = recall_results({8: SOLVED, 16: [1.0, 0.98, 0.5], 32: STUCK}, {8: CHANCE, 16: STUCK, 32: CHANCE}, {8: SOLVED, 16: SOLVED, 32: SOLVED})
+    for name, draw in {"gains": lambda p: plots.late_gains(ds, p), "accuracy": lambda p: plots.accuracy_vs_axis(ds, EXPERIMENT.verdict, p)}.items():
+        first, second = tmp_path / f"{name}-1.png", tmp_path / f"{name}-2.png"
+        draw(first), draw(second)
+        assert first.read_bytes() == second.read_bytes(), name

@@ -27,7 +27,7 @@ def selection_margin(ds: xr.Dataset, path: str | Path) -> HTML:
     frame = ds["sel_correct"].isel(sel_cell=np.flatnonzero(grid_cells)).sel(dtype="float32").to_dataframe().reset_index()
     frame["margin / δ"] = frame["margin_bin"].map(BIN_LABELS)
     frame = frame.rename(columns={"sel_window": "U", "sel_key_dim": "d"})
-    grid = sns.relplot(data=frame, x="margin / δ", y="sel_correct", hue="U", col="d", kind="line", marker="o",
+    grid = sns.relplot(seed=0, data=frame, x="margin / δ", y="sel_correct", hue="U", col="d", kind="line", marker="o",
                        palette="viridis", height=3.2, aspect=1.1)
     grid.set(ylim=(-0.02, 1.02), ylabel="fraction answered exactly")
     grid.set_titles("key dimension d = {col_name}")
@@ -51,7 +51,7 @@ def costs(ds: xr.Dataset, axis: str, path: str | Path) -> HTML:
     """Closed-form costs against L or |W| on log axes (the axes of the synthetic size-needed plot)."""
     frame = _cost_frame(ds, ("d_model", "fnn_width", "params", "params_blocks", "nonzero_blocks"))
     frame = frame[frame["axis"] == axis]
-    grid = sns.relplot(data=frame, x="x", y="value", hue="construction", style="construction", col="measure", col_wrap=3,
+    grid = sns.relplot(seed=0, data=frame, x="x", y="value", hue="construction", style="construction", col="measure", col_wrap=3,
                        kind="line", height=3.0, aspect=1.15, facet_kws={"sharey": False})
     grid.set(xscale="log", yscale="log", xlabel=AXIS_TITLES[axis], ylabel="")
     grid.set_titles("{col_name}")
@@ -72,7 +72,7 @@ def bounds(ds: xr.Dataset, path: str | Path) -> HTML:
             frames.append(pd.DataFrame({"x": one["cost_x"].values, "d_model": one[f"cost_bound_{bits}"].values,
                                         "line": label, "panel": name}))
     frame = pd.concat(frames).dropna()
-    grid = sns.relplot(data=frame, x="x", y="d_model", hue="line", style="line", col="panel", kind="line",
+    grid = sns.relplot(seed=0, data=frame, x="x", y="d_model", hue="line", style="line", col="panel", kind="line",
                        height=3.2, aspect=1.2)
     grid.set(xscale="log", yscale="log", xlabel=AXIS_TITLES["length"], ylabel="channels d_model")
     for ax, name in zip(grid.axes.flat, grid.col_names):
@@ -94,7 +94,7 @@ def accuracy(ds: xr.Dataset, path: str | Path) -> HTML:
         frames.append(pd.DataFrame({"x": ds[f"{prefix}_{x}"].values[cells], "accuracy": ds[f"{prefix}_shortcut"].values[cells],
                                     "scored": "shortcut: commonest token", "task": prefix}))
     frame = pd.concat(frames)
-    grid = sns.relplot(data=frame, x="x", y="accuracy", hue="scored", style="scored", col="task", kind="line", markers=True,
+    grid = sns.relplot(seed=0, data=frame, x="x", y="accuracy", hue="scored", style="scored", col="task", kind="line", markers=True,
                        height=3.2, aspect=1.2, facet_kws={"sharex": False})
     grid.set(xscale="log", ylim=(-0.02, 1.05))
     for ax, task in zip(grid.axes.flat, grid.col_names):
@@ -109,7 +109,7 @@ def accuracy(ds: xr.Dataset, path: str | Path) -> HTML:
 def precision(ds: xr.Dataset, path: str | Path) -> HTML:
     """float32 accuracy of the one-digit copy network against the bits the formula says it needs."""
     frame = ds[["prec_acc", "prec_bits"]].to_dataframe().reset_index()
-    grid = sns.relplot(data=frame, x="prec_bits", y="prec_acc", hue="prec_size", kind="line", marker="o", palette="viridis",
+    grid = sns.relplot(seed=0, data=frame, x="prec_bits", y="prec_acc", hue="prec_size", kind="line", marker="o", palette="viridis",
                        height=3.2, aspect=1.4)
     for ax in grid.axes.flat:
         ax.axvline(24, color="grey", linestyle=":")
@@ -128,7 +128,7 @@ def bridge(ds: xr.Dataset, path: str | Path) -> HTML:
     frame["when"] = frame["when"].map({"bridge_acc_before": "before fine-tuning", "bridge_acc_after": "after fine-tuning"})
     noisy = frame[frame["bridge_start"] != "scratch"].copy()
     noisy["start"] = "construction + noise on " + noisy["bridge_start"] + " entries, " + noisy["when"]
-    grid = sns.relplot(data=noisy, x="bridge_sigma", y="accuracy", hue="start", style="start", col="bridge_task", kind="line",
+    grid = sns.relplot(seed=0, data=noisy, x="bridge_sigma", y="accuracy", hue="start", style="start", col="bridge_task", kind="line",
                        markers=True, errorbar=("pi", 100), height=3.2, aspect=1.3)
     scratch = frame[(frame["bridge_start"] == "scratch") & (frame["when"] == "after fine-tuning")]
     for ax, task in zip(grid.axes.flat, grid.col_names):

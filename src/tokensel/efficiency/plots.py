@@ -54,7 +54,7 @@ def _loglog_panels(ds: xr.Dataset, values: xr.DataArray, band: tuple[xr.DataArra
         frame["label"] = frame["method"].map(labels)
         colours = method_colours(methods, ds.attrs["primary_filter"])
         palette = {labels[m]: colours[m] for m in methods}
-        sns.lineplot(data=frame, x="seq_len", y="value", hue="label", style="label", markers=True, dashes=False, palette=palette, ax=ax)
+        sns.lineplot(seed=0, data=frame, x="seq_len", y="value", hue="label", style="label", markers=True, dashes=False, palette=palette, ax=ax)
         if band is not None:
             for method in methods:
                 low, high = band[0].sel({"method": method}), band[1].sel({"method": method})
@@ -120,7 +120,7 @@ def relative_cost(ds: xr.Dataset, path: str | Path) -> HTML:
     palette = {ratio_name(a, b): colours[b if a == "sdpa" else a] for a, b in members.values()}
     dashes = {ratio_name(a, b): (4, 2) if a == "sdpa" else "" for a, b in members.values()}
     figure, ax = plt.subplots(figsize=(9, 4.2))
-    sns.lineplot(data=frame, x="seq_len", y="ratio", hue="pair_name", style="pair_name", markers=True, dashes=dashes, palette=palette, ax=ax)
+    sns.lineplot(seed=0, data=frame, x="seq_len", y="ratio", hue="pair_name", style="pair_name", markers=True, dashes=dashes, palette=palette, ax=ax)
     for name, rows in frame.groupby("pair_name"):
         keep = np.isfinite(rows["ci_low"])
         ax.fill_between(rows["seq_len"][keep], rows["ci_low"][keep], rows["ci_high"][keep], color=palette[name], alpha=0.2, linewidth=0)
@@ -137,7 +137,7 @@ def throughput(ds: xr.Dataset, path: str | Path) -> HTML:
     frame = ds["tokens_per_s"].to_dataframe().reset_index().dropna(subset=["tokens_per_s"])
     frame["model"] = frame["model"].map(model_names(ds))
     figure, ax = plt.subplots(figsize=(9, 4.2))
-    sns.barplot(data=frame, x="train_seq_len", y="tokens_per_s", hue="model", palette=style.palette(frame["model"].unique()), ax=ax)
+    sns.barplot(seed=0, data=frame, x="train_seq_len", y="tokens_per_s", hue="model", palette=style.palette(frame["model"].unique()), ax=ax)
     ax.set(yscale="log", xlabel="sequence length L", ylabel="training tokens / s")
     _legend_outside(ax, "model")
     return save_figure(figure, path, "Training throughput in tokens per second for each architecture and sequence length.")

@@ -29,7 +29,7 @@ def training_curves(results: xr.Dataset, path: str | Path) -> HTML:
     tidy["labels"] = tidy["control"].map({TRAINED: "true", SHUFFLED: "shuffled"})
     tidy["run"] = tidy["seed"].astype(str) + tidy["control"]
     grid = sns.relplot(
-        data=tidy, x="step", y="loss", hue="model", style="labels", style_order=["true", "shuffled"], units="run", estimator=None, kind="line",
+        seed=0, data=tidy, x="step", y="loss", hue="model", style="labels", style_order=["true", "shuffled"], units="run", estimator=None, kind="line",
         row="dataset", col="curve", height=2.8, aspect=1.5, facet_kws={"sharex": "row", "sharey": False},
     )
     grid.set_titles("{row_name}: {col_name}")
@@ -81,7 +81,7 @@ def _measure_frame(results: xr.Dataset, variables: dict[str, str]) -> pd.DataFra
 def follow_fractions(results: xr.Dataset, path: str | Path) -> HTML:
     """Share of the top-k importance on the motif, on the moved motif and on the bases it left."""
     tidy = _measure_frame(results, {"on motif": "follow_original", "on moved motif": "follow_moved", "on its old bases after the move": "vacated_after"})
-    grid = sns.catplot(data=tidy, x="value", y="run", hue="measure", row="method", col="dataset", kind="bar", errorbar=("ci", 95),
+    grid = sns.catplot(seed=0, data=tidy, x="value", y="run", hue="measure", row="method", col="dataset", kind="bar", errorbar=("ci", 95),
                        height=3.4, aspect=1.5)
     grid.set_titles("{col_name} – {row_name}")
     grid.set_axis_labels("share of the top-k importance", "")
@@ -90,7 +90,7 @@ def follow_fractions(results: xr.Dataset, path: str | Path) -> HTML:
 
 
 def _per_method_bars(tidy: pd.DataFrame, reference: float, style: str, xlabel: str, path: str | Path, alt: str) -> HTML:
-    grid = sns.catplot(data=tidy, x="value", y="run", hue="method", col="dataset", kind="bar", errorbar=("ci", 95), height=4.2, aspect=1.2)
+    grid = sns.catplot(seed=0, data=tidy, x="value", y="run", hue="method", col="dataset", kind="bar", errorbar=("ci", 95), height=4.2, aspect=1.2)
     for ax in grid.axes.flat:
         ax.axvline(reference, color="grey", lw=0.8, ls=style)
     grid.set_titles("{col_name}")
@@ -130,7 +130,7 @@ def importance_tracks(results: xr.Dataset, dataset: str, method: str, path: str 
             for start in np.flatnonzero(np.diff(np.concatenate([[0], motif, [0]])) == 1):
                 end = start + np.argmax(np.concatenate([motif[start:], [0]]) == 0)
                 ax.axvspan(start - 0.5, end - 0.5, color="gold", alpha=0.4, lw=0)
-            sns.lineplot(x=np.arange(values.size), y=values, ax=ax, color="C0", lw=1)
+            sns.lineplot(seed=0, x=np.arange(values.size), y=values, ax=ax, color="C0", lw=1)
             ax.set_ylabel(name, rotation=0, ha="right", va="center", fontsize=8)
             ax.set_yticks([])
             if row == 0:
@@ -145,7 +145,7 @@ def learning_rate_sweep(results: xr.Dataset, path: str | Path) -> HTML:
     """Final validation loss against learning rate, per dataset and model (profiles with several rates)."""
     tidy = results[["sweep_lr", "sweep_val_loss"]].to_dataframe().reset_index().dropna()
     tidy["dataset"] = tidy["dataset"].map(dataset_title)
-    grid = sns.relplot(data=tidy, x="sweep_lr", y="sweep_val_loss", hue="model", col="dataset", kind="line", marker="o", height=3, aspect=1.3)
+    grid = sns.relplot(seed=0, data=tidy, x="sweep_lr", y="sweep_val_loss", hue="model", col="dataset", kind="line", marker="o", height=3, aspect=1.3)
     grid.set(xscale="log")
     grid.set_axis_labels("peak learning rate", "final validation loss")
     grid.set_titles("{col_name}")

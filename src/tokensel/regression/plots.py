@@ -24,7 +24,7 @@ def risk_vs_n(risk: xr.DataArray, labels: dict[str, str], predicted: float, path
     frame = risk.to_dataframe("risk").dropna().reset_index()
     frame["series"] = [labels.get(e, e) for e in frame["estimator"]]
     grid = sns.relplot(
-        data=frame, x="n_train", y="risk", hue="series", style="series", col="order", kind="line", palette=palette(frame["series"].unique()),
+        seed=0, data=frame, x="n_train", y="risk", hue="series", style="series", col="order", kind="line", palette=palette(frame["series"].unique()),
         estimator="mean", errorbar=None, markers=True, dashes=False, height=3.8, aspect=1.15,
     )
     for ax, order in zip(grid.axes.flat, grid.col_names):
@@ -55,7 +55,7 @@ def training_curves(chosen: xr.Dataset, labels: dict[str, str], variance: xr.Dat
     frame = pd.concat(frames)
     frame["run"] = [f"{labels.get(m, m)}, {o}" for m, o in zip(frame["model"], frame["order"])]
     grid = sns.relplot(
-        data=frame, x="step", y="value", hue="curve", units="seed", estimator=None, col="run", col_wrap=3,
+        seed=0, data=frame, x="step", y="value", hue="curve", units="seed", estimator=None, col="run", col_wrap=3,
         kind="line", height=2.8, aspect=1.3, alpha=0.7, facet_kws={"sharex": False, "sharey": False},
     )
     for ax, run in zip(grid.axes.flat, grid.col_names):

@@ -11,7 +11,7 @@ import seaborn as sns
 import xarray as xr
 from IPython.display import HTML
 
-from tokensel.present.figures import save_figure
+from tokensel.present.figures import fixed_jitter, save_figure
 from tokensel.present.style import REFERENCE_GREYS, family_colour
 from tokensel.nn.families import readable_names
 from tokensel.synthetic.analysis import per_seed, shortcut_table
@@ -91,7 +91,7 @@ def accuracy_vs_axis(ds: xr.Dataset, cfg: VerdictConfig, path: str | Path, model
         sns.scatterplot(data=jittered, x="x_shown", y="test_acc", hue="model", hue_order=order, palette=palette, ax=ax,
                         s=22, alpha=0.75, legend=False)
         medians = rows.groupby(["model", "x"])["test_acc"].median().reset_index()
-        sns.lineplot(data=medians, x="x", y="test_acc", hue="model", hue_order=order, palette=palette, ax=ax, legend=ax is axes[-1])
+        sns.lineplot(seed=0, data=medians, x="x", y="test_acc", hue="model", hue_order=order, palette=palette, ax=ax, legend=ax is axes[-1])
         cut = shortcut[shortcut["task"] == task]
         ax.plot(cut["x"], cut["shortcut_acc"], ls="--", color="black", lw=1.2, label="shortcut (no recall/copy)")
         ax.axhline(cfg.solved_acc, ls=":", color="grey", lw=1, label=f"solved ({cfg.solved_acc:g})")
@@ -114,7 +114,7 @@ def learning_rates(ds: xr.Dataset, path: str | Path) -> HTML:
     figure, axes = _panels(tasks, height=3.2)
     for ax, task in zip(axes, tasks):
         rows = frame[frame["task"] == task]
-        sns.lineplot(data=rows, x="lr", y="sweep_final_val_acc", hue="model", hue_order=order, palette=palette, marker="o",
+        sns.lineplot(seed=0, data=rows, x="lr", y="sweep_final_val_acc", hue="model", hue_order=order, palette=palette, marker="o",
                      ax=ax, legend=ax is axes[-1])
         chosen = rows[rows["chosen"]]
         ax.scatter(chosen["lr"], chosen["sweep_final_val_acc"], s=140, facecolors="none", edgecolors="black", lw=1.2, zorder=5,
@@ -155,7 +155,7 @@ def training_curves(ds: xr.Dataset, path: str | Path) -> HTML:
     figure, axes = _panels(tasks, height=3.2)
     for ax, task in zip(axes, tasks):
         rows = frame[frame["task"] == task]
-        sns.lineplot(data=rows, x="eval_step", y="val_acc", hue="model", hue_order=order, palette=palette, units="run",
+        sns.lineplot(seed=0, data=rows, x="eval_step", y="val_acc", hue="model", hue_order=order, palette=palette, units="run",
                      estimator=None, lw=1, alpha=0.8, ax=ax, legend=ax is axes[-1])
         ax.set(ylim=(-0.02, 1.02), xlabel="training step", ylabel="validation accuracy",
                title=f"{_title(ds, task)}, {axis_name(ds, task)}={int(rows['x'].iloc[0])}")
@@ -176,7 +176,7 @@ def size_needed(ds: xr.Dataset, path: str | Path) -> HTML:
     for ax, task in zip(axes, tasks):
         rows = table[table["task"] == task]
         found = rows.dropna(subset=["needed_params"])
-        sns.lineplot(data=found, x="x", y="needed_params", hue="model", hue_order=order, palette=palette, marker="o", ax=ax,
+        sns.lineplot(seed=0, data=found, x="x", y="needed_params", hue="model", hue_order=order, palette=palette, marker="o", ax=ax,
                      legend=ax is axes[-1])
         ceiling = float(ds["size_n_params"].sel(task=task).max()) * 1.6
         for model, missing in rows[rows["needed_params"].isna()].groupby("model"):
@@ -210,7 +210,7 @@ def accuracy_vs_width(ds: xr.Dataset, cfg: VerdictConfig, path: str | Path) -> H
             sns.scatterplot(data=rows, x="width", y="size_test_acc", hue="model", hue_order=order, palette=palette, ax=ax, s=18,
                             alpha=0.7, legend=False)
             medians = rows.groupby(["model", "width"])["size_test_acc"].median().reset_index()
-            sns.lineplot(data=medians, x="width", y="size_test_acc", hue="model", hue_order=order, palette=palette, ax=ax,
+            sns.lineplot(seed=0, data=medians, x="width", y="size_test_acc", hue="model", hue_order=order, palette=palette, ax=ax,
                          legend=ax is legend_ax)
             ax.axhline(shortcut[(task, x)], ls="--", color="grey", lw=1.2, label="shortcut (no recall/copy)")
             ax.axhline(cfg.solved_acc, ls=":", color="black", lw=1, label=f"solved ({cfg.solved_acc:g})")
@@ -262,7 +262,8 @@ def late_gains(ds: xr.Dataset, path: str | Path) -> HTML:
     figure, axes = _panels(tasks, height=3.6)
     for ax, task in zip(axes, tasks):
         rows = frame[frame["task"] == task]
-        sns.stripplot(data=rows, x="model", y="late_gain", hue="x", ax=ax, dodge=True, size=4, palette="viridis")
+        with fixed_jitter():
+            sns.stripplot(data=rows, x="model", y="late_gain", hue="x", ax=ax, dodge=True, size=4, palette="viridis")
         ax.axhline(0, color="grey", lw=0.8)
         ax.set(xlabel="", ylabel="gain in the last 25% of steps", title=_title(ds, task))
         ax.tick_params(axis="x", rotation=45)
@@ -277,9 +278,8 @@ def late_gains(ds: xr.Dataset, path: str | Path) -> HTML:
 
 def long_runs(ds: xr.Dataset, path: str | Path) -> HTML:
     """Validation accuracy of each long run (solid) and of the grid run at the same point and seed
-    (dashed), against training step."""
+    (dashed), against training step; one task per row, as two legend lines per model need the width."""
     tasks = [str(t) for t in ds["task"].values if int(ds["long_at"].sel(task=t)) >= 0]
-    # One row per task: each panel's legend (two lines per model) would leave a side-by-side panel too narrow.
     figure, axes = plt.subplots(len(tasks), 1, figsize=(10.0, 3.2 * len(tasks)), squeeze=False)
     axes = axes[:, 0]
     for ax, task in zip(axes, tasks):
