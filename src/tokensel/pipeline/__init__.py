@@ -4,7 +4,7 @@ the index page and stage timings. Nothing in an experiment package imports from 
 from __future__ import annotations
 
 import sys
-from typing import Callable
+from typing import Any, Callable, Mapping
 
 from tokensel.core.errors import ConfigError
 
@@ -22,3 +22,11 @@ def command(action: Callable[[], str | int | None]) -> int:
     if result is not None:
         print(result)
     return 0
+
+
+def lookup(params: Mapping[str, Any], dotted: str) -> Any:
+    """The value at a dotted params key (``synthetic.grid.seeds``); None where any part is missing."""
+    node: Any = params
+    for part in dotted.split("."):
+        node = node.get(part) if isinstance(node, Mapping) else None
+    return node

@@ -20,6 +20,7 @@ from typing import Any, Iterator, Mapping
 import yaml
 
 from tokensel.core.paths import resolve
+from tokensel.pipeline import lookup
 
 # Stage names, file names and shell words all accept these as they are.
 MATRIX_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
@@ -51,9 +52,7 @@ def matrix_axes(dvc_yaml: str | Path = "dvc.yaml") -> list[str]:
 
 def unsafe_names(params: Mapping[str, Any], axes: list[str]) -> Iterator[str]:
     for dotted in axes:
-        node: Any = params
-        for part in dotted.split("."):
-            node = node.get(part) if isinstance(node, Mapping) else None
+        node = lookup(params, dotted)
         for name in (node if isinstance(node, (list, Mapping)) else []):
             if not isinstance(name, str) or not MATRIX_NAME.match(name):
                 yield (f"'{dotted}' has the name {name!r}, which DVC would put into a stage name, a command and a file name; "

@@ -26,7 +26,8 @@ from tokensel.core.params_file import read_params
 from tokensel.core.verdicts import badge
 from tokensel.pipeline import stage_times
 from tokensel.pipeline.experiments import EXPERIMENTS
-from tokensel.pipeline.site import SEED_KEYS, lookup
+from tokensel.pipeline import lookup
+from tokensel.pipeline.site import SEED_KEYS
 
 PAGE = Path("reports/scales.html")
 

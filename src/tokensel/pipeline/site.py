@@ -22,7 +22,7 @@ import pandas as pd
 from tokensel.core import publish
 from tokensel.core.params_file import read_params
 from tokensel.core.verdicts import VERDICTS, badge
-from tokensel.pipeline import stage_times
+from tokensel.pipeline import lookup, stage_times
 from tokensel.pipeline.experiments import EXPERIMENTS as TITLES
 
 
@@ -61,15 +61,6 @@ def entry_item(reports: Path, name: str, title: str, verdict: str, claim: str) -
 
 # The seeds of each experiment that trains models: (experiment, dotted params key).
 SEED_KEYS = (("synthetic", "synthetic.grid.seeds"), ("regression", "regression.seeds"), ("genomic", "genomic.seeds"))
-
-
-def lookup(params: dict, dotted: str):
-    node = params
-    for part in dotted.split("."):
-        if not isinstance(node, dict) or part not in node:
-            return None
-        node = node[part]
-    return node
 
 
 def provenance_section(params: dict) -> str:

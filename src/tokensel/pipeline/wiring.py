@@ -20,23 +20,17 @@ from typing import Any, Iterator, Mapping
 
 import yaml
 
+from tokensel.pipeline import lookup
 from tokensel.pipeline.experiments import EXPERIMENTS
 
 _REFERENCE = re.compile(r"^\$\{([\w.]+)\}$")
 _ITEM = re.compile(r"\$\{item\.(\w+)\}")
 
 
-def _lookup(params: Mapping[str, Any], dotted: str) -> Any:
-    node: Any = params
-    for part in dotted.split("."):
-        node = node.get(part) if isinstance(node, Mapping) else None
-    return node
-
-
 def _axis_values(axis: Any, params: Mapping[str, Any]) -> list[Any]:
     """A matrix axis's values: a list as written, or the list (or mapping keys) a ``${key}`` names."""
     reference = _REFERENCE.match(axis) if isinstance(axis, str) else None
-    values = _lookup(params, reference.group(1)) if reference else axis
+    values = lookup(params, reference.group(1)) if reference else axis
     return list(values) if isinstance(values, (list, Mapping)) else []
 
 
