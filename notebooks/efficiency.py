@@ -115,16 +115,17 @@ display(table(tables.readable_aims(ds), figures=3))
 
 # %% [markdown]
 # ## One thread against two
-# Every paired comparison above (the control, the targets and the Mamba-2 aims) timed again in the
-# same run with more torch threads, right after the main measurement, and decided by the same
-# rule. The verdicts above rest on the main thread count; this table shows how far each ratio
-# moves when the methods may use more cores.
+# With thread counts in `efficiency.paired_threads`, every paired comparison above (the control,
+# the targets and the Mamba-2 aims) is timed again in the same run at each of them, right after the
+# main measurement, and decided by the same rule. The verdicts above rest on the main thread
+# count; the table shows how far each ratio moves when the methods may use more cores.
 
 # %%
 if "threaded_estimate" in ds:
     display(table(tables.thread_table(ds), figures=3))
 else:
-    display(Markdown("This profile times the comparisons at one thread count only (`efficiency.paired_threads` is empty)."))
+    display(Markdown("This profile times the comparisons at one thread count only (`efficiency.paired_threads` is empty); "
+                     "the extended profile times them at 2 threads as well."))
 
 # %% [markdown]
 # **Can the Mamba-1 scan use the same chunked matrix form?** Not as matrix products. In the
