@@ -325,3 +325,10 @@ def test_the_same_results_draw_the_same_figure_bytes(tmp_path):
         first, second = tmp_path / f"{name}-1.png", tmp_path / f"{name}-2.png"
         draw(first), draw(second)
         assert first.read_bytes() == second.read_bytes(), name
+
+
+def test_the_results_table_names_models_by_family_not_by_params_key(tmp_path):
+    ds, _ = recall_results({8: SOLVED, 16: SOLVED, 32: CHANCE}, {8: CHANCE, 16: CHANCE, 32: CHANCE}, {8: SOLVED, 16: SOLVED, 32: SOLVED})
+    metrics = {**outputs.write_metrics(ds, EXPERIMENT.verdict, tmp_path), "input_dependent_at_gaps": {"recall |W|=32": {"ssm1": "0/3"}}}
+    (line,) = outputs.results_summary(ds, EXPERIMENT.verdict, metrics).beside
+    assert line.endswith("one-layer SSM+FNN 0/3 seeds solved") and "ssm1" not in line

@@ -12,6 +12,7 @@ import pandas as pd
 import xarray as xr
 
 from tokensel.core import verdicts as vocabulary
+from tokensel.nn.families import readable_names
 from tokensel.present.results import NOT_PUBLIC, ClaimResult, ResultsSummary
 from tokensel.synthetic.analysis import claim_sentence, point_verdicts, task_verdict
 from tokensel.synthetic.config import VerdictConfig
@@ -117,8 +118,9 @@ def results_summary(ds: xr.Dataset, cfg: VerdictConfig, metrics: dict) -> Result
         rows.append(ClaimResult(f"{task}: two-layer SSM+FNN performs comparably to the Transformer and outperforms one-layer SSM+FNN",
                                 paper, ours, metrics["tasks"][task]))
     gaps = metrics.get("input_dependent_at_gaps", {})
-    beside = tuple(f"Input-dependent mixers where the Transformer solves and two-layer SSM+FNN does not, {point}: "
-                   + ", ".join(f"{model} {solved} seeds solved" for model, solved in models.items()) for point, models in gaps.items())
+    names = readable_names(ds["model"].values, ds["model_spec"].values)
+    beside = tuple(f"Input-dependent mixers at {point}, where the Transformer solves and two-layer SSM+FNN does not: "
+                   + ", ".join(f"{names.get(model, model)} {solved} seeds solved" for model, solved in models.items()) for point, models in gaps.items())
     controlled = [p for p in points if p.controlled]
     easy = [f"{p.task} {axis_name(ds, p.task)}={p.x}" for p in controlled if p.two_layer.solves and p.transformer.solves]
     hard = [f"{p.task} {axis_name(ds, p.task)}={p.x}" for p in controlled if not p.two_layer.solves]
