@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tokensel.core.imports import closure
+from tokensel.pipeline import training_code
 from tokensel.pipeline.experiments import EXPERIMENTS
 
 PACKAGE = Path(__file__).resolve().parents[2] / "src" / "tokensel"
@@ -16,9 +17,7 @@ SHARED = ("core", "nn", "tasks", "present")
 # Modules that only turn stored results into pages; they must load without torch.
 PRESENTATION = (*(f"present/{p.name}" for p in sorted((PACKAGE / "present").glob("*.py"))), "core/verdicts.py", "pipeline/site.py",
                 "pipeline/stage_times.py")
-# The function each experiment's runs go through: its module's import closure keys its runs in the store.
-RUN_MODULES = ("tokensel.synthetic.train", "tokensel.regression.train", "tokensel.genomic.train", "tokensel.constructions.train",
-               "tokensel.constructions.evaluate")
+RUN_MODULES = sorted({module for modules in training_code.RUN_MODULES.values() for module in modules})
 TRAINING = ("torch", "tokensel.core.training", "tokensel.nn")
 
 
