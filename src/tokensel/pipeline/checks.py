@@ -26,7 +26,7 @@ from tokensel.pipeline import lookup
 MATRIX_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 # Attention memory grows with the square of the length; the paper profile stays below 300 tokens.
 MAX_SYNTHETIC_SEQ_LEN = 8192
-_MATRIX_AXIS = re.compile(r"^\$\{([\w.]+)\}$")
+MATRIX_AXIS = re.compile(r"^\$\{([\w.]+)\}$")  # a matrix axis that names a params key
 
 
 def non_finite(node: Any, key: str) -> Iterator[str]:
@@ -46,7 +46,7 @@ def matrix_axes(dvc_yaml: str | Path = "dvc.yaml") -> list[str]:
     if not path.is_file():
         return []
     stages = (yaml.safe_load(path.read_text()) or {}).get("stages", {})
-    found = (_MATRIX_AXIS.match(str(axis)) for stage in stages.values() for axis in (stage.get("matrix") or {}).values())
+    found = (MATRIX_AXIS.match(str(axis)) for stage in stages.values() for axis in (stage.get("matrix") or {}).values())
     return sorted({match.group(1) for match in found if match})
 
 

@@ -32,6 +32,7 @@ from typing import Any
 import yaml
 
 from tokensel.pipeline import command, profiles
+from tokensel.pipeline.wiring import entry_path, stage_outputs
 
 SHARED = ("src/", "notebooks/")  # the code every profile's stages read from the repository root
 HEADER = (
@@ -79,14 +80,11 @@ def unshared_inputs(root: Path) -> list[str]:
     """Dependencies of the root pipeline that are neither shared code nor written by one of its
     stages: a derived pipeline would look for them in the profile's folder, where they do not exist."""
     pipeline = yaml.safe_load((root / "dvc.yaml").read_text())
-    outputs = set()
-    for stage in pipeline["stages"].values():
-        for out in stage.get("outs", []) + stage.get("metrics", []):
-            outputs.add(out if isinstance(out, str) else next(iter(out)))
+    outputs = set().union(*(stage_outputs(stage) for stage in pipeline["stages"].values()))
     found = []
     for stage_name, stage in pipeline["stages"].items():
         for dep in stage.get("deps", []):
-            path = dep if isinstance(dep, str) else next(iter(dep))
+            path = entry_path(dep)
             written = any(path == out or path.startswith(out.rstrip("/") + "/") or out.startswith(path.rstrip("/") + "/") for out in outputs)
             if not _shared(path) and not written and "${" not in path:
                 found.append(f"{stage_name}: {path}")

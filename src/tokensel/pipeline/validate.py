@@ -25,6 +25,12 @@ from tokensel.pipeline.wiring import wiring_problems
 def problems_of(params: Mapping[str, Any], source: str, environment: bool = True) -> list[str]:
     """Every problem of the params mapping (empty when it is valid); with ``environment``, also what
     the configuration needs that this machine lacks."""
+    return checked(params, source, environment)[0]
+
+
+def checked(params: Mapping[str, Any], source: str, environment: bool = True) -> tuple[list[str], dict[str, Any]]:
+    """``problems_of``, and the typed config of every experiment section that loaded."""
+    configs: dict[str, Any] = {}
     found = unknown_key_problems("params", params, ["profile", compute.KEY, *EXPERIMENTS])
     found = [p.replace("'params.", "'") for p in found] + checks.raw_problems(params)
     if not isinstance(params.get("profile", ""), str):
@@ -43,10 +49,11 @@ def problems_of(params: Mapping[str, Any], source: str, environment: bool = True
         except ConfigError as error:
             found += error.problems
             continue
+        configs[name] = config
         found += checks.section_problems(name, config)
         if environment:
             found += environment_problems(name, config)
-    return one_line_per_key(found)
+    return one_line_per_key(found), configs
 
 
 def one_line_per_key(found: list[str]) -> list[str]:
@@ -68,11 +75,8 @@ def validate(path: str | Path) -> list[str]:
         params = read_params(path)
     except ConfigError as error:
         return error.problems
-    found = problems_of(params, str(path))
-    if found:
-        return found
-    configs = {name: load(name, params[name]) for name in EXPERIMENTS}
-    return wiring_problems(params, configs, Path(path).parent / "dvc.yaml")
+    found, configs = checked(params, str(path))
+    return found or wiring_problems(params, configs, Path(path).parent / "dvc.yaml")
 
 
 def main(argv: list[str] | None = None) -> int:

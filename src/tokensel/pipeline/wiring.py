@@ -21,15 +21,15 @@ from typing import Any, Iterator, Mapping
 import yaml
 
 from tokensel.pipeline import lookup
+from tokensel.pipeline.checks import MATRIX_AXIS
 from tokensel.pipeline.experiments import EXPERIMENTS
 
-_REFERENCE = re.compile(r"^\$\{([\w.]+)\}$")
 _ITEM = re.compile(r"\$\{item\.(\w+)\}")
 
 
 def _axis_values(axis: Any, params: Mapping[str, Any]) -> list[Any]:
     """A matrix axis's values: a list as written, or the list (or mapping keys) a ``${key}`` names."""
-    reference = _REFERENCE.match(axis) if isinstance(axis, str) else None
+    reference = MATRIX_AXIS.match(axis) if isinstance(axis, str) else None
     values = lookup(params, reference.group(1)) if reference else axis
     return list(values) if isinstance(values, (list, Mapping)) else []
 
@@ -48,8 +48,14 @@ def _parameters(command: str) -> dict[str, str]:
     return {words[i + 1]: words[i + 2] for i in range(len(words) - 2) if words[i] == "-p"}
 
 
-def _outputs(stage: Mapping[str, Any]) -> set[str]:
-    return {out if isinstance(out, str) else next(iter(out)) for out in [*stage.get("outs", []), *stage.get("metrics", [])]}
+def entry_path(entry: str | Mapping[str, Any]) -> str:
+    """The path of a ``dvc.yaml`` deps, outs or metrics entry (a bare path, or a path with options)."""
+    return entry if isinstance(entry, str) else next(iter(entry))
+
+
+def stage_outputs(stage: Mapping[str, Any]) -> set[str]:
+    """Every path a ``dvc.yaml`` stage writes: its outs and its metrics."""
+    return {entry_path(out) for out in [*stage.get("outs", []), *stage.get("metrics", [])]}
 
 
 def training_notebook(name: str, stages: Mapping[str, Any]) -> str:
@@ -96,7 +102,7 @@ def wiring_problems(params: Mapping[str, Any], configs: Mapping[str, Any], dvc_y
             if cell not in expected:
                 problems.append(f"'{name}': {path} runs {notebook} for {_shown(cell)}, which the params do not ask for; {fix}.")
         page = f"reports/{name}/index.html"
-        if not any(page in _outputs(stage) for stage in stages.values()):
+        if not any(page in stage_outputs(stage) for stage in stages.values()):
             problems.append(f"'{name}': no stage of {path} writes {page}, the page of an experiment in tokensel.pipeline.experiments.EXPERIMENTS; {fix}.")
     unknown = sorted({stage.split("_")[0] for stage in stages} - {*EXPERIMENTS, "validate", "index"})
     problems += [f"{path}: stages named '{prefix}_...' belong to no registered experiment; register it in tokensel.pipeline.experiments or remove them."
