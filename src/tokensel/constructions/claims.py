@@ -29,7 +29,8 @@ FIXED_PAIRS = ("with the number of pairs (or the string) fixed while L grows, no
                "poly-log count is not ruled out there; our formats tie L to the number of pairs, so that setting was not built")
 
 
-def _width(growths: pd.DataFrame, construction: str, axis: str) -> pd.Series:
+def width_growth(growths: pd.DataFrame, construction: str, axis: str) -> pd.Series:
+    """The fitted growth of one construction's d_model along L or |W| (a row of ``growth_table``)."""
     rows = growths[(growths["construction"] == construction) & (growths["axis"] == axis) & (growths["measure"] == "d_model")]
     return rows.iloc[0]
 
@@ -55,8 +56,8 @@ def claim_rows(ds: xr.Dataset, config: ConstructionsExperiment) -> dict[str, Cla
             return verdicts.NOT_REPRODUCED
         return verdicts.REPRODUCED if polylog else otherwise
 
-    copy_L, recall_L = _width(growths, "copy, 2 layers", "length"), _width(growths, "recall", "length")
-    copy_W, recall_W = _width(growths, "copy, 2 layers", "vocabulary"), _width(growths, "recall", "vocabulary")
+    copy_L, recall_L = width_growth(growths, "copy, 2 layers", "length"), width_growth(growths, "recall", "length")
+    copy_W, recall_W = width_growth(growths, "copy, 2 layers", "vocabulary"), width_growth(growths, "recall", "vocabulary")
     selection_exact = exact(ds["sel_acc_above"].values, t)
     return {
         "selection": ClaimResult(

@@ -12,16 +12,10 @@ import numpy as np
 import xarray as xr
 
 from tokensel.constructions.analysis import bridge_summary, controls, growth_table, one_layer_table, width_csv
-from tokensel.constructions.claims import claim_rows, one_layer_over_two, write_metrics
+from tokensel.constructions.claims import claim_rows, one_layer_over_two, width_growth, write_metrics
 from tokensel.constructions.config import ConstructionsExperiment
 from tokensel.core import verdicts
 from tokensel.present.results import ClaimResult
-
-
-def _width_power(ds: xr.Dataset, experiment: ConstructionsExperiment, construction: str, axis: str, column: str) -> float:
-    growths = growth_table(ds, experiment.verdict.max_power)
-    row = growths[(growths["construction"] == construction) & (growths["axis"] == axis) & (growths["measure"] == "d_model")]
-    return float(row[column].iloc[0])
 
 
 def write_outputs(ds: xr.Dataset, experiment: ConstructionsExperiment, out_dir: Path) -> dict:
@@ -56,7 +50,8 @@ def verdict_text(ds: xr.Dataset, experiment: ConstructionsExperiment, metrics: d
 def bounds_text(ds: xr.Dataset, experiment: ConstructionsExperiment) -> str:
     """The one-layer lower bound against our networks at the longest L, and how both widths grow."""
     last = one_layer_table(ds).iloc[-1]
-    one, two = (_width_power(ds, experiment, f"copy, {n}", "length", "power at the largest sizes") for n in ("1 layer", "2 layers"))
+    growths = growth_table(ds, experiment.verdict.max_power)
+    one, two = (width_growth(growths, f"copy, {n}", "length")["power at the largest sizes"] for n in ("1 layer", "2 layers"))
     ratio, _ = one_layer_over_two(ds)
     second = ("at bounded precision the second layer buys no width in our constructions" if ratio <= 1.0 + 1e-9
               else f"the second layer saves a factor {ratio:.2f} in width")
@@ -88,8 +83,9 @@ def differences_text(ds: xr.Dataset, experiment: ConstructionsExperiment, rows: 
     rows = rows or claim_rows(ds, experiment)
     in_vocab = _paired(rows["copy |W|"], rows["recall |W|"])
     in_length = _paired(rows["copy L"], rows["recall L"])
-    degree = {name: _width_power(ds, experiment, name, "vocabulary", "poly-log degree") for name in ("copy, 2 layers", "recall")}
-    power = {name: _width_power(ds, experiment, name, "length", "power at the largest sizes") for name in ("copy, 2 layers", "recall")}
+    growths = growth_table(ds, experiment.verdict.max_power)
+    degree = {name: width_growth(growths, name, "vocabulary")["poly-log degree"] for name in ("copy, 2 layers", "recall")}
+    power = {name: width_growth(growths, name, "length")["power at the largest sizes"] for name in ("copy, 2 layers", "recall")}
     ratio, L = one_layer_over_two(ds)
     return "\n".join([
         f"- **Poly-logarithmic in |W|: {in_vocab}** (copying {rows['copy |W|'].verdict}, recall {rows['recall |W|'].verdict}). "
