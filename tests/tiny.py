@@ -8,13 +8,13 @@ TINY_SYNTHETIC = {
         "mqar": {"axis": "vocab_size", "values": [4, 8], "lr_sweep_at": 8, "size": 2, "seq_len": 10},
     },
     "models": {
-        "ssm1": {"mixer": "ssm", "n_layers": 1, "fnn_depth": 1, "fnn_width": 8, "filter": "fir"},
-        "ssm2": {"mixer": "ssm", "n_layers": 2, "fnn_depth": 1, "fnn_width": 8, "filter": "s4d", "state_size": 4},
-        "tf": {"mixer": "attention", "n_layers": 2, "fnn_depth": 1, "fnn_width": 8, "n_heads": 1, "positional": "sinusoidal"},
-        "gated": {"mixer": "gated_conv", "n_layers": 2, "fnn_depth": 0, "filter": "fir"},
-        "ssd": {"mixer": "ssd", "n_layers": 2, "fnn_depth": 0, "state_size": 4, "head_dim": 8, "chunk_size": 4},
+        "ssm1": {"mixer": "ssm", "d_model": 8, "n_layers": 1, "fnn_depth": 1, "fnn_width": 8, "filter": "fir"},
+        "ssm2": {"mixer": "ssm", "d_model": 8, "n_layers": 2, "fnn_depth": 1, "fnn_width": 8, "filter": "s4d", "state_size": 4},
+        "tf": {"mixer": "attention", "d_model": 8, "n_layers": 2, "fnn_depth": 1, "fnn_width": 8, "n_heads": 1, "positional": "sinusoidal"},
+        "gated": {"mixer": "gated_conv", "d_model": 8, "n_layers": 2, "fnn_depth": 0, "filter": "fir"},
+        "ssd": {"mixer": "ssd", "d_model": 8, "n_layers": 2, "fnn_depth": 0, "state_size": 4, "head_dim": 8, "chunk_size": 4},
     },
-    "train": {"steps": 6, "batch_size": 8, "lrs": [0.003, 0.01], "eval_every": 3, "n_val": 8, "n_test": 8, "d_model": 8},
+    "train": {"steps": 6, "batch_size": 8, "lrs": [0.003, 0.01], "eval_every": 3, "n_val": 8, "n_test": 8},
     "size_needed": {"tasks": {"copy": [2]}, "models": ["ssm2", "tf"], "widths": [4, 8], "seeds": [0, 1], "required": 1},
     "long_runs": {"recall": {"at": 8, "steps": 9, "models": ["ssm2"]}},
     "verdict": {"solved_acc": 0.95},  # dvc.yaml's training stages read this key: it must be in params.yaml
@@ -38,8 +38,8 @@ TINY_REGRESSION = {
 _TINY_RUNS = {"steps": {"ssm": 3, "tf": 3}, "lrs": {"ssm": [0.01, 0.003], "tf": [0.003]}}
 TINY_GENOMIC = {
     "models": {
-        "ssm": {"mixer": "ssm", "filter": "s4d", "state_size": 4, "fnn_width": 8},
-        "tf": {"mixer": "attention", "positional": "learned", "fnn_width": 8, "n_heads": 2},
+        "ssm": {"mixer": "ssm", "d_model": 8, "filter": "s4d", "state_size": 4, "fnn_width": 8},
+        "tf": {"mixer": "attention", "d_model": 8, "positional": "learned", "fnn_width": 8, "n_heads": 2},
     },
     "datasets": {
         "motif_order": {"kind": "motif_order", "n_train": 64, "n_val": 8, "n_test": 16, "length": 36, "min_gap": 2,
@@ -48,7 +48,7 @@ TINY_GENOMIC = {
     },
     "seeds": [0, 1],
     "control_seeds": [0],
-    "train": {"batch_size": 8, "d_model": 8, "stem_width": 4, "log_every": 1, "eval_every": 2},
+    "train": {"batch_size": 8, "stem_width": 4, "log_every": 1, "eval_every": 2},
     "attribution": {"ig_steps": 2, "control_examples": 2, "shown": 1},
     "baselines": {"max_k": 2, "max_iter": 100},
     "verdict": {"n_boot": 50},
@@ -67,7 +67,12 @@ TINY_EFFICIENCY = {
     "targets": {"seq_len": 32, "share_seq_len": 32},
     "ssd_aims": {"seq_len": 32, "sdpa_seq_len": 32, "throughput_seq_len": 32},
     "pairs": {"blocks": 2, "pairs_per_block": 1},
-    "throughput": {"seq_lens": [16, 32], "batch_size": 2, "d_model": 16},
+    "throughput": {"seq_lens": [16, 32], "batch_size": 2, "models": {
+        "ssm2_fnn1": {"mixer": "ssm", "d_model": 16, "n_layers": 2, "fnn_width": 16, "filter": "fir"},
+        "transformer2": {"mixer": "attention", "d_model": 16, "n_layers": 2, "fnn_width": 16, "n_heads": 4, "positional": "sinusoidal"},
+        "selective2_fnn1": {"mixer": "selective", "d_model": 16, "n_layers": 2, "fnn_width": 16},
+        "ssd2_fnn1": {"mixer": "ssd", "d_model": 16, "n_layers": 2, "fnn_width": 16, "head_dim": 8},
+    }},
 }
 
 TINY_CONSTRUCTIONS = {

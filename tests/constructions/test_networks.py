@@ -70,8 +70,8 @@ def test_selection_far_below_its_margin_is_not_exact():
 ])
 def test_a_construction_is_only_weights_for_the_class_trained_models_use(build):
     construction = build()
-    fresh = SequenceModel(construction.config, construction.embedding.num_embeddings, construction.embedding.embedding_dim,
-                          construction.max_len).double()
+    fresh = SequenceModel(construction.config, construction.embedding.num_embeddings, construction.max_len).double()
+    assert construction.config.d_model == construction.embedding.embedding_dim
     fresh.load_state_dict(construction.state_dict())
     tokens = torch.randint(0, construction.embedding.num_embeddings, (3, construction.max_len))
     torch.testing.assert_close(fresh(tokens), construction(tokens), rtol=0, atol=0)

@@ -85,7 +85,10 @@ def test_changing_the_code_a_run_imports_retrains_it(store, tmp_path, monkeypatc
     parallel_map(importlib.import_module("edited_job").cube, job)
     parallel_map(importlib.import_module("edited_job").cube, job)
     assert computed(log) == ["2.0"]
-    module.write_text(module.read_text() + "# a changed line\n")
+    module.write_text('"""Cubes."""\n' + module.read_text() + "# a comment changes no number\n")
+    parallel_map(importlib.reload(importlib.import_module("edited_job")).cube, job)
+    assert computed(log) == ["2.0"]
+    module.write_text(module.read_text() + "UNUSED = 1\n")
     parallel_map(importlib.reload(importlib.import_module("edited_job")).cube, job)
     assert computed(log) == ["2.0", "2.0"]
 
@@ -99,10 +102,12 @@ def test_the_code_fingerprint_covers_exactly_the_import_closure(tmp_path):
     shutil.copytree(SRC / "tokensel", copy / "tokensel", ignore=shutil.ignore_patterns("__pycache__"))
     fingerprint = lambda: source_fingerprint(closure({"tokensel.synthetic.train"}, copy), copy)  # noqa: E731
     before = fingerprint()
-    (copy / "tokensel/genomic/plots.py").write_text("# not imported by synthetic runs\n")
+    (copy / "tokensel/genomic/plots.py").write_text("NOT_IMPORTED_BY_SYNTHETIC_RUNS = 1\n")
     assert fingerprint() == before
-    with open(copy / "tokensel/nn/models.py", "a") as file:
-        file.write("\n# imported by every synthetic run\n")
+    models = copy / "tokensel/nn/models.py"
+    models.write_text(models.read_text().replace('"""', '"""Edited: ', 1) + "\n# a comment\n")
+    assert fingerprint() == before  # docstrings and comments are not code
+    models.write_text(models.read_text() + "IMPORTED_BY_EVERY_SYNTHETIC_RUN = 1\n")
     assert fingerprint() != before
 
 

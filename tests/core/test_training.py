@@ -20,7 +20,7 @@ from tokensel.nn.models import SequenceModel
     ],
 )
 def test_only_linear_weights_decay(spec, kwargs) -> None:
-    model = SequenceModel(ModelConfig.from_params(spec, "m"), 8, 16, 20, **kwargs)
+    model = SequenceModel(ModelConfig.from_params(spec, "m").replace(d_model=16), 8, 20, **kwargs)
     decay, no_decay = param_groups(model, 0.1)
     decayed = {name for name, p in model.named_parameters() if any(p is q for q in decay["params"])}
     assert decay["weight_decay"] == 0.1 and no_decay["weight_decay"] == 0.0

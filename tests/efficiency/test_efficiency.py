@@ -54,7 +54,7 @@ ROOT = Path(__file__).resolve().parents[2]
         ({"gated_conv": {"filter": "hyena"}}, "'efficiency.gated_conv.filter'"),
         ({"ssd": {"chunk_size": 0}}, "'efficiency.ssd.chunk_size' must be at least 1"),
         ({"ssd": {"head_dim": 96}}, "'efficiency.ssd' head_dim \\(96\\) must divide expand \\* d_model \\(256\\)"),
-        ({"throughput": {"d_model": 20}}, "'efficiency.throughput.d_model' \\(20\\) times expand 2 must be divisible by the head_dim 16 of 'ssd2_fnn1'"),
+        ({"throughput": {"models": {"ssd2_fnn1": {"mixer": "ssd", "d_model": 20}}}}, "'efficiency.throughput.models.ssd2_fnn1.d_model' \\(20\\) times expand 2 must be divisible by the head_dim 16"),
         ({"ssd_aims": {"seq_len": 1000}}, "'efficiency.ssd_aims' seq_len \\(1000\\) must be one of seq_lens"),
         ({"ssd_aims": {"ssd_model": "mamba"}}, "'efficiency.ssd_aims' ssd_model 'mamba' must be one of throughput.models"),
         ({"ssd_aims": {"throughput_seq_len": 512}}, "'efficiency.ssd_aims' throughput_seq_len \\(512\\) must be one of throughput.seq_lens"),

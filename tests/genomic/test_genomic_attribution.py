@@ -33,7 +33,7 @@ def known(order) -> MotifModel:
 @pytest.mark.parametrize("mixer", [{"mixer": "ssm", "filter": "s4d"}, {"mixer": "attention", "positional": "learned", "n_heads": 2}])
 def test_ism_equals_brute_force(mixer) -> None:
     torch.manual_seed(0)
-    model = StemClassifier(ModelConfig.from_params({**mixer, "fnn_width": 8}, "m"), 2, 8, 8, stem_width=3).eval()
+    model = StemClassifier(ModelConfig.from_params({**mixer, "d_model": 8, "fnn_width": 8}, "m"), 2, 8, stem_width=3).eval()
     tokens = torch.randint(0, 4, (2, 8))
     tokens[1, 5] = 4  # an N is never mutated
     targets = torch.tensor([0, 1])
@@ -44,7 +44,7 @@ def test_ism_equals_brute_force(mixer) -> None:
 
 def test_ism_of_fewer_positions_is_the_full_ism_there_and_zero_elsewhere() -> None:
     torch.manual_seed(0)
-    model = StemClassifier(ModelConfig.from_params({"mixer": "selective", "fnn_width": 8}, "m"), 2, 8, 20, stem_width=3).eval()
+    model = StemClassifier(ModelConfig.from_params({"mixer": "selective", "d_model": 8, "fnn_width": 8}, "m"), 2, 20, stem_width=3).eval()
     tokens, targets = torch.randint(0, 4, (2, 20)), torch.tensor([0, 1])
     mutated = mutated_positions(20, 4)
     assert mutated.tolist() == [0, 6, 12, 19] and mutated_positions(20, 50).tolist() == list(range(20))

@@ -56,7 +56,7 @@ def test_dry_run_keeps_shapes_and_cuts_the_work() -> None:
     small = from_params(dry_run(section()))
     order = small.datasets["motif_order"]
     assert order.length == 36 and set(order.steps.values()) == {2} and all(len(v) == 1 for v in order.lrs.values())
-    assert small.seeds == (0,) and small.train.d_model == 8
+    assert small.seeds == (0,) and {m.d_model for m in small.models.values()} == {8}
     janggu = small.datasets["janggu"]
     assert janggu.length == 40 and janggu.max_per_split is not None
     assert from_params(section()).attribution.ism_positions is None and small.attribution.ism_positions < order.length

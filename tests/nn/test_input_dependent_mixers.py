@@ -54,7 +54,7 @@ def test_params_entries_build_models_named_by_their_family(entry, name):
     config = ModelConfig.from_params(entry, "synthetic.models.m")
     assert family(config) == name
     assert ModelConfig.from_json(config.to_json()) == config
-    model = SequenceModel(config, vocab_size=5, d_model=8, max_len=12)
+    model = SequenceModel(config.replace(d_model=8), vocab_size=5, max_len=12)
     assert model(torch.zeros(2, 12, dtype=torch.long)).shape == (2, 12, 5)
 
 
@@ -85,17 +85,20 @@ def test_bad_mixer_keys_are_named_with_their_full_key(entry, problem):
     "entry, width, problem",
     [
         ({"mixer": "ssd", "head_dim": 16}, 64, None),
-        ({"mixer": "ssd", "head_dim": 48}, 64, "times expand 2 must be divisible by the head_dim 48"),
+        ({"mixer": "ssd", "head_dim": 48}, 64, r"'m.d_model' \(64\) times expand 2 must be divisible by the head_dim 48"),
         ({"mixer": "ssd", "head_dim": 48, "expand": 3}, 64, None),
-        ({"mixer": "attention", "n_heads": 3}, 64, "must be divisible by the 3 heads"),
+        ({"mixer": "attention", "n_heads": 3}, 64, r"'m.d_model' \(64\) must be divisible by the 3 heads"),
         ({"mixer": "selective"}, 7, None),
     ],
 )
-def test_width_problems_are_found_before_a_model_is_built(entry, width, problem):
-    config = ModelConfig.from_params(entry, "m")
-    assert config.width_problem(width) == problem
-    if problem is None:
-        SequenceModel(config, vocab_size=3, d_model=width, max_len=4)
+def test_width_problems_are_found_when_a_model_entry_is_read(entry, width, problem):
+    if problem is not None:
+        with pytest.raises(ConfigError, match=problem):
+            ModelConfig.from_params({**entry, "d_model": width}, "m")
+        return
+    config = ModelConfig.from_params({**entry, "d_model": width}, "m")
+    assert config.width_problem(width) is None
+    SequenceModel(config, vocab_size=3, max_len=4)
 
 
 def selection_batch(gen: torch.Generator, n: int, length: int, values: int) -> tuple[torch.Tensor, torch.Tensor]:

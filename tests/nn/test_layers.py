@@ -108,7 +108,7 @@ MODELS = {
 @pytest.mark.parametrize("name", MODELS)
 def test_models_are_causal(name):
     """The output at t must not depend on inputs after t: the gradient w.r.t. later inputs is zero."""
-    model = SequenceModel(MODELS[name], vocab_size=10, d_model=16, max_len=12).double()
+    model = SequenceModel(MODELS[name].replace(d_model=16), vocab_size=10, max_len=12).double()
     x = model.embed(torch.randint(0, 10, (1, 12))).detach().requires_grad_(True)
     t = 5
     model.forward_embedded(x)[0, t].sum().backward()
@@ -119,13 +119,13 @@ def test_models_are_causal(name):
 
 
 def test_model_rejects_sequences_longer_than_max_len():
-    model = SequenceModel(MODELS["fir"], vocab_size=10, d_model=16, max_len=8)
+    model = SequenceModel(MODELS["fir"].replace(d_model=16), vocab_size=10, max_len=8)
     with pytest.raises(ValueError, match="exceeds the model's max_len"):
         model(torch.zeros(1, 9, dtype=torch.long))
 
 
 def test_fnn_depth_zero_removes_the_fnn():
-    with_fnn = SequenceModel(MODELS["fir"], 10, 16, 8)
-    without = SequenceModel(model(mixer="ssm", filter="fir", n_layers=2, fnn_depth=0), 10, 16, 8)
+    with_fnn = SequenceModel(MODELS["fir"].replace(d_model=16), 10, 8)
+    without = SequenceModel(model(mixer="ssm", filter="fir", n_layers=2, fnn_depth=0).replace(d_model=16), 10, 8)
     assert not any("net" in name for name, _ in without.named_parameters())
     assert any("net" in name for name, _ in with_fnn.named_parameters())

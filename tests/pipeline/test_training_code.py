@@ -26,3 +26,16 @@ def test_an_edit_to_training_code_is_told_apart_from_one_to_a_page():
                                         Path("src/tokensel/present/figures.py"), Path("src/tokensel/synthetic/plots.py"), Path("README.md")])
     assert found == {Path("src/tokensel/core/__init__.py"): ["synthetic", "regression", "genomic", "constructions"],
                      Path("src/tokensel/genomic/attribution.py"): ["genomic"]}
+
+
+def test_only_a_change_of_code_counts_not_of_comments_or_docstrings(monkeypatch):
+    path = Path("src/tokensel/core/paths.py")
+    now = (training_code.REPOSITORY / path).read_text()
+
+    def revision_holding(text):
+        monkeypatch.setattr(training_code, "_git", lambda *args, check=True: type("Done", (), {"returncode": 0, "stdout": text})())
+
+    revision_holding('"""Another docstring."""\n' + now.split('"""', 2)[2] + "\n# a comment\n")
+    assert not training_code.code_changed(path, "REV")
+    revision_holding(now + "\nEXTRA = 1\n")
+    assert training_code.code_changed(path, "REV")

@@ -60,7 +60,7 @@ def problems(params: dict) -> list[str]:
         ("regresion", {}, r"Unknown key 'regresion'. Did you mean 'regression'\?"),
         ("synthetic.train.lrs", [float("inf")], r"'synthetic.train.lrs\[0\]' must be a finite number, got inf"),
         ("regression.train.lrs", [0.01, float("nan")], r"'regression.train.lrs\[1\]' must be a finite number, got nan"),
-        ("genomic.models.transformer.n_heads", 3, r"'genomic.models.transformer.n_heads' \(3\) must divide 'genomic.train.d_model' \(32\)"),
+        ("genomic.models.transformer.n_heads", 3, r"'genomic.models.transformer.d_model' \(32\) must be divisible by the 3 heads"),
         ("genomic.datasets.janggu.length", 5000, r"'genomic.datasets.janggu.length' \(5000\) is longer than the janggu peaks \(200 bases\)"),
         ("synthetic.tasks.copy.values", [8, 100000], r"'synthetic.tasks.copy.values' has 100000, which makes sequences of \d+ tokens; at most 8192"),
         ("synthetic.size_needed.models", ["nosuch"], r"'synthetic.size_needed.models' names unknown model 'nosuch'"),

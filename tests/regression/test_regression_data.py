@@ -176,7 +176,7 @@ def test_windows_end_at_every_position_with_a_full_window():
         (("analysis", "transformer"), "tf2", "'regression.analysis.transformer' names 'tf2'"),
         (("train", "lrs"), [], "'regression.train.lrs' must list at least one value"),
         (("n_train",), [32, 16], "'regression.n_train' must be at least two increasing sizes"),
-        (("train", "d_models"), [5], "'regression.models.tf.n_heads' = 2 does not divide d_model = 5"),
+        (("train", "d_models"), [5], r"'regression.train.d_models' \(5\) must be divisible by the 2 heads of 'tf'"),
     ],
 )
 def test_bad_params_name_their_full_key(path, value, message):

@@ -20,7 +20,7 @@ from tokensel.regression.train import fit
 from tiny import TINY_REGRESSION
 
 TASK = TaskConfig(d=2, seq_len=8, window=4, top_j=2, max_basis=32, sigma=0.1, delta=0.02)
-MODEL = ModelConfig.from_params({"filter": "fir", "window": 4, "pre_fnn": True, "n_layers": 1, "fnn_width": 16}, "test")
+MODEL = ModelConfig.from_params({"filter": "fir", "window": 4, "d_model": 8, "pre_fnn": True, "n_layers": 1, "fnn_width": 16}, "test")
 
 # Runs are single-threaded in the pipeline's workers; two threads on a busy machine are 10x slower.
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -30,12 +30,12 @@ def test_training_lowers_the_risk_stops_early_and_is_deterministic(monkeypatch):
     monkeypatch.setenv("TOKENSEL_WORKERS", "1")
     splits = make_splits(TASK, "fixed", 64, 32, 64, seed=0)
     train = TrainConfig(batch_size=16, min_steps=3000, max_epochs=1, n_evals=100, patience=3, n_val=32, n_test=64)
-    result = fit(MODEL, TASK, train, splits.train, splits.val, splits.test, lr=1e-2, d_model=8, seed=0)
+    result = fit(MODEL, TASK, train, splits.train, splits.val, splits.test, lr=1e-2, seed=0)
     assert result.step_cap == 3000 and len(result.steps) == len(result.val_curve) == len(result.train_loss)
     assert result.val_curve.min() < 0.5 * result.val_curve[0]  # it learned something
     assert result.val_risk == result.val_curve.min() and result.best_step in result.steps
     assert result.steps_run < result.step_cap  # 64 sequences, 3000 steps: validation turns first
-    again = fit(MODEL, TASK, train, splits.train, splits.val, splits.test, lr=1e-2, d_model=8, seed=0)
+    again = fit(MODEL, TASK, train, splits.train, splits.val, splits.test, lr=1e-2, seed=0)
     assert again.test_risk == pytest.approx(result.test_risk, rel=1e-6)
 
 

@@ -19,11 +19,11 @@ SECTION = {
         "copy": {"axis": "size", "values": [1, 4], "lr_sweep_at": 4, "vocab_size": 2},
     },
     "models": {
-        "ssm1": {"mixer": "ssm", "n_layers": 1, "fnn_depth": 2, "fnn_width": 8, "filter": "fir"},
-        "ssm2": {"mixer": "ssm", "n_layers": 2, "fnn_depth": 2, "fnn_width": 8, "filter": "fir"},
-        "tf": {"mixer": "attention", "n_layers": 2, "fnn_width": 8, "n_heads": 2, "positional": "sinusoidal"},
+        "ssm1": {"mixer": "ssm", "d_model": 8, "n_layers": 1, "fnn_depth": 2, "fnn_width": 8, "filter": "fir"},
+        "ssm2": {"mixer": "ssm", "d_model": 8, "n_layers": 2, "fnn_depth": 2, "fnn_width": 8, "filter": "fir"},
+        "tf": {"mixer": "attention", "d_model": 8, "n_layers": 2, "fnn_width": 8, "n_heads": 2, "positional": "sinusoidal"},
     },
-    "train": {"steps": 4, "batch_size": 4, "lrs": [0.001, 0.01], "eval_every": 2, "n_val": 8, "n_test": 256, "d_model": 8},
+    "train": {"steps": 4, "batch_size": 4, "lrs": [0.001, 0.01], "eval_every": 2, "n_val": 8, "n_test": 256},
     "size_needed": {"tasks": {"recall": [8, 16]}, "models": ["ssm2", "tf"], "widths": [4, 8, 16, 32], "seeds": [0, 1, 2], "required": 2},
 }
 EXPERIMENT = from_params(SECTION)
@@ -225,13 +225,12 @@ def test_dataset_holds_the_width_search_and_the_shortcut():
         (lambda s: s["size_needed"].update(models=["ssm1_fnn9"]), r"'synthetic.size_needed.models' names unknown model 'ssm1_fnn9'"),
         (lambda s: s["size_needed"].update(widths=[5]), r"'synthetic.size_needed.widths' \(5\) must be divisible by the 2 heads of 'tf'"),
         (lambda s: s["size_needed"].update(tasks={"mqar": [4]}), r"'synthetic.size_needed.tasks' names 'mqar'"),
-        (lambda s: s["train"].update(d_model=7), r"'synthetic.train.d_model' \(7\) must be divisible by the 2 heads"),
-        (lambda s: (s["models"].update(ssd={"mixer": "ssd", "head_dim": 12}), s["tasks"]["recall"].update(single_seed_models=["ssd"])), r"'synthetic.train.d_model' \(8\) times expand 2 must be divisible by the head_dim 12 of 'ssd'"),
+        (lambda s: s["models"]["tf"].update(d_model=7), r"'synthetic.models.tf.d_model' \(7\) must be divisible by the 2 heads"),
+        (lambda s: s["models"].update(ssd={"mixer": "ssd", "d_model": 8, "head_dim": 12}), r"'synthetic.models.ssd.d_model' \(8\) times expand 2 must be divisible by the head_dim 12"),
         (lambda s: s["size_needed"].update(required=4), r"'synthetic.size_needed.required' \(4\) cannot exceed"),
-        (lambda s: s["grid"].update(single_seed_models=["ssm1"]), r"'synthetic.grid.single_seed_models' lists \['ssm1'\]"),
         (lambda s: s["tasks"]["copy"].update(models=["nope"]), r"'synthetic.tasks.copy.models' names unknown model 'nope'"),
         (lambda s: s["tasks"]["recall"].update(models=["ssm1", "tf"]), r"'synthetic.size_needed.models' names 'ssm2', which task 'recall' does not run"),
-        (lambda s: s["tasks"]["copy"].update(single_seed_models=["tf"]), r"'synthetic.tasks.copy' runs \['tf'\] both on every seed and on one"),
+        (lambda s: s["tasks"]["copy"].update(single_seed_models=["ssm2", "ssm1", "tf"]), r"'synthetic.tasks.copy' runs no model on every seed"),
         (lambda s: s.update(long_runs={"recall": {"at": 12, "steps": 9, "models": ["ssm2"]}}), r"'synthetic.long_runs.recall.at' \(12\) must be one of"),
         (lambda s: s.update(long_runs={"mqar": {"at": 8, "steps": 9, "models": ["ssm2"]}}), r"'synthetic.long_runs' names 'mqar'"),
         (lambda s: s.update(long_runs={"recall": {"at": 8, "steps": 9, "models": ["nope"]}}), r"'synthetic.long_runs.recall.models' names 'nope'"),
@@ -246,18 +245,28 @@ def test_bad_params_are_named_with_their_key(change, message):
 
 def test_a_task_can_run_its_own_models():
     section = json.loads(json.dumps(SECTION))
-    section["tasks"]["copy"].update(models=["ssm2", "tf"], single_seed_models=["ssm1"], d_model=16, steps=8)
+    section["tasks"]["copy"].update(models=["ssm2", "tf"], single_seed_models=["ssm1"], steps=8)
     experiment = from_params(section)
-    assert experiment.all_models_of("copy") == ("ssm2", "tf", "ssm1") and experiment.seeds_of("copy", "ssm1") == (0,)
-    assert experiment.seeds_of("recall", "ssm1") == (0, 1, 2) and experiment.d_model_of("copy") == 16 and experiment.steps_of("recall") == 4
+    assert experiment.runs["copy"].models == ("ssm2", "tf", "ssm1") and experiment.seeds_of("copy", "ssm1") == (0,)
+    assert experiment.seeds_of("recall", "ssm1") == (0, 1, 2) and experiment.runs["copy"].steps == 8 and experiment.runs["recall"].steps == 4
     assert experiment.tasks["copy"].to_params()["models"] == ["ssm2", "tf"]
+
+
+def test_a_single_seed_model_runs_one_seed_where_the_grid_runs_it_on_every_seed():
+    section = json.loads(json.dumps(SECTION))
+    section["tasks"]["copy"]["single_seed_models"] = ["tf"]
+    section["grid"]["single_seed_models"] = ["ssm1"]
+    experiment = from_params(section)
+    assert experiment.runs["copy"].every_seed == ("ssm2", "ssm1") and experiment.runs["copy"].single_seed == ("tf",)
+    assert experiment.runs["recall"].every_seed == ("ssm2", "tf") and experiment.seeds_of("recall", "ssm1") == (0,)
 
 
 def test_a_task_can_sweep_its_own_learning_rates():
     section = json.loads(json.dumps(SECTION))
     section["tasks"]["copy"]["lrs"] = [0.003]
     experiment = from_params(section)
-    assert experiment.lrs_of("copy") == (0.003,) and experiment.lrs_of("recall") == (0.001, 0.01)
+    assert experiment.runs["copy"].lrs == (0.003,) and experiment.runs["recall"].lrs == (0.001, 0.01)
+    assert experiment.runs["copy"].lrs_key == "synthetic.tasks.copy.lrs" and experiment.runs["recall"].lrs_key == "synthetic.train.lrs"
     assert experiment.tasks["copy"].to_params()["lrs"] == [0.003]
     assert "One learning rate, no sweep, on copy (0.003); the sweep runs on recall." in diagnostics.profile_scope(experiment)
     section["tasks"]["copy"]["lrs"] = [0.003, "fast"]

@@ -11,12 +11,13 @@ from tokensel.synthetic.train import RunResult, best_run, run_plans, train_run
 from tokensel.tasks.copy import CopyTask
 
 TASK = CopyTask(size=3, vocab_size=4)
-MODEL = ModelConfig.from_params({"mixer": "attention", "n_layers": 1, "fnn_width": 16, "n_heads": 2, "positional": "sinusoidal"}, "test")
-TRAIN = TrainConfig(steps=60, batch_size=32, lrs=(3e-3,), eval_every=20, n_val=64, n_test=64, d_model=16, early_stop_acc=None)
+LR_KEY = "synthetic.train.lrs"
+MODEL = ModelConfig.from_params({"mixer": "attention", "d_model": 16, "n_layers": 1, "fnn_width": 16, "n_heads": 2, "positional": "sinusoidal"}, "test")
+TRAIN = TrainConfig(steps=60, batch_size=32, lrs=(3e-3,), eval_every=20, n_val=64, n_test=64, early_stop_acc=None)
 
 
 def test_a_tiny_model_learns():
-    result = train_run(MODEL, TASK, TRAIN, lr=3e-3, seed=0)
+    result = train_run(MODEL, TASK, TRAIN, lr=3e-3, seed=0, lr_key=LR_KEY)
     assert result.train_loss[-1] < 0.8 * result.train_loss[0]
     assert result.val_acc[-1] > result.val_acc[0]
     assert 0 <= result.test_acc <= 1 and result.steps_run == 60 and result.cpu_seconds > 0
@@ -24,21 +25,21 @@ def test_a_tiny_model_learns():
 
 def test_same_seed_gives_the_same_numbers():
     torch.set_num_threads(1)
-    a = train_run(MODEL, TASK, TRAIN, lr=3e-3, seed=4)
-    b = train_run(MODEL, TASK, TRAIN, lr=3e-3, seed=4)
+    a = train_run(MODEL, TASK, TRAIN, lr=3e-3, seed=4, lr_key=LR_KEY)
+    b = train_run(MODEL, TASK, TRAIN, lr=3e-3, seed=4, lr_key=LR_KEY)
     np.testing.assert_array_equal(a.train_loss, b.train_loss)
     assert a.test_acc == b.test_acc
 
 
 def test_steps_and_width_can_be_set_per_run():
-    result = train_run(MODEL.replace(fnn_width=8), TASK, TRAIN, lr=3e-3, seed=0, steps=20, d_model=8)
+    result = train_run(MODEL.replace(d_model=8, fnn_width=8), TASK, TRAIN, lr=3e-3, seed=0, lr_key=LR_KEY, steps=20)
     assert result.steps_run == 20 and result.eval_steps.tolist() == [20]
-    assert result.n_params < train_run(MODEL, TASK, TRAIN, lr=3e-3, seed=0, steps=20).n_params
+    assert result.n_params < train_run(MODEL, TASK, TRAIN, lr=3e-3, seed=0, lr_key=LR_KEY, steps=20).n_params
 
 
 def test_early_stopping_leaves_nan_after_the_stop():
     easy = TrainConfig(**{**TRAIN.__dict__, "early_stop_acc": 0.01})
-    result = train_run(MODEL, TASK, easy, lr=3e-3, seed=0)
+    result = train_run(MODEL, TASK, easy, lr=3e-3, seed=0, lr_key=LR_KEY)
     assert result.steps_run == 20
     assert not math.isnan(result.val_acc[0]) and np.isnan(result.val_acc[1:]).all()
     assert result.final_val_acc == result.val_acc[0]
@@ -49,7 +50,7 @@ def test_a_nan_loss_stops_with_a_clear_error(monkeypatch):
 
     monkeypatch.setattr(train, "answer_loss", lambda logits, labels: logits.sum() * float("nan"))
     with pytest.raises(TrainingDiverged, match=r"loss became nan at step 0 with lr=0.003.*Lower the learning rate \(synthetic.train.lrs\)"):
-        train_run(MODEL, TASK, TRAIN, lr=3e-3, seed=0)
+        train_run(MODEL, TASK, TRAIN, lr=3e-3, seed=0, lr_key=LR_KEY)
 
 
 def test_a_diverged_run_names_the_key_its_learning_rate_came_from(monkeypatch):
@@ -79,9 +80,9 @@ def test_best_run_uses_validation_then_speed_then_loss():
 
 def two_step_plan(seed: int):
     """Runs one model, then a second one whose learning rate depends on the first result."""
-    first = yield [dict(model_config=MODEL, task=TASK, train=TRAIN, lr=3e-3, seed=seed)]
+    first = yield [dict(model_config=MODEL, task=TASK, train=TRAIN, lr=3e-3, seed=seed, lr_key=LR_KEY)]
     lr = 1e-2 if first[0].test_acc > 0.5 else 1e-3
-    second = yield [dict(model_config=MODEL, task=TASK, train=TRAIN, lr=lr, seed=seed), dict(model_config=MODEL, task=TASK, train=TRAIN, lr=lr, seed=seed + 10)]
+    second = yield [dict(model_config=MODEL, task=TASK, train=TRAIN, lr=lr, seed=seed, lr_key=LR_KEY), dict(model_config=MODEL, task=TASK, train=TRAIN, lr=lr, seed=seed + 10, lr_key=LR_KEY)]
     return [first[0].test_acc, lr, *(r.test_acc for r in second)]
 
 
@@ -93,7 +94,7 @@ def test_plans_give_the_same_outcomes_in_a_pool_and_in_one_process():
 
 def asks_twice(label: str):
     """One run asked for twice under different names, in one batch and again later."""
-    job = dict(model_config=MODEL, task=TASK, train=TRAIN, lr=3e-3, seed=0)
+    job = dict(model_config=MODEL, task=TASK, train=TRAIN, lr=3e-3, seed=0, lr_key=LR_KEY)
     both = yield [{**job, "label": f"{label}/grid"}, {**job, "label": f"{label}/width"}]
     again = yield [{**job, "label": f"{label}/again"}]
     return [r.test_acc for r in (*both, *again)]

@@ -22,10 +22,10 @@ SECTION = {
         "recall": {"axis": "vocab_size", "values": [8, 16, 32], "lr_sweep_at": 8, "size": 2, "n_queries": "all"},
     },
     "models": {
-        "ssm2": {"mixer": "ssm", "n_layers": 2, "fnn_depth": 2, "fnn_width": 8, "filter": "fir"},
-        "tf": {"mixer": "attention", "n_layers": 2, "fnn_width": 8, "n_heads": 2, "positional": "sinusoidal"},
+        "ssm2": {"mixer": "ssm", "d_model": 8, "n_layers": 2, "fnn_depth": 2, "fnn_width": 8, "filter": "fir"},
+        "tf": {"mixer": "attention", "d_model": 8, "n_layers": 2, "fnn_width": 8, "n_heads": 2, "positional": "sinusoidal"},
     },
-    "train": {"steps": 4, "batch_size": 4, "lrs": [0.01], "eval_every": 2, "n_val": 8, "n_test": 64, "d_model": 8},
+    "train": {"steps": 4, "batch_size": 4, "lrs": [0.01], "eval_every": 2, "n_val": 8, "n_test": 64},
     "size_needed": {"tasks": {"copy": [2, 4, 8], "recall": [8, 32]}, "models": ["ssm2", "tf"], "widths": [4, 8, 16, 32],
                     "seeds": [0, 1, 2], "required": 2, "search": "full"},
 }
@@ -72,7 +72,7 @@ def test_the_full_grid_runs_every_width_and_seed_and_finds_the_width_bisection_f
 
 def test_the_model_plan_runs_the_configured_search():
     def accuracy(job):  # the width search's runs are the ones with a width in their label
-        return 1.0 if "/width=" in job["label"] and job["d_model"] >= 16 else 0.3
+        return 1.0 if "/width=" in job["label"] and job["model_config"].d_model >= 16 else 0.3
 
     full, jobs = drive(model_plan(FULL, "recall", "ssm2"), accuracy)
     assert set(full.size_runs) == {(x, w, s) for x in (8, 32) for w in WIDTHS for s in (0, 1, 2)}

@@ -15,6 +15,7 @@ from tokensel.constructions.encoding import binary_digits
 from tokensel.core.params import (
     AtLeast, Between, Distinct, NonEmpty, NonNegativeFloat, PositiveFloat, PositiveInt, build, check,
 )
+from tokensel.core.optim import OptimConfig
 from tokensel.core.params_file import load_config
 
 KEY = "constructions"
@@ -114,7 +115,7 @@ class CostsConfig:
 
 
 @dataclass(frozen=True)
-class BridgeConfig:
+class BridgeConfig(OptimConfig):
     """Fine-tuning from the construction (noisy or not) and from scratch, at trained-model sizes."""
 
     copy_size: PositiveInt = 16
@@ -128,9 +129,6 @@ class BridgeConfig:
     steps: PositiveInt = 300
     lr: PositiveFloat = 1e-3
     batch_size: PositiveInt = 32
-    weight_decay: NonNegativeFloat = 0.1
-    warmup_fraction: Annotated[float, Between(0, 0.99)] = 0.05
-    grad_clip: PositiveFloat = 1.0
     readout_scale: PositiveFloat = 4.0  # logit gaps of 4 to 8: a small loss at the construction
     n_test: PositiveInt = 512
 

@@ -87,8 +87,8 @@ def build_copy(size: int, vocab: int, n_digits: int, n_layers: int = 2, dtype: s
                         "Use more digits per token (smaller numbers) or float64.")
     base = digit_base(vocab, n_digits)
     regs, width = copy_layout(size, n_digits, n_layers)
-    config = ssm_config(n_layers, 3 - n_layers, width, window)
-    model = blank_model(config, regs.size, seq_len, torch.float64, vocab_size=FIRST_DATA + vocab)
+    config = ssm_config(regs.size, n_layers, 3 - n_layers, width, window)
+    model = blank_model(config, seq_len, torch.float64, vocab_size=FIRST_DATA + vocab)
     codes = torch.as_tensor(digits(np.arange(vocab), base, n_digits), dtype=torch.float64)  # (|W|, m)
     lags = torch.arange(size) + 2
     with torch.no_grad():

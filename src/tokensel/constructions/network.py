@@ -42,23 +42,23 @@ class Registers:
         return self._ranges[name]
 
 
-def ssm_config(n_layers: int, fnn_depth: int, fnn_width: int, window: int, pre_fnn: bool = False) -> ModelConfig:
+def ssm_config(d_model: int, n_layers: int, fnn_depth: int, fnn_width: int, window: int, pre_fnn: bool = False) -> ModelConfig:
     """The model entry of a construction: FIR long convolutions, ReLU FNNs, no norm, no positions."""
     return ModelConfig.from_params(
-        {"mixer": "ssm", "filter": "fir", "window": window, "n_layers": n_layers, "fnn_depth": fnn_depth,
+        {"mixer": "ssm", "filter": "fir", "window": window, "d_model": d_model, "n_layers": n_layers, "fnn_depth": fnn_depth,
          "fnn_width": fnn_width, "pre_fnn": pre_fnn, "activation": "relu", "positional": "none", "norm": "none"},
         "constructions.network",
     )
 
 
-def blank_model(config: ModelConfig, d_model: int, max_len: int, dtype: torch.dtype, vocab_size: int = 1,
+def blank_model(config: ModelConfig, max_len: int, dtype: torch.dtype, vocab_size: int = 1,
                 n_outputs: int | None = None, input_dim: int | None = None) -> SequenceModel:
     """A ``SequenceModel`` with every parameter zero, ready to be written.
 
     The constructions write in float64 and convert to the dtype asked for at the end (their weights
     are small integers, exact in float32); the conversion briefly holds both copies, which matters
     only for the paper profile's largest networks (several GB; a GPU machine's host memory)."""
-    model = SequenceModel(config, vocab_size, d_model, max_len, n_outputs=n_outputs, input_dim=input_dim).to(dtype)
+    model = SequenceModel(config, vocab_size, max_len, n_outputs=n_outputs, input_dim=input_dim).to(dtype)
     with torch.no_grad():
         for parameter in model.parameters():
             parameter.zero_()

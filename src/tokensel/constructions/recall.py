@@ -68,7 +68,7 @@ def build_recall(size: int, vocab: int, queries: int, dtype: str = "float64", wi
     check_precision(recall_bits_needed(size, queries), dtype, f"{key}.sizes", "Use float64 or shorter sequences.")
     bits = binary_digits(vocab)
     regs, width = recall_layout(size, vocab)
-    model = blank_model(ssm_config(2, 2, width, window), regs.size, seq_len, torch.float64, vocab_size=1 + 2 * vocab)
+    model = blank_model(ssm_config(regs.size, 2, 2, width, window), seq_len, torch.float64, vocab_size=1 + 2 * vocab)
     codes = torch.as_tensor(digits(np.arange(vocab), 2, bits), dtype=torch.float64)  # (|W|, m) in {0, 1}
     keys = 1 + torch.arange(vocab)
     values = keys + vocab

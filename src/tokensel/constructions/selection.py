@@ -88,8 +88,8 @@ def build_selection(shape: SelectionShape, max_len: int, dtype: str = "float64",
                               "the argmax is not unique and no network can be exact.")
     check_precision(selection_bits_needed(shape), dtype, f"{key}.margin", "Use a larger margin or float64.")
     regs, width = selection_layout(shape)
-    config = ssm_config(1, DEPTH, width, U, pre_fnn=True)
-    model = blank_model(config, regs.size, max_len, torch.float64, n_outputs=dv, input_dim=shape.input_dim)
+    config = ssm_config(regs.size, 1, DEPTH, width, U, pre_fnn=True)
+    model = blank_model(config, max_len, torch.float64, n_outputs=dv, input_dim=shape.input_dim)
     with torch.no_grad():
         embed = model.embedding
         for name, offset, size in (("key", 0, d), ("query", d, d), ("value", 2 * d, dv)):

@@ -66,14 +66,13 @@ def bridge_run(cfg: BridgeConfig, task: str, start: str, sigma: float, seed: int
     instance, construction = bridge_task(cfg, task)
     if start == "scratch":
         torch.manual_seed(seed)
-        model = SequenceModel(construction.config, instance.n_tokens, construction.embedding.embedding_dim,
-                              instance.seq_len).to(construction.readout.weight.dtype)
+        model = SequenceModel(construction.config, instance.n_tokens, instance.seq_len).to(construction.readout.weight.dtype)
     else:
         model = perturbed(construction, sigma, seed, support_only=start == "support")
     device = torch.device("cpu")
     test = sample(instance, cfg.n_test, seed, "test")
     before = answer_accuracy(model, test, device)[0]
-    optimizer, schedule = make_optimizer(model, cfg.lr, cfg.weight_decay, cfg.steps, cfg.warmup_fraction)
+    optimizer, schedule = make_optimizer(model, cfg.lr, cfg.steps, cfg)
     loss = torch.tensor(float("nan"))
     for step in range(cfg.steps):
         batch = sample(instance, cfg.batch_size, seed, "train", step)

@@ -1,8 +1,11 @@
-"""What every experiment's training loop shares: the optimiser, its schedule, one optimisation
-step and the device. Runs are executed, and kept, by ``tokensel.core.engine``.
+"""What every experiment's training loop shares: the optimiser built from the shared settings
+(``tokensel.core.optim.OptimConfig``), its schedule, one optimisation step and the device. Runs
+are executed, and kept, by ``tokensel.core.engine``.
 
 Each experiment keeps its own loop (online token batches, a fixed regression training set,
-DNA classification), because those really differ; the pieces below do not.
+DNA classification), because those really differ; the pieces below do not. Learning rates and
+step counts stay with each experiment: they are swept along different axes (per task, per n,
+per model family and dataset), and each experiment resolves them once when its params load.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import torch
 from torch import nn
 
 from tokensel.core.errors import TrainingDiverged
+from tokensel.core.optim import OptimConfig
 
 
 def default_device() -> torch.device:
@@ -51,12 +55,12 @@ def cosine_with_warmup(total: int, warmup_fraction: float):
 
 
 def make_optimizer(
-    model: nn.Module, lr: float, weight_decay: float, steps: int, warmup_fraction: float
+    model: nn.Module, lr: float, steps: int, optim: OptimConfig
 ) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.LambdaLR]:
     """AdamW over ``param_groups`` with linear warmup then cosine decay to zero over ``steps``."""
     fused = all(p.device.type in ("cpu", "cuda") for p in model.parameters())
-    optimizer = torch.optim.AdamW(param_groups(model, weight_decay), lr=lr, fused=fused)
-    return optimizer, torch.optim.lr_scheduler.LambdaLR(optimizer, cosine_with_warmup(steps, warmup_fraction))
+    optimizer = torch.optim.AdamW(param_groups(model, optim.weight_decay), lr=lr, fused=fused)
+    return optimizer, torch.optim.lr_scheduler.LambdaLR(optimizer, cosine_with_warmup(steps, optim.warmup_fraction))
 
 
 def check_finite(loss: torch.Tensor, label: str, step: int, lr: float, lr_key: str) -> None:

@@ -50,14 +50,13 @@ def _increasing(lengths: tuple[int, ...]) -> None:
 
 @dataclass(frozen=True)
 class ThroughputConfig:
-    """Training tokens/s of small whole models (the experiments' architectures, one width) at a few lengths.
+    """Training tokens/s of small whole models (the experiments' architectures, each its own ``d_model``) at a few lengths.
 
     Steps are timed with the benchmark's warm-up and repeats, on one fixed random batch.
     """
 
     seq_lens: Lengths = (256, 1024, 4096)
     batch_size: PositiveInt = 8
-    d_model: PositiveInt = 64
     vocab_size: PositiveInt = 16
     models: Annotated[dict[str, ModelConfig], NonEmpty()] = dataclasses.field(
         default_factory=lambda: {
@@ -72,8 +71,6 @@ class ThroughputConfig:
 
     def __post_init__(self) -> None:
         _increasing(self.seq_lens)
-        for name, model in self.models.items():
-            check(not (problem := model.width_problem(self.d_model)), "d_model", f"({self.d_model}) {problem} of '{name}'")
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ import torch
 import xarray as xr
 from torch.nn import functional as F
 
+from tokensel.core.optim import OptimConfig
 from tokensel.core.training import make_optimizer
 from tokensel.efficiency.analysis import Comparison, analyse, comparisons
 from tokensel.efficiency.config import METHOD_GROUPS, EfficiencyConfig
@@ -99,7 +100,7 @@ def training_step(model: SequenceModel, cfg: EfficiencyConfig, length: int) -> C
     """One AdamW step on a fixed random batch of tokens (next-token cross-entropy)."""
     tp = cfg.throughput
     tokens = torch.randint(tp.vocab_size, (tp.batch_size, length), device=cfg.torch_device)
-    optimizer, _ = make_optimizer(model, lr=1e-3, weight_decay=0.0, steps=1, warmup_fraction=0.0)
+    optimizer, _ = make_optimizer(model, lr=1e-3, steps=1, optim=OptimConfig(weight_decay=0.0, warmup_fraction=0.0))
 
     def step() -> float:
         optimizer.zero_grad(set_to_none=True)
@@ -117,7 +118,7 @@ def prepare_training(cfg: EfficiencyConfig) -> Prepare:
 
     def prepare(name: str, length: int) -> tuple[Callable[[], Any], float]:
         torch.manual_seed(cfg.seed)
-        model = SequenceModel(tp.models[name], tp.vocab_size, tp.d_model, length).to(cfg.torch_device, cfg.torch_dtype)
+        model = SequenceModel(tp.models[name], tp.vocab_size, length).to(cfg.torch_device, cfg.torch_dtype)
         step = training_step(model, cfg, length)
         timed(step, cfg.torch_device)
         return step, math.nan

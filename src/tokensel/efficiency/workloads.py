@@ -48,16 +48,16 @@ def mixer_configs(cfg: EfficiencyConfig) -> dict[str, ModelConfig]:
     configs.update(short_conv_ssm=("short_conv_ssm", ShortConvSSMOptions(filter=cfg.primary_filter, state_size=cfg.state_size)),
                    gated_conv=("gated_conv", cfg.gated_conv), selective=("selective", cfg.selective), ssd=("ssd", cfg.ssd),
                    sdpa=("attention", AttentionOptions(n_heads=cfg.n_heads)))
-    return {method: ModelConfig(mixer=mixer, mixer_options=options) for method, (mixer, options) in configs.items()}
+    return {method: ModelConfig(mixer=mixer, d_model=cfg.d_model, mixer_options=options) for method, (mixer, options) in configs.items()}
 
 
 def benchmark_module(cfg: EfficiencyConfig, method: str, length: int) -> nn.Module:
     """The module one method times: a registry mixer, a filter, naive attention or a whole block."""
     d = cfg.d_model
     mixers = mixer_configs(cfg)
-    block = lambda name: Block(dataclasses.replace(mixers[name], fnn_depth=cfg.fnn_depth, fnn_width=cfg.fnn_width), d, length)  # noqa: E731
+    block = lambda name: Block(dataclasses.replace(mixers[name], fnn_depth=cfg.fnn_depth, fnn_width=cfg.fnn_width), length)  # noqa: E731
     if method in mixers:
-        return make_mixer(mixers[method], d, length)
+        return make_mixer(mixers[method], length)
     if method.startswith("filter_"):
         return make_filter(LongConvOptions(filter=method.removeprefix("filter_"), state_size=cfg.state_size), d, length)
     if method == "naive_attention":

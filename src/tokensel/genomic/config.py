@@ -40,6 +40,7 @@ from tokensel.core.params import (
     check,
 )
 from tokensel.core.params_file import load_config
+from tokensel.core.optim import OptimConfig
 from tokensel.genomic.dataset_specs import Dataset, DatasetSpec
 from tokensel.nn.config import ModelConfig
 
@@ -49,20 +50,16 @@ METHODS: tuple[Method, ...] = ("grad_norm", "grad_x_input", "integrated_gradient
 
 
 @dataclass(frozen=True)
-class GenomicTrain:
+class GenomicTrain(OptimConfig):
     """Shared by every run: AdamW with warm-up + cosine decay, random mini-batches with replacement.
 
-    Every model is ``d_model`` wide with the same k-mer stem: a causal convolution of
+    Every model (its width is its entry's ``d_model``) has the same k-mer stem: a causal convolution of
     ``stem_width`` bases over the base embeddings, then GELU (``tokensel.genomic.models``).
     Validation loss and accuracy are logged every ``eval_every`` steps; the learning rate of a
     model is the one (of its dataset's ``lrs``) with the lowest final validation loss.
     """
 
     batch_size: PositiveInt = 32
-    weight_decay: NonNegativeFloat = 0.1
-    warmup_fraction: Annotated[float, Between(0, 0.99)] = 0.05
-    grad_clip: PositiveFloat = 1.0
-    d_model: PositiveInt = 32
     stem_width: PositiveInt = 8
     log_every: PositiveInt = 25
     eval_every: PositiveInt = 100

@@ -38,9 +38,10 @@ N_BASES = 4
 class StemClassifier(nn.Module):
     """Token ids (batch, L) -> class logits (batch, n_classes)."""
 
-    def __init__(self, config: ModelConfig, n_classes: int, d_model: int, max_len: int, stem_width: int):
+    def __init__(self, config: ModelConfig, n_classes: int, max_len: int, stem_width: int):
         super().__init__()
-        self.body = SequenceModel(config, VOCAB_SIZE, d_model, max_len, n_outputs=n_classes)
+        d_model = config.d_model
+        self.body = SequenceModel(config, VOCAB_SIZE, max_len, n_outputs=n_classes)
         if isinstance(self.body.position, nn.Parameter):
             nn.init.normal_(self.body.position, std=1.0)
         self.stem_width = stem_width

@@ -19,8 +19,9 @@ from tokensel.genomic.stage import RUNS, SHUFFLED, TRAINED
 def profile_summary(results: xr.Dataset, experiment: GenomicExperiment) -> str:
     """What this profile runs, in a few sentences with its numbers."""
     train = experiment.train
+    widths = sorted({model.d_model for model in experiment.models.values()})
     parts = [
-        f"Every model is {train.d_model} wide with a stem over {train.stem_width} bases, trained with batch {train.batch_size}; "
+        f"Every model is {' or '.join(map(str, widths))} wide (d_model) with a stem over {train.stem_width} bases, trained with batch {train.batch_size}; "
         f"seeds {', '.join(map(str, experiment.seeds))}, shuffled-label controls at seed {', '.join(map(str, experiment.control_seeds))}; "
         f"canonical k-mer ladder up to k = {experiment.baselines.max_k}, C from {', '.join(f'{c:g}' for c in experiment.baselines.cs)} chosen on validation."
     ]

@@ -61,7 +61,7 @@ def initialised_classifier(model_config: ModelConfig, train: GenomicDataset, set
     """A fresh classifier with the initialisation ``seed`` fixes (the randomisation control uses it
     untrained: same architecture, random weights)."""
     torch.manual_seed(seed)
-    return StemClassifier(model_config, train.num_classes, settings.d_model, train.seq_len, settings.stem_width).to(default_device())
+    return StemClassifier(model_config, train.num_classes, train.seq_len, settings.stem_width).to(default_device())
 
 
 def train_classifier(
@@ -73,7 +73,7 @@ def train_classifier(
     and ``lr_key`` (the params key of the learning rate) name the run if it diverges."""
     device = default_device()
     model = initialised_classifier(model_config, train, settings, seed)
-    optimizer, schedule = make_optimizer(model, lr, settings.weight_decay, steps, settings.warmup_fraction)
+    optimizer, schedule = make_optimizer(model, lr, steps, settings)
     targets = permuted_labels(train.labels, seed) if shuffled else train.labels
     sequences = torch.as_tensor(train.sequences, device=device)
     labels = torch.as_tensor(targets, device=device)

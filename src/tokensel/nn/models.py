@@ -35,9 +35,9 @@ class FNN(nn.Module):
         return self.net(x)
 
 
-def make_mixer(config: ModelConfig, d_model: int, max_len: int) -> nn.Module:
-    """The mixer ``config.mixer`` names, built from its options."""
-    return MIXERS[config.mixer].module(d_model, config.mixer_options, max_len)
+def make_mixer(config: ModelConfig, max_len: int) -> nn.Module:
+    """The mixer ``config.mixer`` names, ``config.d_model`` wide, built from its options."""
+    return MIXERS[config.mixer].module(config.d_model, config.mixer_options, max_len)
 
 
 def make_norm(config: ModelConfig, d_model: int) -> nn.Module:
@@ -57,13 +57,14 @@ class Residual(nn.Module):
 
 
 class Block(nn.Module):
-    def __init__(self, config: ModelConfig, d_model: int, max_len: int):
+    def __init__(self, config: ModelConfig, max_len: int):
         super().__init__()
+        d_model = config.d_model
         fnn = lambda: FNN(d_model, config.fnn_width, config.fnn_depth, config.activation)  # noqa: E731
         parts: list[nn.Module] = []
         if config.pre_fnn and config.fnn_depth > 0:
             parts.append(Residual(fnn(), make_norm(config, d_model)))
-        parts.append(Residual(make_mixer(config, d_model, max_len), make_norm(config, d_model)))
+        parts.append(Residual(make_mixer(config, max_len), make_norm(config, d_model)))
         if config.fnn_depth > 0:
             parts.append(Residual(fnn(), make_norm(config, d_model)))
         self.parts = nn.Sequential(*parts)
@@ -92,7 +93,6 @@ class SequenceModel(nn.Module):
         self,
         config: ModelConfig,
         vocab_size: int,
-        d_model: int,
         max_len: int,
         n_outputs: int | None = None,
         input_dim: int | None = None,
@@ -100,6 +100,7 @@ class SequenceModel(nn.Module):
         super().__init__()
         self.config = config
         self.max_len = max_len
+        d_model = config.d_model
         self.embedding = nn.Embedding(vocab_size, d_model) if input_dim is None else nn.Linear(input_dim, d_model)
         if config.positional == "learned":
             self.position = nn.Parameter(torch.randn(max_len, d_model) * 0.02)
@@ -107,7 +108,7 @@ class SequenceModel(nn.Module):
             self.register_buffer("position", sinusoidal_encoding(max_len, d_model), persistent=False)
         else:
             self.position = None
-        self.blocks = nn.Sequential(*[Block(config, d_model, max_len) for _ in range(config.n_layers)])
+        self.blocks = nn.Sequential(*[Block(config, max_len) for _ in range(config.n_layers)])
         self.norm = make_norm(config, d_model)
         self.readout = nn.Linear(d_model, n_outputs or vocab_size)
 

@@ -80,11 +80,6 @@ def genomic_problems(config: Any) -> list[str]:
     from tokensel.genomic.sources import JANGGU_SEQ_LEN
 
     problems = []
-    width = config.train.d_model
-    for name, model in config.models.items():
-        heads = model.option("n_heads")
-        if heads is not None and width % heads:
-            problems.append(f"'genomic.models.{name}.n_heads' ({heads}) must divide 'genomic.train.d_model' ({width}).")
     for name, spec in config.datasets.items():
         if getattr(spec, "kind", None) == "janggu" and spec.length > JANGGU_SEQ_LEN:
             problems.append(f"'genomic.datasets.{name}.length' ({spec.length}) is longer than the janggu peaks "

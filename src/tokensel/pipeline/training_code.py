@@ -1,11 +1,13 @@
 """The source files that key the stored runs: ``python -m tokensel.pipeline.training_code [--since REV]``.
 
 Every run goes through the run store under a key that holds the fingerprint of the import closure
-of the module its function lives in (``tokensel.core.runkey``). Editing any file of that closure,
-even a comment or a docstring, retrains every stored run of the experiments that import it (the
-extended profile's alone take hours); editing any other file reuses them, and the pages regenerate
-in minutes. Without options it lists those files and their experiments; with ``--since REV`` only
-the ones changed since a git revision (the working tree included), before anything is run.
+of the module its function lives in (``tokensel.core.runkey``). Changing the code of any file of
+that closure retrains every stored run of the experiments that import it (the extended profile's
+alone take hours); comments, docstrings, layout and every other file reuse them, and the pages
+regenerate in minutes (DVC still reruns the stages whose files changed, reading their runs from
+the store). Without options it lists those files and their experiments; with ``--since REV`` only
+the ones whose code changed since a git revision (the working tree included), before anything is
+run.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import argparse
 import subprocess
 from pathlib import Path
 
-from tokensel.core.imports import SRC, closure
+from tokensel.core.imports import SRC, closure, code_only
 
 # The modules whose functions the experiments hand to the engine (``run_plans``, ``parallel_map``).
 RUN_MODULES: dict[str, tuple[str, ...]] = {
@@ -41,19 +43,34 @@ def retrained_by(paths: list[Path]) -> dict[Path, list[str]]:
     return {path: keyed[path] for path in map(Path, paths) if path in keyed}
 
 
+def _git(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+    return subprocess.run(["git", *args], cwd=REPOSITORY, capture_output=True, text=True, check=check)
+
+
+def code_changed(path: Path, revision: str) -> bool:
+    """Whether the code of ``path`` (not its comments or docstrings) differs from ``revision``'s."""
+    before = _git("show", f"{revision}:{path.as_posix()}", check=False)
+    if before.returncode != 0 or not (REPOSITORY / path).is_file():
+        return True
+    if path.suffix != ".py":
+        return before.stdout != (REPOSITORY / path).read_text()
+    return code_only(before.stdout) != code_only((REPOSITORY / path).read_text())
+
+
 def changed_since(revision: str) -> list[Path]:
     """Files changed since ``revision`` in git, the working tree and untracked files included."""
-    def git(*args: str) -> list[str]:
-        out = subprocess.run(["git", *args], cwd=REPOSITORY, capture_output=True, text=True, check=True).stdout
-        return [line for line in out.splitlines() if line]
-    return sorted({Path(p) for p in git("diff", "--name-only", revision) + git("ls-files", "--others", "--exclude-standard")})
+    names = (_git("diff", "--name-only", revision).stdout + _git("ls-files", "--others", "--exclude-standard").stdout).splitlines()
+    return sorted({Path(p) for p in names if p})
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--since", metavar="REV", help="only the files changed since this git revision (e.g. HEAD)")
     args = parser.parse_args(argv)
-    found = retrained_by(changed_since(args.since)) if args.since else training_files()
+    if args.since:
+        found = {path: experiments for path, experiments in retrained_by(changed_since(args.since)).items() if code_changed(path, args.since)}
+    else:
+        found = training_files()
     if args.since and not found:
         print(f"No change since {args.since} touches training code: every stored run is reused.")
     for path, experiments in found.items():

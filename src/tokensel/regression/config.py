@@ -21,6 +21,7 @@ from tokensel.core.params import (
     build,
     check,
 )
+from tokensel.core.optim import OptimConfig
 from tokensel.core.params_file import load_config
 from tokensel.nn.config import ModelConfig
 
@@ -92,14 +93,16 @@ class TaskConfig:
 
 
 @dataclass(frozen=True)
-class TrainConfig:
+class TrainConfig(OptimConfig):
     """Minibatch AdamW on a fixed training set, run until validation stops improving.
 
     The step cap is ``max(min_steps, max_epochs * n / batch)`` (capped again by ``max_steps``), so
     it grows with n; the validation risk is measured ``n_evals`` times over the cap, training stops
     after ``patience`` evaluations without improvement, and the best-validation weights are
     scored. Learning rate and width (``lrs`` x ``d_models``) are chosen per n on the validation
-    split of the first seed (the tuning seed); the other seeds train with that choice.
+    split of the first seed (the tuning seed); the other seeds train with that choice. The widths
+    searched here set every model's ``d_model`` (a model entry's own is not used), its FNN
+    widened in proportion.
     """
 
     batch_size: PositiveInt = 64
@@ -111,8 +114,6 @@ class TrainConfig:
     n_evals: PositiveInt = 40
     patience: PositiveInt = 10
     weight_decay: NonNegativeFloat = 0.01
-    warmup_fraction: Annotated[float, Between(0, 0.99)] = 0.05
-    grad_clip: PositiveFloat = 1.0
     n_val: PositiveInt = 256
     n_test: PositiveInt = 512
 
@@ -192,9 +193,8 @@ class RegressionExperiment:
             name = getattr(analysis, role)
             check(name in self.models, f"analysis.{role}", f"names '{name}', which is not in regression.models ({', '.join(self.models)})")
         for name, model in self.models.items():
-            n_heads = model.option("n_heads")
             for width in self.train.d_models:
-                check(n_heads is None or width % n_heads == 0, f"models.{name}.n_heads", f"= {n_heads} does not divide d_model = {width} (train.d_models)")
+                check(not (problem := model.width_problem(width)), "train.d_models", f"({width}) {problem} of '{name}'")
         check(len(self.fit_sizes) >= 2, "analysis", f"fit range keeps {list(self.fit_sizes)}; it needs >= 2 sizes of n_train")
 
     @property

@@ -28,9 +28,9 @@ def _splits(experiment: RegressionExperiment, order: str, seed: int):
     return make_splits(experiment.task, order, experiment.n_train[-1], train.n_val, train.n_test, seed)
 
 
-def _train_job(model_config: ModelConfig, task: TaskConfig, train: TrainConfig, splits, n: int, lr: float, d_model: int, seed: int, label: str) -> TrainResult:
+def _train_job(model_config: ModelConfig, task: TaskConfig, train: TrainConfig, splits, n: int, lr: float, seed: int, label: str) -> TrainResult:
     """One network fit. It gets only what it reads, so that its run-store key changes only with those."""
-    return fit(model_config, task, train, splits.train.head(n), splits.val, splits.test, lr, d_model, seed, label)
+    return fit(model_config, task, train, splits.train.head(n), splits.val, splits.test, lr, seed, label)
 
 
 def run_model(experiment: RegressionExperiment, model: str) -> xr.Dataset:
@@ -47,7 +47,7 @@ def run_model(experiment: RegressionExperiment, model: str) -> xr.Dataset:
         n, lr, d_model = sizes[i], train.lrs[k], train.d_models[w]
         config = scaled_width(experiment.models[model], train.d_models[0], d_model)
         label = f"regression/{model}/{o}/seed={s}/n={n}/lr={lr:g}/d_model={d_model}"
-        return dict(model_config=config, task=experiment.task, train=train, splits=splits[(o, s)], n=n, lr=lr, d_model=d_model, seed=s, label=label)
+        return dict(model_config=config, task=experiment.task, train=train, splits=splits[(o, s)], n=n, lr=lr, seed=s, label=label)
 
     def record(cells: list[tuple], results: list[TrainResult]) -> None:
         for (o, s, i, k, w), result in zip(cells, results):

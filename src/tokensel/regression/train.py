@@ -65,9 +65,9 @@ class Regressor(nn.Module):
         return self.mean + self.std * self.net(X)[:, self.first_output :, 0]
 
 
-def build_model(config: ModelConfig, task: TaskConfig, d_model: int, targets: torch.Tensor) -> Regressor:
+def build_model(config: ModelConfig, task: TaskConfig, targets: torch.Tensor) -> Regressor:
     """Continuous tokens embedded linearly, one real output per position."""
-    net = SequenceModel(config, vocab_size=0, d_model=d_model, max_len=task.seq_len, n_outputs=1, input_dim=task.d)
+    net = SequenceModel(config, vocab_size=0, max_len=task.seq_len, n_outputs=1, input_dim=task.d)
     return Regressor(net, task.window - 1, targets)
 
 
@@ -102,18 +102,18 @@ class TrainResult:
 
 
 def fit(config: ModelConfig, task: TaskConfig, train: TrainConfig, data: Sample, val: Sample, test: Sample,
-        lr: float, d_model: int, seed: int, label: str = "") -> TrainResult:
+        lr: float, seed: int, label: str = "") -> TrainResult:
     """Minibatch AdamW with early stopping on the validation risk; the seed fixes init and batch order."""
     started = time.process_time()
     device = default_device()
     data_t, val_t, test_t = (Tensors.of(s, device) for s in (data, val, test))
     n = len(data_t)
     torch.manual_seed(seed)
-    model = build_model(config, task, d_model, data_t.y).to(device)
+    model = build_model(config, task, data_t.y).to(device)
     cap = train.step_cap(n)
     every = max(1, math.ceil(cap / train.n_evals))
     batch = min(train.batch_size, n)
-    optimizer, schedule = make_optimizer(model, lr, train.weight_decay, cap, train.warmup_fraction)
+    optimizer, schedule = make_optimizer(model, lr, cap, train)
     # The batch order has a generator of its own, so it is the same for every model, lr and width.
     order = torch.Generator(device="cpu").manual_seed(seed)
     permutation, position = torch.randperm(n, generator=order), 0
@@ -155,5 +155,6 @@ def fit(config: ModelConfig, task: TaskConfig, train: TrainConfig, data: Sample,
 
 
 def scaled_width(config: ModelConfig, base_d_model: int, d_model: int) -> ModelConfig:
-    """``config`` with its FNN width scaled in proportion to d_model, so the shape of the network is kept."""
-    return config.replace(fnn_width=max(1, round(config.fnn_width * d_model / base_d_model)))
+    """``config`` ``d_model`` wide, its FNN width scaled by ``d_model / base_d_model`` (the FNN
+    width of the entry is the one at ``base_d_model``), so the shape of the network is kept."""
+    return config.replace(d_model=d_model, fnn_width=max(1, round(config.fnn_width * d_model / base_d_model)))

@@ -23,12 +23,13 @@ from tokensel.core.params import (
     check,
 )
 from tokensel.core.params_file import load_config
+from tokensel.core.optim import OptimConfig
 from tokensel.nn.config import ModelConfig
 from tokensel.synthetic.task_specs import KEY, TaskSpec
 
 
 @dataclass(frozen=True)
-class TrainConfig:
+class TrainConfig(OptimConfig):
     """Optimisation of one run. Every model is trained at each of ``lrs`` on seed ``lr_seed`` at
     its task's ``lr_sweep_at`` point; the rate with the best final validation accuracy is then used
     for every other point and seed of that task and model."""
@@ -37,13 +38,9 @@ class TrainConfig:
     batch_size: PositiveInt = 32
     lrs: Annotated[tuple[PositiveFloat, ...], NonEmpty(), Distinct()] = (1e-3, 3e-3, 1e-2)
     lr_seed: int = 0
-    weight_decay: NonNegativeFloat = 0.1
-    warmup_fraction: Annotated[float, Between(0, 0.99)] = 0.05
-    grad_clip: PositiveFloat = 1.0
     eval_every: PositiveInt = 100
     n_val: PositiveInt = 256
     n_test: PositiveInt = 1024
-    d_model: PositiveInt = 64
     early_stop_acc: Annotated[float, Between(0.01, 1)] | None = 0.99  # stop once validation accuracy reaches this (null: never)
 
 
@@ -51,16 +48,13 @@ class TrainConfig:
 class GridConfig:
     """Which tasks, models and seeds the pipeline runs (one training stage per task).
 
-    ``models`` run every seed; ``single_seed_models`` (ablations) run only ``train.lr_seed``."""
+    ``models`` run every seed; ``single_seed_models`` (ablations) run only ``train.lr_seed``, also
+    where ``models`` lists them. A task may set either list for itself."""
 
     tasks: Annotated[tuple[str, ...], NonEmpty(), Distinct()]
     models: Annotated[tuple[str, ...], NonEmpty(), Distinct()]
     seeds: Annotated[tuple[int, ...], NonEmpty(), Distinct()]
     single_seed_models: Annotated[tuple[str, ...], Distinct()] = ()
-
-    def __post_init__(self) -> None:
-        both = set(self.models) & set(self.single_seed_models)
-        check(not both, "single_seed_models", f"lists {sorted(both)}, which grid.models lists too; keep each model in one list")
 
 
 @dataclass(frozen=True)
@@ -113,6 +107,31 @@ class VerdictConfig:
 
 
 @dataclass(frozen=True)
+class TaskRuns:
+    """What the grid runs for one task, its own settings and the experiment's defaults resolved:
+    models on every seed (its ``models`` or ``grid.models``, less its single-seed models), models
+    on ``train.lr_seed`` only (its ``single_seed_models`` or the grid's), the learning rates swept
+    with the params key they come from (named when a run diverges), and the steps per run."""
+
+    every_seed: tuple[str, ...]
+    single_seed: tuple[str, ...]
+    lrs: tuple[float, ...]
+    lrs_key: str
+    steps: int
+
+    @property
+    def models(self) -> tuple[str, ...]:
+        return self.every_seed + self.single_seed
+
+
+def task_runs(spec: TaskSpec, grid: GridConfig, train: TrainConfig) -> TaskRuns:
+    single = spec.single_seed_models if spec.single_seed_models is not None else grid.single_seed_models
+    every = tuple(m for m in (spec.models if spec.models is not None else grid.models) if m not in single)
+    lrs_key = f"{KEY}.tasks.{spec.name}.lrs" if spec.lrs else f"{KEY}.train.lrs"
+    return TaskRuns(every, single, spec.lrs or train.lrs, lrs_key, spec.steps or train.steps)
+
+
+@dataclass(frozen=True)
 class SyntheticExperiment:
     """Figure C.1: copying along its length, recall and MQAR along the vocabulary |W|."""
 
@@ -124,6 +143,8 @@ class SyntheticExperiment:
     long_runs: dict[str, LongRun] = field(default_factory=dict)
     verdict: VerdictConfig = field(default_factory=VerdictConfig)
 
+    runs: dict[str, TaskRuns] = field(init=False, repr=False, compare=False)
+
     def __post_init__(self) -> None:
         for name in self.grid.tasks:
             check(name in self.tasks, "grid.tasks", f"names '{name}', which is not under synthetic.tasks ({', '.join(self.tasks)})")
@@ -132,12 +153,9 @@ class SyntheticExperiment:
         for where, names in lists:
             for name in names:
                 check(name in self.models, where, f"names unknown model '{name}'; models defined under synthetic.models: {', '.join(self.models)}")
-        for task in self.grid.tasks:
-            both = set(self.models_of(task)) & set(self.single_seed_models_of(task))
-            check(not both, f"tasks.{task}", f"runs {sorted(both)} both on every seed and on one; keep each model in one list")
-            width, where = (self.tasks[task].d_model, f"tasks.{task}.d_model") if self.tasks[task].d_model else (self.train.d_model, "train.d_model")
-            for name in self.all_models_of(task):
-                check(not (problem := self.models[name].width_problem(width)), where, f"({width}) {problem} of '{name}'")
+        object.__setattr__(self, "runs", {task: task_runs(self.tasks[task], self.grid, self.train) for task in self.grid.tasks})
+        for task, runs in self.runs.items():
+            check(bool(runs.every_seed), f"tasks.{task}", "runs no model on every seed; list one in its models or in grid.models")
         check(self.train.lr_seed in self.grid.seeds, "train.lr_seed", f"({self.train.lr_seed}) must be one of grid.seeds {list(self.grid.seeds)}")
         size = self.size_needed
         for name, values in size.tasks.items():
@@ -148,14 +166,13 @@ class SyntheticExperiment:
                 except ConfigError as error:
                     check(False, f"size_needed.tasks.{name}", f"value {value} makes an invalid task: {error.problems[0]}")
             for model in size.models:
-                check(model in self.models_of(name), "size_needed.models",
+                check(model in self.runs[name].every_seed, "size_needed.models",
                       f"names '{model}', which task '{name}' does not run on every seed (its learning rate comes from the grid)")
         for name, long in self.long_runs.items():
             check(name in self.grid.tasks, "long_runs", f"names '{name}', which grid.tasks does not run (its learning rates come from the grid)")
-            check(name not in self.grid.tasks or long.at in self.tasks[name].values, f"long_runs.{name}.at",
-                  f"({long.at}) must be one of the task's values {list(self.tasks[name].values) if name in self.tasks else []}")
+            check(long.at in self.tasks[name].values, f"long_runs.{name}.at", f"({long.at}) must be one of the task's values {list(self.tasks[name].values)}")
             for model in long.models:
-                check(name not in self.grid.tasks or model in self.all_models_of(name), f"long_runs.{name}.models", f"names '{model}', which task '{name}' does not run")
+                check(model in self.runs[name].models, f"long_runs.{name}.models", f"names '{model}', which task '{name}' does not run")
         for name in size.models:
             for width in size.widths:
                 check(not (problem := self.models[name].width_problem(width)), "size_needed.widths", f"({width}) {problem} of '{name}'")
@@ -165,39 +182,13 @@ class SyntheticExperiment:
             raise ConfigError(f"Unknown model '{name}'; models under synthetic.models: {', '.join(self.models)}.")
         return self.models[name]
 
-    def models_of(self, task: str) -> tuple[str, ...]:
-        """The models ``task`` runs on every seed."""
-        return self.tasks[task].models if self.tasks[task].models is not None else self.grid.models
-
-    def single_seed_models_of(self, task: str) -> tuple[str, ...]:
-        """The models ``task`` runs on ``train.lr_seed`` only."""
-        own = self.tasks[task].single_seed_models
-        return own if own is not None else self.grid.single_seed_models
-
-    def all_models_of(self, task: str) -> tuple[str, ...]:
-        return self.models_of(task) + self.single_seed_models_of(task)
-
     @property
     def all_models(self) -> tuple[str, ...]:
         """Every model some task of the grid runs, in the order the params list them."""
-        return tuple(dict.fromkeys(m for task in self.grid.tasks for m in self.all_models_of(task)))
+        return tuple(dict.fromkeys(m for runs in self.runs.values() for m in runs.models))
 
     def seeds_of(self, task: str, model: str) -> tuple[int, ...]:
-        return self.grid.seeds if model in self.models_of(task) else (self.train.lr_seed,)
-
-    def lrs_of(self, task: str) -> tuple[float, ...]:
-        """The learning rates swept for every model of ``task``."""
-        return self.tasks[task].lrs or self.train.lrs
-
-    def lrs_key_of(self, task: str) -> str:
-        """The params key ``lrs_of(task)`` comes from."""
-        return f"{KEY}.tasks.{task}.lrs" if self.tasks[task].lrs else f"{KEY}.train.lrs"
-
-    def steps_of(self, task: str) -> int:
-        return self.tasks[task].steps or self.train.steps
-
-    def d_model_of(self, task: str) -> int:
-        return self.tasks[task].d_model or self.train.d_model
+        return self.grid.seeds if model in self.runs[task].every_seed else (self.train.lr_seed,)
 
 
 def from_params(section: Any, key: str = KEY) -> SyntheticExperiment:

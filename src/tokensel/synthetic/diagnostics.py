@@ -195,10 +195,10 @@ def profile_scope(experiment: SyntheticExperiment) -> list[str]:
     every line names what the paper profile runs instead."""
     lines = []
     tasks = experiment.grid.tasks
-    single_rate = [t for t in tasks if len(experiment.lrs_of(t)) == 1]
+    single_rate = [t for t in tasks if len(experiment.runs[t].lrs) == 1]
     if single_rate:
         lines.append(
-            "One learning rate, no sweep, on " + ", ".join(f"{t} ({experiment.lrs_of(t)[0]:g})" for t in single_rate)
+            "One learning rate, no sweep, on " + ", ".join(f"{t} ({experiment.runs[t].lrs[0]:g})" for t in single_rate)
             + "; the sweep runs on " + (", ".join(t for t in tasks if t not in single_rate) or "no task") + "."
         )
     if not experiment.size_needed.tasks:
@@ -206,10 +206,10 @@ def profile_scope(experiment: SyntheticExperiment) -> list[str]:
     if not experiment.long_runs:
         lines.append("No long runs at a point where a model stays at the shortcut.")
     one_layer = [m for m in experiment.models if families.family(experiment.model(m)) == SSM1_FNN]
-    without = [t for t in tasks if not any(m in experiment.all_models_of(t) for m in one_layer)]
+    without = [t for t in tasks if not any(m in experiment.runs[t].models for m in one_layer)]
     if without:
         lines.append(f"No one-layer SSM+FNN on {', '.join(without)}: there only comparability with the Transformer is judged.")
-    single = {t: experiment.single_seed_models_of(t) for t in tasks}
+    single = {t: experiment.runs[t].single_seed for t in tasks}
     for model in dict.fromkeys(m for t in tasks for m in single[t]):
         where = [t for t in tasks if model in single[t]]
         lines.append(f"{model}: one seed (seed {experiment.train.lr_seed}), on {', '.join(where)} only." if len(where) < len(tasks)

@@ -32,7 +32,7 @@ def verdict_text(ds: xr.Dataset, experiment: SyntheticExperiment, metrics: dict,
 
 def grid_models(experiment: SyntheticExperiment) -> list[str]:
     """Every model that runs on at least one task of the grid, in the params' order."""
-    return [m for m in experiment.all_models if any(m in experiment.models_of(t) for t in experiment.grid.tasks)]
+    return [m for m in experiment.all_models if any(m in runs.every_seed for runs in experiment.runs.values())]
 
 
 def seeds_solved_table(ds: xr.Dataset, experiment: SyntheticExperiment) -> pd.DataFrame:
@@ -66,7 +66,7 @@ def reference_models(ds: xr.Dataset, experiment: SyntheticExperiment) -> list[st
 
 def tasks_running(experiment: SyntheticExperiment, models: list[str]) -> list[str]:
     """The grid's tasks on which at least one of ``models`` runs."""
-    return [t for t in experiment.grid.tasks if any(m in experiment.all_models_of(t) for m in models)]
+    return [t for t in experiment.grid.tasks if any(m in experiment.runs[t].models for m in models)]
 
 
 def ablation_models(experiment: SyntheticExperiment, input_dependent: list[str]) -> list[str]:
@@ -78,15 +78,15 @@ def configuration_text(ds: xr.Dataset, experiment: SyntheticExperiment) -> str:
     """Training settings, each task's axis, rates and steps, and the CPU time of the grid."""
     train = experiment.train
     task_lines = [
-        f"- {name}: {diagnostics.axis_name(ds, name)} ∈ {list(spec.values)}, learning rates {list(experiment.lrs_of(name))} "
-        f"(chosen at {spec.lr_sweep_at}), {experiment.steps_of(name)} steps; "
+        f"- {name}: {diagnostics.axis_name(ds, name)} ∈ {list(spec.values)}, learning rates {list(experiment.runs[name].lrs)} "
+        f"(chosen at {spec.lr_sweep_at}), {experiment.runs[name].steps} steps; "
         + ", ".join(f"{key} {value}" for key, value in spec.settings.items())
         for name, spec in experiment.tasks.items() if name in experiment.grid.tasks
     ]
     return "\n".join([
         f"Training: batch {train.batch_size}, AdamW (weight decay {train.weight_decay}), cosine schedule with "
         f"{train.warmup_fraction:.0%} warm-up, gradient clip {train.grad_clip}, learning rates chosen on seed "
-        f"{train.lr_seed}, d_model {train.d_model}, early stop at validation accuracy "
+        f"{train.lr_seed} (each model's width d_model is in the model table), early stop at validation accuracy "
         f"{train.early_stop_acc}; seeds {list(experiment.grid.seeds)}; {train.n_val} validation and "
         f"{train.n_test} test examples per run.",
         *task_lines,

@@ -123,16 +123,15 @@ WIDTH_SEARCHES = {"bisection": _width_search, "full": _width_grid}
 
 
 def model_plan(experiment: SyntheticExperiment, task: str, model: str) -> Plan:
-    spec, train = experiment.tasks[task], experiment.train
-    config, steps, d_model = experiment.model(model), experiment.steps_of(task), experiment.d_model_of(task)
+    spec, train, runs = experiment.tasks[task], experiment.train, experiment.runs[task]
+    config = experiment.model(model)
 
     def job(x: int, seed: int, lr: float, width: int | None = None) -> dict:
-        widened = config if width is None else config.replace(fnn_width=experiment.size_needed.fnn_per_width * width)
+        widened = config if width is None else config.replace(d_model=width, fnn_width=experiment.size_needed.fnn_per_width * width)
         where = f"{task}/{model}/{spec.axis}={x}/seed={seed}" + ("" if width is None else f"/width={width}")
-        return dict(model_config=widened, task=spec.instance(x), train=train, lr=lr, seed=seed, steps=steps, d_model=width or d_model, label=where,
-                    lr_key=experiment.lrs_key_of(task))
+        return dict(model_config=widened, task=spec.instance(x), train=train, lr=lr, seed=seed, steps=runs.steps, label=where, lr_key=runs.lrs_key)
 
-    sweep = yield [job(spec.lr_sweep_at, train.lr_seed, lr) for lr in experiment.lrs_of(task)]
+    sweep = yield [job(spec.lr_sweep_at, train.lr_seed, lr) for lr in runs.lrs]
     chosen = best_run(sweep)
     cells = {(x, seed): job(x, seed, chosen.lr) for x in spec.values for seed in experiment.seeds_of(task, model)}
     del cells[(spec.lr_sweep_at, train.lr_seed)]
@@ -161,7 +160,7 @@ def task_dataset(experiment: SyntheticExperiment, task: str, outcomes: list[Mode
     size = experiment.size_needed
     models = [o.model for o in outcomes]
     xs = sorted(set(spec.values) | set(size.tasks.get(task, ())))
-    seeds, widths, lrs = list(experiment.grid.seeds), list(size.widths), list(experiment.lrs_of(task))
+    seeds, widths, lrs = list(experiment.grid.seeds), list(size.widths), list(experiment.runs[task].lrs)
     size_seeds = sorted(set(size.seeds) | set(seeds))
     eval_steps = outcomes[0].sweep[0].eval_steps
     m, n_x, n_s, n_e = len(models), len(xs), len(size_seeds), len(eval_steps)
@@ -234,7 +233,7 @@ def task_dataset(experiment: SyntheticExperiment, task: str, outcomes: list[Mode
 
 def run(experiment: SyntheticExperiment, task: str, workers: int | None = None) -> xr.Dataset:
     """Train every model of the grid on ``task``: sweep, seeds and width search."""
-    models = experiment.all_models_of(task)
+    models = experiment.runs[task].models
     outcomes = run_plans([model_plan(experiment, task, model) for model in models], workers, desc=task)
     return task_dataset(experiment, task, outcomes)
 

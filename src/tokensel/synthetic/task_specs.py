@@ -15,7 +15,7 @@ from tokensel.tasks import TASKS, Task
 KEY = "synthetic"
 
 # Keys of a task's params entry that belong to the experiment, not to the task itself.
-_SPEC_KEYS = ("task", "axis", "values", "lr_sweep_at", "lrs", "steps", "d_model", "models", "single_seed_models")
+_SPEC_KEYS = ("task", "axis", "values", "lr_sweep_at", "lrs", "steps", "models", "single_seed_models")
 
 
 @dataclass(frozen=True)
@@ -23,8 +23,9 @@ class TaskSpec:
     """A task's params entry: the registered ``task`` it runs (default: the entry's name, so one
     task can be swept along several axes under different names), the task's own keys, the one key
     the grid sweeps (``axis``) with its ``values``, the value where the learning rate is chosen,
-    and optionally its own learning rates ``lrs`` (instead of ``train.lrs``), ``steps``,
-    ``d_model`` and model lists (instead of ``grid.models`` and ``grid.single_seed_models``)."""
+    and optionally its own learning rates ``lrs`` (instead of ``train.lrs``), ``steps`` and model
+    lists (instead of ``grid.models`` and ``grid.single_seed_models``); ``SyntheticExperiment``
+    resolves them into the task's ``TaskRuns``."""
 
     name: str
     task: str
@@ -33,7 +34,6 @@ class TaskSpec:
     lr_sweep_at: int
     lrs: tuple[float, ...] | None
     steps: int | None
-    d_model: int | None
     models: tuple[str, ...] | None
     single_seed_models: tuple[str, ...] | None
     settings: dict[str, Any]
@@ -62,13 +62,13 @@ class TaskSpec:
         sweep_at = convert(data["lr_sweep_at"], int, f"{key}.lr_sweep_at")
         if sweep_at not in values:
             raise ConfigError(f"'{key}.lr_sweep_at' is {sweep_at}; it must be one of '{key}.values' {list(values)}.")
-        steps, d_model = (convert(data[k], PositiveInt, f"{key}.{k}") if data.get(k) is not None else None for k in ("steps", "d_model"))
+        steps = convert(data["steps"], PositiveInt, f"{key}.steps") if data.get("steps") is not None else None
         rates = Annotated[tuple[PositiveFloat, ...], NonEmpty(), Distinct()]
         lrs = convert(data["lrs"], rates, f"{key}.lrs") if data.get("lrs") is not None else None
         names = Annotated[tuple[str, ...], Distinct()]
         models, single = (convert(data[k], names, f"{key}.{k}") if data.get(k) is not None else None for k in ("models", "single_seed_models"))
         settings = {k: v for k, v in data.items() if k not in _SPEC_KEYS}
-        spec = cls(name, task, axis, tuple(sorted(values)), sweep_at, lrs, steps, d_model, models, single, settings)
+        spec = cls(name, task, axis, tuple(sorted(values)), sweep_at, lrs, steps, models, single, settings)
         for value in spec.values:  # every point builds, so bad vocabularies fail before training
             spec.instance(value)
         return spec
@@ -78,7 +78,7 @@ class TaskSpec:
         return build(TASKS[self.task], {**self.settings, self.axis: value}, f"{KEY}.tasks.{self.name}")
 
     def to_params(self) -> dict[str, Any]:
-        own = {k: getattr(self, k) for k in ("lrs", "steps", "d_model", "models", "single_seed_models") if getattr(self, k) is not None}
+        own = {k: getattr(self, k) for k in ("lrs", "steps", "models", "single_seed_models") if getattr(self, k) is not None}
         own = {k: list(v) if isinstance(v, tuple) else v for k, v in own.items()}
         named = {} if self.task == self.name else {"task": self.task}
         return {**named, "axis": self.axis, "values": list(self.values), "lr_sweep_at": self.lr_sweep_at, **own, **self.settings}

@@ -52,23 +52,22 @@ def train_run(
     train: TrainConfig,
     lr: float,
     seed: int,
+    lr_key: str,
     steps: int | None = None,
-    d_model: int | None = None,
     device: torch.device | None = None,
     label: str = "",
     progress_bar: bool = False,
-    lr_key: str = "synthetic.train.lrs",
 ) -> RunResult:
     """Train one model at one learning rate; ``seed`` fixes initialisation and every data split.
 
-    ``steps`` and ``d_model`` default to ``train``'s; ``lr_key`` is the params key the rate came
-    from, named if the run diverges."""
+    ``steps`` defaults to ``train``'s; ``lr_key`` is the params key the rate came from, named if
+    the run diverges."""
     device = device or default_device()
     steps = steps or train.steps
     started = time.process_time()
     torch.manual_seed(seed)
-    model = SequenceModel(model_config, task.n_tokens, d_model or train.d_model, task.seq_len).to(device)
-    optimizer, schedule = make_optimizer(model, lr, train.weight_decay, steps, train.warmup_fraction)
+    model = SequenceModel(model_config, task.n_tokens, task.seq_len).to(device)
+    optimizer, schedule = make_optimizer(model, lr, steps, train)
     val_batch = sample(task, train.n_val, seed, "val")
 
     planned = np.unique(np.r_[np.arange(train.eval_every, steps + 1, train.eval_every), steps])
