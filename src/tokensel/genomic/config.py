@@ -33,7 +33,6 @@ from tokensel.core.params import (
     Between,
     Distinct,
     NonEmpty,
-    NonNegativeFloat,
     PositiveFloat,
     PositiveInt,
     build,

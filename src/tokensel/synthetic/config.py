@@ -15,7 +15,6 @@ from tokensel.core.params import (
     Between,
     Distinct,
     NonEmpty,
-    NonNegativeFloat,
     PositiveFloat,
     PositiveInt,
     Probability,
