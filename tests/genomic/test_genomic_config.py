@@ -8,7 +8,10 @@ import pytest
 from tiny import TINY_GENOMIC
 
 from tokensel.core.errors import ConfigError
+from tokensel.genomic import loading
 from tokensel.genomic.config import dry_run, from_params
+from tokensel.genomic.dataset_specs import JANGGU_CLASSES
+from tokensel.genomic.sources import JANGGU_FILES
 
 
 def section(**changes) -> dict:
@@ -65,8 +68,8 @@ def test_dry_run_keeps_shapes_and_cuts_the_work() -> None:
 def test_max_per_split_keeps_a_seeded_subset_of_each_split() -> None:
     full = from_params(section()).datasets["janggu"]
     capped = from_params(section(datasets__janggu__max_per_split=300)).datasets["janggu"]
-    train, test = full.splits()
-    loaded, again = capped.load(), capped.load()
+    train, test = loading.splits(full)
+    loaded, again = loading.load_task(capped), loading.load_task(capped)
     assert len(loaded.train.labels) + len(loaded.val.labels) <= 300 < len(train.labels)
     assert len(loaded.test.labels) <= 300 < len(test.labels)
     assert (loaded.test.sequences == again.test.sequences).all() and (loaded.train.labels == again.train.labels).all()
@@ -76,3 +79,7 @@ def test_max_per_split_keeps_a_seeded_subset_of_each_split() -> None:
 def test_max_per_split_must_be_positive() -> None:
     with pytest.raises(ConfigError, match=r"'genomic.datasets.janggu.max_per_split' must be at least 1"):
         from_params(section(datasets__janggu__max_per_split=0))
+
+
+def test_the_spec_names_the_janggu_classes_the_files_hold() -> None:
+    assert tuple(sorted(JANGGU_FILES)) == JANGGU_CLASSES

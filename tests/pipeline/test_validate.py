@@ -88,12 +88,12 @@ def test_several_problems_are_reported_together():
 
 
 def test_missing_janggu_is_found_before_training(monkeypatch):
-    from tokensel.genomic import dataset_specs
+    from tokensel.genomic import loading
 
     def missing():
         raise ConfigError("janggu is not installed ... Fix: pip install --no-deps janggu==0.10.2")
 
-    monkeypatch.setattr(dataset_specs, "janggu_resources_dir", missing)
+    monkeypatch.setattr(loading, "janggu_resources_dir", missing)
     found = problems(copy.deepcopy(DEFAULT))
     assert found == ["'genomic.datasets.janggu': janggu is not installed ... Fix: pip install --no-deps janggu==0.10.2"]
 

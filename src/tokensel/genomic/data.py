@@ -31,10 +31,9 @@ from typing import Callable
 import numpy as np
 
 from tokensel.core.errors import ConfigError
+from tokensel.genomic.dataset_specs import ORDER_CLASSES
 from tokensel.genomic.datasets import GenomicDataset, gc_matched_subset, stratified_split
 from tokensel.genomic.motifs import parse_consensus, sample_instance, union_motif_mask
-
-ORDER_CLASSES = ("second motif first", "first motif first")
 
 
 @dataclass(frozen=True)

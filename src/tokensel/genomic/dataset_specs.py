@@ -1,21 +1,18 @@
 """The datasets of the ``genomic:`` section (``genomic.datasets.<name>``): ``kind`` picks the spec
-class, whose fields are the other keys; each spec loads its task (``tokensel.genomic.data``)."""
+class, whose fields are the other keys. A spec only describes its data; ``tokensel.genomic.loading``
+finds and loads it, so reading the params imports no data code."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Annotated, Any, Literal, Mapping
-
-import numpy as np
 
 from tokensel.core.errors import ConfigError
 from tokensel.core.params import AtLeast, Between, Distinct, NonEmpty, NonNegativeInt, PositiveFloat, PositiveInt, build, check
-from tokensel.genomic.data import ORDER_CLASSES, TaskData, motif_order_task, real_task
-from tokensel.genomic.datasets import GenomicDataset
-from tokensel.genomic.insertion import InsertionSet, insertion_set
 from tokensel.genomic.motifs import MAFK_MARE_HALF_SITE, MAFK_T_MARE, OCT4_OCTAMER, parse_consensus
-from tokensel.genomic.sources import JANGGU_FILES, default_genomic_benchmarks_root, janggu_resources_dir, load_genomic_benchmark, load_janggu_oct4_mafk
+
+ORDER_CLASSES = ("second motif first", "first motif first")
+JANGGU_CLASSES = ("MafK", "Oct4")
 
 Steps = dict[str, PositiveInt]
 LearningRates = dict[str, Annotated[tuple[PositiveFloat, ...], NonEmpty(), Distinct()]]
@@ -60,18 +57,6 @@ class MotifOrderData:
         """Every class holds both motifs; only their order differs."""
         return {name: self.motifs for name in ORDER_CLASSES}
 
-    def check_available(self) -> None:
-        """Generated on the fly: nothing to find."""
-
-    def insertion(self, data: TaskData) -> None:
-        """Every input holds both motifs: there is no motif-free input to insert one into."""
-
-    def load(self) -> TaskData:
-        return motif_order_task(
-            self.n_train, self.n_val, self.n_test, self.length, self.motifs, self.gc, self.min_gap,  # type: ignore[arg-type]
-            self.n_attributed, self.n_moved, self.data_seed,
-        )
-
 
 ClassMotifs = dict[str, Annotated[tuple[str, ...], NonEmpty()]]
 
@@ -115,24 +100,6 @@ class RealData:
             )
         return tuple(self.class_motifs[c] for c in class_names)
 
-    def load(self) -> TaskData:
-        train, test = (self._capped(split) for split in self.splits())
-        per_class = self.per_class_motifs(train.class_names, train.name)
-        return real_task(train, test, self.length, self.gc_bins, self.val_fraction, per_class, self.n_attributed_per_class, self.data_seed)
-
-    def _capped(self, split: GenomicDataset) -> GenomicDataset:
-        if self.max_per_split is None or len(split.labels) <= self.max_per_split:
-            return split
-        rows = np.random.default_rng(self.data_seed).choice(len(split.labels), self.max_per_split, replace=False)
-        return split.subset(np.sort(rows))
-
-    def insertion(self, data: TaskData) -> InsertionSet | None:
-        """The motif-insertion inputs (``tokensel.genomic.insertion``) of the loaded task's test split."""
-        if self.n_inserted_per_class == 0:
-            return None
-        per_class = self.per_class_motifs(data.test.class_names, data.test.name)
-        return insertion_set(data.test, per_class, self.n_inserted_per_class, self.data_seed)
-
 
 @dataclass(frozen=True)
 class JangguData(RealData):
@@ -147,15 +114,9 @@ class JangguData(RealData):
     def __post_init__(self) -> None:
         super().__post_init__()
         check(
-            sorted(self.class_motifs) == sorted(JANGGU_FILES), "class_motifs",
-            f"must name the motifs of exactly the classes {', '.join(sorted(JANGGU_FILES))}, got {', '.join(self.class_motifs)}",
+            sorted(self.class_motifs) == sorted(JANGGU_CLASSES), "class_motifs",
+            f"must name the motifs of exactly the classes {', '.join(JANGGU_CLASSES)}, got {', '.join(self.class_motifs)}",
         )
-
-    def check_available(self) -> None:
-        janggu_resources_dir()
-
-    def splits(self):
-        return tuple(load_janggu_oct4_mafk(split, seed=self.data_seed, test_fraction=self.test_fraction) for split in ("train", "test"))  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -166,17 +127,6 @@ class BenchmarkData(RealData):
     kind: Literal["genomic_benchmark"] = "genomic_benchmark"
     name: str = "human_nontata_promoters"
     root: str | None = None
-
-    def check_available(self) -> None:
-        folder = Path(self.root).expanduser() if self.root else default_genomic_benchmarks_root()
-        if not (folder / self.name / "train").is_dir():
-            raise ConfigError(
-                f"no Genomic Benchmarks folder '{folder / self.name}/train'; nothing is downloaded at run time. "
-                "Put the dataset there (one .txt per sequence under <class>/), set 'root', or remove this dataset."
-            )
-
-    def splits(self):
-        return tuple(load_genomic_benchmark(self.name, split, root=self.root, length=self.length, truncation="center") for split in ("train", "test"))  # type: ignore[arg-type]
 
 
 DATASET_KINDS: dict[str, type] = {"motif_order": MotifOrderData, "janggu": JangguData, "genomic_benchmark": BenchmarkData}

@@ -33,6 +33,7 @@ from tokensel.genomic.attribution import attribute
 from tokensel.genomic.baselines import auroc, ladder
 from tokensel.genomic.config import AttributionSettings, GenomicExperiment, GenomicTrain
 from tokensel.genomic.dataset_specs import MotifOrderData
+from tokensel.genomic.loading import insertion_inputs, load_task
 from tokensel.genomic.data import AttributionSet, TaskData, first_inputs
 from tokensel.genomic.insertion import InsertionSet, insertion_variables
 from tokensel.genomic.models import MotifModel
@@ -165,9 +166,9 @@ def _indexed(ds: xr.Dataset) -> xr.Dataset:
 def run(experiment: GenomicExperiment, dataset: str) -> xr.Dataset:
     """Every run of one dataset (module docstring), as one Dataset."""
     spec = experiment.dataset(dataset)
-    data = spec.load()
+    data = load_task(spec)
     positional = isinstance(spec, MotifOrderData)
-    insertion = spec.insertion(data)
+    insertion = insertion_inputs(spec, data)
     common = {"data": data, "insertion": insertion, "settings": experiment.train, "attribution": experiment.attribution}
 
     def training(model: str, seed: int, lr: float, control: str, sweep: bool) -> dict[str, Any]:
