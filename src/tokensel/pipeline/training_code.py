@@ -52,8 +52,6 @@ def code_changed(path: Path, revision: str) -> bool:
     before = _git("show", f"{revision}:{path.as_posix()}", check=False)
     if before.returncode != 0 or not (REPOSITORY / path).is_file():
         return True
-    if path.suffix != ".py":
-        return before.stdout != (REPOSITORY / path).read_text()
     return code_only(before.stdout) != code_only((REPOSITORY / path).read_text())
 
 
